@@ -1,0 +1,215 @@
+// The wslab server: ONE Node process and ONE port serving the web app (HTTP) and the labs
+// (WebSocket upgrades on the same server), plus the event stream that shows what crossed each socket.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { EventBus, filterFromQuery } from './events/bus.ts';
+import { Registry } from './registry.ts';
+import { createUpgradeHandler } from './upgrade.ts';
+import { captureConnection } from './tap/capture.ts';
+import { createStaticHandler, sendText, PAGE_HEADERS } from './http/static.ts';
+import { writeHistory } from './observe.ts';
+import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './heartbeat.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { LABS } from './labs/index.ts';
+import { WEB_DIST } from './build.ts';
+
+export interface WslabOptions {
+  /** 0 picks any free port (default 8080) */
+  port?: number;
+  /** interface to bind (default 127.0.0.1: only this machine can connect) */
+  host?: string;
+  /** events kept for replay (default 100,000) */
+  historySize?: number;
+  /** largest message a lab accepts, bytes (default 64 KiB) */
+  maxPayload?: number;
+  /** live lab connections at most (default 10,000) */
+  maxConnections?: number;
+  /** event-stream observers at most (default 200) */
+  maxObservers?: number;
+  heartbeat?: Partial<HeartbeatConfig>;
+  /** WebSocket upgrades per second per client address, and the burst allowed (default 500, 2000) */
+  upgradeRate?: { perSecond: number; burst: number };
+  /** origins allowed to open sockets besides the page's own */
+  allowOrigins?: string[];
+  /** the built web app to serve (default dist/web) */
+  webRoot?: string;
+}
+
+export interface WslabServer {
+  url: string;
+  host: string;
+  port: number;
+  bus: EventBus;
+  registry: Registry;
+  /** changes the heartbeat of one connection, or the default and every live connection */
+  setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 16 * 1024;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...PAGE_HEADERS });
+  res.end(JSON.stringify(body, null, 2) + '\n');
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`body over ${MAX_BODY} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      try {
+        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
+      } catch {
+        reject(new Error('body is not valid JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+export async function startWslab(options: WslabOptions = {}): Promise<WslabServer> {
+  const host = options.host ?? '127.0.0.1';
+  const bus = new EventBus({ historySize: options.historySize });
+  const registry = new Registry(bus);
+  let heartbeat: HeartbeatConfig = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
+  const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
+  const upgrades = createUpgradeHandler({
+    bus,
+    registry,
+    maxPayload: options.maxPayload ?? 64 * 1024,
+    maxConnections: options.maxConnections ?? 10_000,
+    maxObservers: options.maxObservers ?? 200,
+    heartbeat: () => heartbeat,
+    allowOrigins: options.allowOrigins ?? [],
+    limiter: new RateLimiter(rate.perSecond, rate.burst),
+  });
+  const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
+
+  function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
+    if (conn !== undefined) {
+      const hb = registry.get(conn)?.heartbeat;
+      if (!hb) return false;
+      hb.configure(config);
+      return true;
+    }
+    heartbeat = { ...heartbeat, ...config };
+    for (const record of registry.all()) record.heartbeat?.configure(config);
+    return true;
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const route = url.pathname.slice('/__wslab/'.length);
+    if (route === 'connections' && req.method === 'GET') {
+      sendJson(res, 200, { count: registry.size, connections: registry.snapshot() });
+    } else if (route === 'events' && req.method === 'GET') {
+      if (req.headers.upgrade) return sendText(res, 400, 'Upgrade requests for the event stream must use GET with Connection: Upgrade.');
+      const sinceRaw = url.searchParams.get('since') ?? '0';
+      if (!/^\d+$/.test(sinceRaw)) return sendText(res, 400, 'since must be a non-negative integer sequence number.');
+      writeHistory(res, bus, Number(sinceRaw), filterFromQuery(url.searchParams));
+    } else if (route === 'heartbeat' && req.method === 'GET') {
+      sendJson(res, 200, heartbeat);
+    } else if (route === 'heartbeat' && (req.method === 'POST' || req.method === 'PUT')) {
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch (err) {
+        return sendJson(res, 400, { error: (err as Error).message });
+      }
+      const b = (body ?? {}) as Record<string, unknown>;
+      const change: Partial<HeartbeatConfig> = {};
+      if (b.intervalMs !== undefined) {
+        if (typeof b.intervalMs !== 'number' || !Number.isInteger(b.intervalMs) || b.intervalMs < 0 || b.intervalMs > 3_600_000 || (b.intervalMs > 0 && b.intervalMs < 50)) {
+          return sendJson(res, 400, { error: 'intervalMs must be 0 (off) or an integer from 50 to 3600000' });
+        }
+        change.intervalMs = b.intervalMs;
+      }
+      if (b.maxMisses !== undefined) {
+        if (typeof b.maxMisses !== 'number' || !Number.isInteger(b.maxMisses) || b.maxMisses < 1 || b.maxMisses > 100) {
+          return sendJson(res, 400, { error: 'maxMisses must be an integer from 1 to 100' });
+        }
+        change.maxMisses = b.maxMisses;
+      }
+      if (b.conn !== undefined && typeof b.conn !== 'string') return sendJson(res, 400, { error: 'conn must be a string' });
+      if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
+      sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.get(b.conn as string)!.heartbeat!.describe() } : heartbeat);
+    } else if (route === 'labs' && req.method === 'GET') {
+      sendJson(res, 200, [...LABS.values()].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));
+    } else if (route === 'health' && req.method === 'GET') {
+      sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq });
+    } else {
+      sendText(res, 404, `No API at ${url.pathname}. See the README for /__wslab/connections, /__wslab/events, /__wslab/heartbeat, /__wslab/labs.`);
+    }
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://wslab.invalid');
+    } catch {
+      return sendText(res, 400, 'The request target is not a valid URL.');
+    }
+    if (url.pathname.startsWith('/__wslab/')) {
+      api(req, res, url).catch((err) => {
+        if (!res.headersSent) sendText(res, 500, `Internal error: ${(err as Error).message}`);
+        else res.destroy();
+      });
+      return;
+    }
+    if (url.pathname.startsWith('/lab/')) {
+      return sendText(res, 426, `${url.pathname} is a WebSocket endpoint: connect with ws://HOST${url.pathname} (an HTTP GET with Upgrade: websocket).`, {
+        Upgrade: 'websocket',
+      });
+    }
+    if (!/(^|;\s*)wslab_session=/.test(req.headers.cookie ?? '')) {
+      res.setHeader('Set-Cookie', `wslab_session=${randomBytes(9).toString('base64url')}; Path=/; SameSite=Lax`);
+    }
+    serveStatic(req, res, url.pathname);
+  }
+
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, onRequest);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on('connection', (socket: Socket) => captureConnection(socket));
+  server.on('upgrade', (req, socket, head) => upgrades.handle(req, socket as Socket, head));
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nMalformed HTTP request.\n');
+    else socket.destroy();
+    void err;
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    host,
+    port,
+    bus,
+    registry,
+    setHeartbeat,
+    async close() {
+      upgrades.close();
+      for (const record of registry.all()) record.ws?.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Builds the web app with Vite when the build is missing or older than its sources, so
+// `npm start` works on a fresh clone with no separate build step.
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const WEB_DIST = join(ROOT, 'dist', 'web');
+
+/** Sources whose change makes the built app stale: the app itself, the pure modules it imports, lessons. */
+const SOURCES = ['web', 'server/wire', 'server/events', 'server/diagram', 'lessons', 'package-lock.json'];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+/** True when dist/web is missing or any source is newer than its index.html. */
+export function webBuildIsStale(): boolean {
+  const index = join(WEB_DIST, 'index.html');
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
+}
+
+/** Runs `vite build` in-process when needed. Returns whether a build ran. */
+export async function ensureWebBuild(log: (line: string) => void = () => {}): Promise<boolean> {
+  if (!webBuildIsStale()) return false;
+  log('wslab: building the web app (first start, or sources changed)…');
+  const started = Date.now();
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
+  log(`wslab: web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
+}

@@ -1,0 +1,152 @@
+// The `wslab` command: start the playground, decode bytes, compute accept keys, watch events.
+import { parseArgs } from 'node:util';
+import { runDecode } from './cli/decode.ts';
+import { runWatch } from './cli/watch.ts';
+import { computeAccept } from './wire/index.ts';
+
+export const HELP = `wslab — a WebSocket playground that shows every byte
+
+Usage:
+  wslab start [--port N] [--host H] [--heartbeat MS] [--misses N] [--history N]
+              [--max-payload BYTES] [--allow-origin ORIGIN]...
+      Build the web app if needed, then serve it and the WebSocket labs on one port.
+      Prints "wslab listening on http://HOST:PORT" once ready.
+      --port N           port to listen on; 0 picks any free port (default 8080)
+      --host H           interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to your network)
+      --heartbeat MS     server ping interval for lab connections; 0 = off (default 30000)
+      --misses N         terminate after N unanswered pings in a row (default 2)
+      --history N        events kept for replay (default 100000)
+      --max-payload B    largest message a lab accepts (default 65536)
+      --allow-origin O   also accept WebSocket upgrades from this page origin (repeatable)
+
+  wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server]
+              [--max-payload BYTES]
+      Decode WebSocket frames (RFC 6455) and print one JSON object per frame (NDJSON),
+      then {"violation":{...}} if the bytes break the protocol, or {"incomplete":{...}}
+      if they end inside a frame. --file reads raw bytes; - reads hex text from stdin.
+      --direction says who sent them: client frames must be masked, server frames not.
+      Exit status: 0 valid, 1 violation, 2 usage error.
+
+  wslab accept KEY
+      Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
+
+  wslab watch [URL] [--json] [--types a,b] [--conn ID] [--since SEQ]
+      Follow a running server's event stream in the terminal, one line per event
+      (URL default http://127.0.0.1:8080). --json prints the raw events (NDJSON).
+
+  wslab help
+      Show this text.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    case 'start':
+      return runStart(rest);
+    case 'decode':
+      return runDecode(rest, process.stdin, process.stdout, process.stderr);
+    case 'accept': {
+      if (rest.length !== 1 || rest[0].startsWith('-')) {
+        if (rest[0] === '--help' || rest[0] === '-h') {
+          process.stdout.write(HELP);
+          return 0;
+        }
+        process.stderr.write('usage: wslab accept KEY   (KEY is the client\'s Sec-WebSocket-Key, e.g. dGhlIHNhbXBsZSBub25jZQ==)\n');
+        return 2;
+      }
+      process.stdout.write(computeAccept(rest[0]) + '\n');
+      return 0;
+    }
+    case 'watch':
+      return runWatch(rest);
+    default:
+      process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+export class UsageError extends Error {}
+
+async function runStart(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        heartbeat: { type: 'string' },
+        misses: { type: 'string' },
+        history: { type: 'string' },
+        'max-payload': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`wslab start: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let port, heartbeat, misses, history, maxPayload;
+  try {
+    port = intOption(values.port, 'port', 0, 65535) ?? 8080;
+    heartbeat = intOption(values.heartbeat, 'heartbeat', 0, 3_600_000);
+    misses = intOption(values.misses, 'misses', 1, 100);
+    history = intOption(values.history, 'history', 1, 10_000_000);
+    maxPayload = intOption(values['max-payload'], 'max-payload', 126, 256 * 1024 * 1024);
+  } catch (err) {
+    process.stderr.write(`wslab start: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { ensureWebBuild } = await import('./build.ts');
+  const { startWslab } = await import('./app.ts');
+  try {
+    await ensureWebBuild((line) => process.stderr.write(line + '\n'));
+  } catch (err) {
+    process.stderr.write(`wslab start: building the web app failed: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let server;
+  try {
+    server = await startWslab({
+      port,
+      host: values.host ?? '127.0.0.1',
+      historySize: history,
+      maxPayload,
+      allowOrigins: values['allow-origin'],
+      heartbeat: { ...(heartbeat !== undefined && { intervalMs: heartbeat }), ...(misses !== undefined && { maxMisses: misses }) },
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'EADDRINUSE' ? ` (port ${port} is taken; try --port 0 for any free port)` : '';
+    process.stderr.write(`wslab start: cannot listen: ${e.message}${hint}\n`);
+    return 1;
+  }
+  process.stdout.write(`wslab listening on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,97 @@
+// `wslab decode`: bytes in, one JSON object per frame out (DESIGN.md's NDJSON contract).
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Readable, Writable } from 'node:stream';
+import { createReader, frameToJson, parseHex } from '../wire/index.ts';
+
+const USAGE = 'usage: wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server] [--max-payload BYTES]\n';
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Exit status: 0 valid, 1 violation (or bytes ending inside a frame), 2 usage error. */
+export async function runDecode(args: string[], stdin: Readable, stdout: Writable, stderr: Writable): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        hex: { type: 'string' },
+        file: { type: 'string' },
+        direction: { type: 'string' },
+        'max-payload': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    stderr.write(`wslab decode: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    stdout.write(USAGE);
+    return 0;
+  }
+  const fromStdin = positionals.length === 1 && positionals[0] === '-';
+  const sources = [values.hex !== undefined, values.file !== undefined, fromStdin].filter(Boolean).length;
+  if (sources !== 1 || (positionals.length > 0 && !fromStdin)) {
+    stderr.write(`wslab decode: give exactly one of --hex, --file or -\n${USAGE}`);
+    return 2;
+  }
+  const direction = values.direction ?? 'any';
+  if (direction !== 'client' && direction !== 'server' && direction !== 'any') {
+    stderr.write(`wslab decode: --direction must be client or server\n${USAGE}`);
+    return 2;
+  }
+  let maxPayload: number | undefined;
+  if (values['max-payload'] !== undefined) {
+    if (!/^\d+$/.test(values['max-payload'])) {
+      stderr.write(`wslab decode: --max-payload must be a whole number of bytes\n`);
+      return 2;
+    }
+    maxPayload = Number(values['max-payload']);
+  }
+
+  let bytes: Uint8Array;
+  if (values.file !== undefined) {
+    try {
+      bytes = readFileSync(values.file);
+    } catch (err) {
+      stderr.write(`wslab decode: cannot read ${values.file}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  } else {
+    const text = values.hex ?? (await readAll(stdin)).toString('utf8');
+    const hex = parseHex(text);
+    if ('error' in hex) {
+      stderr.write(`wslab decode: ${hex.error}\n`);
+      return 2;
+    }
+    bytes = hex.bytes;
+  }
+
+  const reader = createReader({ direction, ...(maxPayload !== undefined && { maxPayload }) });
+  let status = 0;
+  const out: string[] = [];
+  for (const ev of reader.push(bytes)) {
+    if (ev.type === 'frame') out.push(JSON.stringify(frameToJson(ev.frame)));
+    else {
+      const { closeCode, offset, reason } = ev.violation;
+      out.push(JSON.stringify({ violation: { closeCode, offset, reason, kind: ev.violation.kind, rfc: ev.violation.rfc } }));
+      status = 1;
+    }
+  }
+  if (status === 0) {
+    const incomplete = reader.finish();
+    if (incomplete) {
+      out.push(JSON.stringify({ incomplete }));
+      status = 1;
+    }
+  }
+  stdout.write(out.length ? out.join('\n') + '\n' : '');
+  return status;
+}

@@ -1,0 +1,58 @@
+// One readable line per event, for `wslab watch` and logs. Pure; tolerates any event.
+import type { WslabEvent } from './schema.ts';
+
+const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+
+/** Makes untrusted text safe for one terminal line: control characters become visible escapes. */
+export function escapeControl(text: string, max = 80): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029) {
+      out += code === 0x0a ? '\\n' : code === 0x0d ? '\\r' : code === 0x09 ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`;
+    } else out += ch;
+    if (out.length >= max) return out.slice(0, max) + '…';
+  }
+  return out;
+}
+
+function quote(text: string | null | undefined, max = 60): string {
+  return text == null ? '' : `'${escapeControl(text, max)}'`;
+}
+
+export function formatEvent(e: WslabEvent): string {
+  const head = `${e.t.toFixed(1).padStart(10)}ms #${e.seq}${'conn' in e && e.conn ? ` ${e.conn}` : ''}`;
+  switch (e.type) {
+    case 'conn.open':
+      return `${head} open ${e.path} from ${e.remote.address}:${e.remote.port} (${e.client}${e.subprotocol ? `, protocol ${e.subprotocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''})`;
+    case 'handshake':
+      return `${head} handshake ${e.request.method} ${e.request.target} → ${e.response.status} ${e.response.statusText}${e.key ? ` accept ${e.acceptOk ? 'ok' : 'WRONG'}` : ''}`;
+    case 'frame': {
+      const flags = [e.fin ? 'FIN' : 'fin=0', e.rsv1 ? 'RSV1' : '', e.rsv2 ? 'RSV2' : '', e.rsv3 ? 'RSV3' : '', e.masked ? `mask ${e.maskingKey}` : ''].filter(Boolean).join(' ');
+      const body = e.closeCode !== null ? ` ${e.closeCode} ${quote(e.closeReason)}` : e.inflated !== null ? ` ${quote(e.inflated)} (inflated)` : e.text !== null ? ` ${quote(e.text)}` : e.payloadLength ? ` ${e.payloadHex.slice(0, 32)}${e.payloadHex.length > 32 ? '…' : ''}` : '';
+      return `${head} ${e.dir === 'c2s' ? '→' : '←'} ${e.opcodeName.toUpperCase()} [${e.payloadLength} B, ${flags}]${body}`;
+    }
+    case 'message':
+      return `${head} ${e.dir === 'c2s' ? '⇒' : '⇐'} message ${e.opcodeName} ${e.length} B in ${e.frames} frame${e.frames === 1 ? '' : 's'}${e.compressed ? ` (${e.wireLength} B compressed)` : ''}${e.text !== null ? ` ${quote(e.text)}` : ''}`;
+    case 'state':
+      return `${head} state ${e.side} ${e.from === null ? '' : `${STATE_NAMES[e.from]} → `}${STATE_NAMES[e.to]}: ${e.cause}`;
+    case 'ping':
+      return `${head} ping ${e.dir}${e.payloadHex ? ` ${e.payloadHex}` : ''}`;
+    case 'pong':
+      return `${head} pong ${e.dir}${e.rtt !== null ? ` rtt ${e.rtt.toFixed(2)} ms` : ' (unsolicited)'}`;
+    case 'heartbeat':
+      return `${head} heartbeat ${e.action} missed ${e.missed}/${e.maxMisses} every ${e.intervalMs} ms${e.rtt !== null ? ` rtt ${e.rtt.toFixed(2)} ms` : ''}`;
+    case 'buffer':
+      return `${head} buffer bufferedAmount ${e.bufferedAmount} B, socket writableLength ${e.writableLength} B`;
+    case 'close':
+      return `${head} close ${e.code ?? 'no code'}${e.reason ? ` ${quote(e.reason)}` : ''} by ${e.initiator}, ${e.clean ? 'clean' : 'not clean'}, ${e.durationMs.toFixed(0)} ms, ${e.bytesIn} B in / ${e.bytesOut} B out`;
+    case 'meta':
+      return `${head} meta socket ${e.socketId} session ${e.sessionId ?? '-'} user ${e.userId ?? '-'}`;
+    case 'error':
+      return `${head} error (${e.source}${e.dir ? ` ${e.dir}` : ''}) ${escapeControl(e.message, 200)}${e.violation ? ` [close ${e.violation.closeCode} at byte ${e.violation.offset}]` : ''}`;
+    case 'gap':
+      return `${head} gap: ${e.dropped} events missed (#${e.fromSeq}–#${e.toSeq}, ${e.reason})`;
+    default:
+      return `${head} ${(e as { type: string }).type}`;
+  }
+}

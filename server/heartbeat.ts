@@ -1,0 +1,100 @@
+// Server-side heartbeats: ping every interval, measure the round trip from the pong that crosses the
+// tap, count pongs that did not come, and terminate after the allowed number of misses. TCP alone
+// does not notice a peer that vanished without a FIN or RST (a phone in a tunnel): this does.
+import type { WebSocket } from 'ws';
+import type { EventBus } from './events/bus.ts';
+import type { ConnectionTap } from './tap/tap.ts';
+
+export interface HeartbeatConfig {
+  /** ms between pings; 0 turns heartbeats off */
+  intervalMs: number;
+  /** the connection is terminated when this many pings in a row go unanswered */
+  maxMisses: number;
+}
+
+export const DEFAULT_HEARTBEAT: HeartbeatConfig = { intervalMs: 30_000, maxMisses: 2 };
+
+export class Heartbeat {
+  private timer: NodeJS.Timeout | null = null;
+  private awaiting = false;
+  private missed = 0;
+  private sent = 0;
+  private lastRtt: number | null = null;
+  private readonly onPong = (rtt: number | null) => this.pong(rtt);
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly tap: ConnectionTap,
+    private readonly bus: EventBus,
+    private readonly conn: string,
+    private config: HeartbeatConfig,
+  ) {
+    tap.pongListeners.add(this.onPong);
+    this.schedule();
+  }
+
+  configure(config: Partial<HeartbeatConfig>): void {
+    this.config = { ...this.config, ...config };
+    this.missed = 0;
+    this.awaiting = false;
+    this.event('config', null);
+    this.schedule();
+  }
+
+  describe(): HeartbeatConfig & { missed: number; lastRtt: number | null } {
+    return { ...this.config, missed: this.missed, lastRtt: this.lastRtt };
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.tap.pongListeners.delete(this.onPong);
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.config.intervalMs > 0) {
+      this.timer = setInterval(() => this.beat(), this.config.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private event(action: 'config' | 'ping' | 'pong' | 'miss' | 'terminate', rtt: number | null): void {
+    this.bus.publish({
+      type: 'heartbeat',
+      conn: this.conn,
+      action,
+      missed: this.missed,
+      maxMisses: this.config.maxMisses,
+      intervalMs: this.config.intervalMs,
+      rtt,
+    });
+  }
+
+  private beat(): void {
+    if (this.ws.readyState !== 1) return;
+    if (this.awaiting) {
+      this.missed++;
+      this.event('miss', null);
+      if (this.missed >= this.config.maxMisses) {
+        this.event('terminate', null);
+        this.stop();
+        this.ws.terminate();
+        this.tap.noteServerAction(`terminate(): ${this.missed} heartbeat pings went unanswered`);
+        return;
+      }
+    }
+    this.awaiting = true;
+    this.sent++;
+    this.ws.ping(`hb:${this.sent}`);
+    this.event('ping', null);
+  }
+
+  private pong(rtt: number | null): void {
+    this.awaiting = false;
+    this.missed = 0;
+    if (rtt !== null) this.lastRtt = rtt;
+    this.event('pong', rtt);
+  }
+}

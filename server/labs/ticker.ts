@@ -1,0 +1,40 @@
+// /lab/ticker?rate=N&size=B: the server pushes N messages a second of B bytes each, without being
+// asked. It is the producer the backpressure labs throttle; here it simply shows server push.
+// `&binary=1` sends binary frames instead of JSON text.
+import { intParam, type Lab } from './types.ts';
+
+/** Sends are batched on a timer this often; the rate is kept by sending what is due. */
+const TICK_MS = 10;
+export const MAX_RATE = 20_000;
+
+/** A JSON text message of exactly `size` bytes when size allows, else ASCII digits. */
+export function tickerPayload(seq: number, size: number): string {
+  const json = `{"type":"tick","seq":${seq},"pad":""}`;
+  if (size < json.length) return String(seq).padStart(size, '0').slice(-size);
+  return `{"type":"tick","seq":${seq},"pad":"${'.'.repeat(size - json.length)}"}`;
+}
+
+export const tickerLab: Lab = {
+  name: 'ticker',
+  description: 'Pushes ?rate=N messages a second of ?size=B bytes (JSON text, or binary with &binary=1).',
+  wsOptions(_url, defaults) {
+    return defaults;
+  },
+  onConnection(ws, ctx) {
+    const rate = intParam(ctx.url, 'rate', 10, 1, MAX_RATE);
+    const size = intParam(ctx.url, 'size', 64, 1, ctx.maxPayload);
+    const binary = ctx.url.searchParams.get('binary') === '1';
+    let seq = 0;
+    const started = performance.now();
+    const timer = setInterval(() => {
+      if (ws.readyState !== ws.OPEN) return;
+      const due = Math.floor(((performance.now() - started) / 1000) * rate);
+      while (seq < due) {
+        seq++;
+        const text = tickerPayload(seq, size);
+        ws.send(binary ? Buffer.from(text) : text, { binary });
+      }
+    }, TICK_MS);
+    ws.once('close', () => clearInterval(timer));
+  },
+};

@@ -1,0 +1,38 @@
+// What a lab endpoint is: a WebSocket route under /lab/ with its own ws options and behaviour.
+import type { WebSocket } from 'ws';
+import type { EventBus } from '../events/bus.ts';
+import type { ConnectionRecord } from '../registry.ts';
+
+export interface LabWsOptions {
+  /** offer permessage-deflate on this upgrade */
+  perMessageDeflate: boolean;
+  /** largest message accepted, bytes (ws closes with 1009 above it) */
+  maxPayload: number;
+}
+
+export interface LabContext {
+  url: URL;
+  conn: string;
+  bus: EventBus;
+  record: ConnectionRecord;
+  /** the server's default maxPayload for labs */
+  maxPayload: number;
+}
+
+export interface Lab {
+  /** the path segment after /lab/ */
+  name: string;
+  /** one sentence for the labs list and the README */
+  description: string;
+  wsOptions(url: URL, defaults: LabWsOptions): LabWsOptions;
+  onConnection(ws: WebSocket, ctx: LabContext): void;
+}
+
+/** Reads an integer query parameter, clamped to [min, max]. */
+export function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, Math.round(n)));
+}

@@ -1,0 +1,134 @@
+// Observers of the event stream: /__wslab/events over WebSocket, and the NDJSON history over GET.
+//
+// An observer is a cursor over the bus history. While it keeps up, each event is sent as it is
+// published. When its socket's send buffer passes the high-water mark it stops receiving; once the
+// buffer drains it resumes from its cursor, reading the ring-buffer history. If the history moved
+// past its cursor meanwhile, one `gap` event says how many events it missed. Nothing is queued per
+// observer, so a slow or stuck observer can never grow the server's memory: the ring is the bound.
+import type { ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import { matches, type BusEntry, type EventBus, type EventFilter } from './events/bus.ts';
+
+/** Bytes an observer's socket may have waiting before it stops receiving. */
+export const OBSERVER_HIGH_WATER = 1024 * 1024;
+/** How often a paused observer checks whether its buffer drained. */
+const RESUME_POLL_MS = 25;
+/** Events sent per turn while catching up, so one observer cannot hold the event loop. */
+const CATCH_UP_BATCH = 2000;
+
+export interface ObserverOptions {
+  since: number | null;
+  filter: EventFilter;
+  highWater?: number;
+}
+
+export class Observer {
+  /** the next sequence number this observer has not been offered */
+  private cursor: number;
+  private caughtUp = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: () => void;
+  private readonly highWater: number;
+  dropped = 0;
+  sent = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly bus: EventBus,
+    private readonly options: ObserverOptions,
+  ) {
+    this.highWater = options.highWater ?? OBSERVER_HIGH_WATER;
+    this.cursor = options.since ?? bus.headSeq;
+    this.unsubscribe = bus.subscribe((entry) => this.onEvent(entry), options.filter);
+    ws.once('close', () => this.stop());
+    this.pump('history-evicted');
+  }
+
+  stop(): void {
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private congested(): boolean {
+    return this.ws.bufferedAmount > this.highWater;
+  }
+
+  private onEvent(entry: BusEntry): void {
+    if (this.caughtUp && entry.event.seq === this.cursor && !this.congested()) {
+      this.cursor++;
+      this.sent++;
+      this.ws.send(entry.json);
+      return;
+    }
+    // Behind (or just became so): the pump reads the history when the socket can take more.
+    this.caughtUp = false;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.ws.readyState !== this.ws.OPEN) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.pump('slow-observer');
+    }, this.congested() ? RESUME_POLL_MS : 0);
+  }
+
+  /** Sends history from the cursor while the socket has room; reports evicted events as a gap. */
+  private pump(reason: 'slow-observer' | 'history-evicted'): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.congested()) {
+      this.schedule();
+      return;
+    }
+    const oldest = this.bus.oldestSeq;
+    if (this.cursor < oldest) {
+      const dropped = oldest - this.cursor;
+      this.dropped += dropped;
+      const gap = this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason });
+      this.ws.send(JSON.stringify(gap));
+      this.cursor = oldest;
+    }
+    const head = this.bus.headSeq;
+    let budget = CATCH_UP_BATCH;
+    while (this.cursor < head && budget > 0 && !this.congested()) {
+      const entry = this.bus.at(this.cursor);
+      this.cursor++;
+      if (entry && matches(entry.event, this.options.filter)) {
+        this.ws.send(entry.json);
+        this.sent++;
+        budget--;
+      }
+    }
+    if (this.cursor >= head) this.caughtUp = true;
+    else this.schedule();
+  }
+}
+
+/** GET /__wslab/events?since=SEQ: the history as NDJSON, written with backpressure. */
+export function writeHistory(res: ServerResponse, bus: EventBus, since: number, filter: EventFilter): void {
+  const { entries, evicted } = bus.history(since, filter);
+  res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store' });
+  if (evicted > 0) {
+    const gap = bus.publishPrivate({
+      type: 'gap',
+      dropped: evicted,
+      fromSeq: Math.max(since, 1),
+      toSeq: bus.oldestSeq - 1,
+      reason: 'history-evicted',
+    });
+    res.write(JSON.stringify(gap) + '\n');
+  }
+  let i = 0;
+  const writeMore = () => {
+    while (i < entries.length) {
+      const ok = res.write(entries[i++].json + '\n');
+      if (!ok) {
+        res.once('drain', writeMore);
+        return;
+      }
+    }
+    res.end();
+  };
+  writeMore();
+}

@@ -1,0 +1,265 @@
+// One direction of a tapped connection: the raw bytes that crossed it, decoded by server/wire into
+// frame and message events. Nothing here is rebuilt from ws's callbacks.
+import { createReader, frameFields, opcodeName, parseClosePayload, toHex } from '../wire/index.ts';
+import type { Frame, Violation, WireReader } from '../wire/types.ts';
+import type { EventBody } from '../events/schema.ts';
+import type { TapInflater } from './inflate.ts';
+
+export type Dir = 'c2s' | 's2c';
+
+/** Payload bytes a frame event previews; the full length is always reported. */
+export const FRAME_PREVIEW_BYTES = 128;
+/** Bytes of an assembled message that its event previews. */
+export const MESSAGE_PREVIEW_BYTES = 1024;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes a byte preview as text when it is valid UTF-8. A preview cut inside a multi-byte
+ * character is retried without its last 1-3 bytes, so truncation alone never hides the text.
+ */
+export function previewText(bytes: Uint8Array, truncated: boolean): string | null {
+  const tries = truncated ? 4 : 1;
+  for (let cut = 0; cut < tries && cut <= bytes.length; cut++) {
+    try {
+      return strictUtf8.decode(cut ? bytes.subarray(0, bytes.length - cut) : bytes);
+    } catch {
+      // try a shorter cut
+    }
+  }
+  return null;
+}
+
+type FieldRecord = Record<string, [number, number, number]>;
+const layoutCache = new Map<string, FieldRecord>();
+
+/** Field positions depend only on the length encoding and the mask bit, so they are computed once each. */
+function fieldPositions(frame: Frame): FieldRecord {
+  const key = `${frame.lengthBits}${frame.masked ? 'm' : ''}`;
+  let record = layoutCache.get(key);
+  if (!record) {
+    record = {};
+    for (const f of frameFields(frame)) record[f.field] = [f.byteOffset, f.bitOffset, f.bits];
+    layoutCache.set(key, record);
+  }
+  return record;
+}
+
+/** The frame's header bytes exactly as sent: the length encoding used is known, so this is lossless. */
+export function headerBytes(frame: Frame): Uint8Array {
+  const out = new Uint8Array(frame.headerLength);
+  out[0] =
+    (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | (frame.opcode & 0x0f);
+  let i = 2;
+  const len = frame.payloadLength;
+  if (frame.lengthBits === 7) {
+    out[1] = len;
+  } else if (frame.lengthBits === 16) {
+    out[1] = 126;
+    out[2] = len >>> 8;
+    out[3] = len & 0xff;
+    i = 4;
+  } else {
+    out[1] = 127;
+    const hi = Math.floor(len / 2 ** 32);
+    new DataView(out.buffer).setUint32(2, hi);
+    new DataView(out.buffer).setUint32(6, len >>> 0);
+    i = 10;
+  }
+  if (frame.masked && frame.maskingKey) {
+    out[1] |= 0x80;
+    out.set(frame.maskingKey, i);
+  }
+  return out;
+}
+
+interface MessageInProgress {
+  opcode: 1 | 2;
+  compressed: boolean;
+  frames: number;
+  wireLength: number;
+  /** compressed messages keep every payload byte (they must be inflated whole); others only a preview */
+  parts: Uint8Array[];
+  kept: number;
+}
+
+export interface DirectionSink {
+  emit(body: EventBody): void;
+  /** every frame, after its event: the connection tap follows close/ping/pong with it */
+  onFrame(frame: Frame, dir: Dir): void;
+  onViolation(violation: Violation, dir: Dir): void;
+}
+
+export class DirectionTap {
+  private reader: WireReader | null = null;
+  private message: MessageInProgress | null = null;
+  private inflater: TapInflater | null = null;
+  /** bytes of this direction's stream before the first frame (its HTTP head) */
+  private base = 0;
+  bytes = 0;
+
+  constructor(
+    readonly dir: Dir,
+    private readonly conn: string,
+    private readonly sink: DirectionSink,
+    private readonly maxPayload: number,
+  ) {}
+
+  /** Starts frame decoding once the handshake is known. */
+  start(headLength: number, perMessageDeflate: boolean, inflater: TapInflater | null): void {
+    this.base = headLength;
+    this.inflater = inflater;
+    this.reader = createReader({
+      direction: this.dir === 'c2s' ? 'client' : 'server',
+      maxPayload: this.maxPayload,
+      perMessageDeflate,
+    });
+  }
+
+  get started(): boolean {
+    return this.reader !== null;
+  }
+
+  get stopped(): boolean {
+    return this.reader?.violation != null;
+  }
+
+  push(chunk: Uint8Array): void {
+    const reader = this.reader;
+    if (!reader || reader.violation) return;
+    this.bytes += chunk.length;
+    for (const ev of reader.push(chunk)) {
+      if (ev.type === 'frame') this.onFrame(ev.frame);
+      else {
+        const v = { ...ev.violation, offset: ev.violation.offset + this.base };
+        this.sink.emit({
+          type: 'error',
+          conn: this.conn,
+          dir: this.dir,
+          source: 'wire',
+          message: `${this.dir === 'c2s' ? 'Client' : 'Server'} broke RFC 6455 §${v.rfc}: ${v.reason}`,
+          violation: v,
+        });
+        this.sink.onViolation(v, this.dir);
+      }
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    const op = frame.opcode;
+    let inflated: string | null = null;
+    let finished: MessageInProgress | null = null;
+    let finishedData: Uint8Array | null = null;
+
+    if (op === 1 || op === 2 || op === 0) {
+      if (op !== 0) {
+        this.message = { opcode: op as 1 | 2, compressed: frame.rsv1, frames: 0, wireLength: 0, parts: [], kept: 0 };
+      }
+      const m = this.message;
+      if (m) {
+        m.frames++;
+        m.wireLength += frame.payloadLength;
+        const room = m.compressed ? frame.payload.length : Math.max(0, MESSAGE_PREVIEW_BYTES + 4 - m.kept);
+        if (room > 0 && frame.payload.length > 0) {
+          const part = frame.payload.length <= room ? frame.payload : frame.payload.subarray(0, room);
+          m.parts.push(part);
+          m.kept += part.length;
+        }
+        if (frame.fin) {
+          finished = m;
+          this.message = null;
+          if (m.compressed) {
+            const result = this.inflater
+              ? this.inflater.inflate(concat(m.parts, m.kept))
+              : { error: 'RSV1 set but permessage-deflate was not negotiated' };
+            if ('data' in result) {
+              finishedData = result.data;
+              inflated = m.opcode === 1 ? previewText(result.data.subarray(0, MESSAGE_PREVIEW_BYTES), result.data.length > MESSAGE_PREVIEW_BYTES) : null;
+              if (m.opcode === 1 && previewText(result.data, false) === null) {
+                this.sink.emit({
+                  type: 'error',
+                  conn: this.conn,
+                  dir: this.dir,
+                  source: 'wire',
+                  message: 'The inflated text message is not valid UTF-8 (RFC 6455 §8.1); the receiver must close with 1007.',
+                });
+              }
+            } else {
+              this.sink.emit({
+                type: 'error',
+                conn: this.conn,
+                dir: this.dir,
+                source: 'wire',
+                message: `Could not inflate a compressed message: ${result.error}`,
+              });
+            }
+          } else {
+            finishedData = concat(m.parts, m.kept);
+          }
+        }
+      }
+    }
+
+    const truncated = frame.payload.length > FRAME_PREVIEW_BYTES;
+    const preview = truncated ? frame.payload.subarray(0, FRAME_PREVIEW_BYTES) : frame.payload;
+    const close = op === 8 ? parseClosePayload(frame.payload) : null;
+    const isText = op === 1 || op === 9 || op === 10 || (op === 0 && (finished ?? this.message)?.opcode === 1);
+    const compressedData = frame.rsv1 || (op === 0 && (finished ?? this.message)?.compressed === true);
+    this.sink.emit({
+      type: 'frame',
+      conn: this.conn,
+      dir: this.dir,
+      offset: frame.offset + this.base,
+      fin: frame.fin,
+      rsv1: frame.rsv1,
+      rsv2: frame.rsv2,
+      rsv3: frame.rsv3,
+      opcode: op,
+      opcodeName: opcodeName(op),
+      masked: frame.masked,
+      maskingKey: frame.maskingKey ? toHex(frame.maskingKey, '') : null,
+      payloadLength: frame.payloadLength,
+      headerLength: frame.headerLength,
+      headerHex: toHex(headerBytes(frame), ''),
+      fields: fieldPositions(frame),
+      payloadHex: toHex(preview, ''),
+      truncated,
+      text: isText && !compressedData ? previewText(preview, truncated) : null,
+      closeCode: close ? close.code : null,
+      closeReason: close ? close.reason : null,
+      inflated,
+    });
+
+    if (finished && finishedData) {
+      const length = finished.compressed ? finishedData.length : finished.wireLength;
+      const msgTruncated = length > MESSAGE_PREVIEW_BYTES;
+      const msgPreview = finishedData.subarray(0, MESSAGE_PREVIEW_BYTES);
+      this.sink.emit({
+        type: 'message',
+        conn: this.conn,
+        dir: this.dir,
+        opcode: finished.opcode,
+        opcodeName: opcodeName(finished.opcode),
+        length,
+        wireLength: finished.wireLength,
+        frames: finished.frames,
+        compressed: finished.compressed,
+        text: finished.opcode === 1 ? previewText(msgPreview, msgTruncated) : null,
+        previewHex: toHex(msgPreview.subarray(0, FRAME_PREVIEW_BYTES), ''),
+        truncated: msgTruncated,
+      });
+    }
+    this.sink.onFrame(frame, this.dir);
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,308 @@
+// The tap: sits below ws on one lab connection and reports what crossed the TCP socket.
+//
+// - client → server: the captured upgrade request, then every chunk the socket reads, seen by a
+//   listener placed in front of ws's own.
+// - server → client: every buffer ws hands to socket.write (the 101 response, then frames).
+// Both streams are decoded by server/wire. ws's callbacks are used only for what is not on the wire:
+// its readyState and its send-buffer figures.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { computeAccept, parseExtensions, toHex } from '../wire/index.ts';
+import type { Frame, Violation } from '../wire/types.ts';
+import type { EventBody } from '../events/schema.ts';
+import type { EventBus } from '../events/bus.ts';
+import { DirectionTap, type Dir } from './direction.ts';
+import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
+import { TapInflater } from './inflate.ts';
+
+/** Send-buffer figures are reported at most this often per connection. */
+export const BUFFER_REPORT_MS = 50;
+
+export interface TapOptions {
+  bus: EventBus;
+  conn: string;
+  socketId: string;
+  sessionId: string | null;
+  lab: string;
+  client: string;
+  maxPayload: number;
+  /** called once when the TCP connection has closed and the close event was published */
+  onClosed?: () => void;
+}
+
+type ReadyState = 0 | 1 | 2 | 3;
+
+export class ConnectionTap {
+  private readonly c2s: DirectionTap;
+  private readonly s2c: DirectionTap;
+  private responseBuf: Buffer | null = Buffer.alloc(0);
+  private pendingC2s: Buffer[] = [];
+  private ws: WebSocket | null = null;
+  private state: ReadyState | null = null;
+  private readonly openedAt: number;
+  private firstClose: { dir: Dir; code: number | null; reason: string } | null = null;
+  private closeSeen = { c2s: false, s2c: false };
+  private readonly pings = { c2s: new Map<string, number>(), s2c: new Map<string, number>() };
+  private lastBuffer = { bufferedAmount: -1, writableLength: -1 };
+  private lastBufferAt = 0;
+  private bufferTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private responseLength = 0;
+  /** listeners of pong frames (the heartbeat uses them) */
+  readonly pongListeners = new Set<(rtt: number | null) => void>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly req: IncomingMessage,
+    private readonly requestBytes: Buffer,
+    private readonly opts: TapOptions,
+  ) {
+    this.openedAt = opts.bus.now();
+    const sink = {
+      emit: (body: EventBody) => this.emit(body),
+      onFrame: (frame: Frame, dir: Dir) => this.onFrame(frame, dir),
+      onViolation: (_v: Violation, _dir: Dir) => {},
+    };
+    this.c2s = new DirectionTap('c2s', opts.conn, sink, opts.maxPayload);
+    this.s2c = new DirectionTap('s2c', opts.conn, sink, opts.maxPayload);
+    this.hookWrites();
+    socket.once('close', () => this.onSocketClose());
+  }
+
+  private emit(body: EventBody): void {
+    this.opts.bus.publish(body);
+  }
+
+  /** Wrap socket.write/end so every byte ws sends passes through the s2c decoder first. */
+  private hookWrites(): void {
+    const socket = this.socket;
+    const write = socket.write;
+    const end = socket.end;
+    const tap = this;
+    socket.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+      tap.onWrite(chunk);
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof socket.write;
+    socket.end = function (this: Socket, ...args: unknown[]) {
+      if (args.length > 0 && typeof args[0] !== 'function') tap.onWrite(args[0]);
+      return (end as (...a: unknown[]) => Socket).apply(this, args);
+    } as typeof socket.end;
+  }
+
+  /** Called right after ws.handleUpgrade returned: from here on, read every chunk before ws does. */
+  hookReads(): void {
+    this.socket.prependListener('data', (chunk: Buffer) => this.onRead(chunk));
+  }
+
+  /** The WebSocket ws created for this socket (not set when the handshake failed). */
+  bindWebSocket(ws: WebSocket): void {
+    this.ws = ws;
+    this.scheduleBufferReport();
+    this.socket.on('drain', () => this.scheduleBufferReport());
+  }
+
+  /** Notes a server-side cause for the next readyState change (e.g. terminate after missed pongs). */
+  noteServerAction(cause: string): void {
+    if (this.ws && this.ws.readyState !== this.state) this.setState(this.ws.readyState as ReadyState, cause);
+  }
+
+  private setState(to: ReadyState, cause: string): void {
+    if (to === this.state) return;
+    this.emit({ type: 'state', conn: this.opts.conn, side: 'server', from: this.state, to, cause });
+    this.state = to;
+  }
+
+  private onRead(chunk: Buffer): void {
+    if (!this.c2s.started) {
+      this.pendingC2s.push(chunk);
+      return;
+    }
+    this.c2s.push(chunk);
+  }
+
+  private onWrite(chunk: unknown): void {
+    if (this.closed) return;
+    let bytes: Buffer;
+    if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'latin1');
+    else if (chunk instanceof Uint8Array) bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else return;
+    if (this.responseBuf) this.onResponseBytes(bytes);
+    else this.s2c.push(bytes);
+    if (this.ws) this.scheduleBufferReport();
+  }
+
+  /** Collects the server's HTTP response head; once complete, publishes the handshake and starts framing. */
+  private onResponseBytes(bytes: Buffer): void {
+    const buf = Buffer.concat([this.responseBuf!, bytes]);
+    const end = headEnd(buf);
+    if (end < 0) {
+      this.responseBuf = buf.length > 64 * 1024 ? null : buf;
+      return;
+    }
+    this.responseBuf = null;
+    const response = parseHead(buf.subarray(0, end));
+    this.onHandshake(response, end);
+    const rest = buf.subarray(end);
+    if (rest.length) this.s2c.push(rest);
+  }
+
+  private onHandshake(response: HttpHead, responseLength: number): void {
+    const { conn } = this.opts;
+    this.responseLength = responseLength;
+    const request = parseHead(this.requestBytes);
+    const [, statusText = '', ...more] = response.startLine.split(' ');
+    const status = Number(statusText);
+    const reasonPhrase = more.join(' ');
+    const protocol = headerValue(response.headers, 'sec-websocket-protocol');
+    const extensions = headerValue(response.headers, 'sec-websocket-extensions');
+    const key = headerValue(request.headers, 'sec-websocket-key');
+    const accept = headerValue(response.headers, 'sec-websocket-accept');
+    const expectedAccept = key ? computeAccept(key) : null;
+    const [method = '', target = '', version = ''] = request.startLine.split(' ');
+    const sock = this.socket;
+
+    this.emit({
+      type: 'conn.open',
+      conn,
+      socketId: this.opts.socketId,
+      sessionId: this.opts.sessionId,
+      lab: this.opts.lab,
+      path: this.req.url ?? '',
+      remote: { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 },
+      local: { address: sock.localAddress ?? '', port: sock.localPort ?? 0 },
+      subprotocol: protocol,
+      extensions,
+      client: this.opts.client,
+    });
+    this.setState(0, 'upgrade request received');
+    this.emit({
+      type: 'handshake',
+      conn,
+      request: {
+        method,
+        target,
+        httpVersion: version.replace('HTTP/', ''),
+        headers: request.headers,
+        raw: request.raw,
+      },
+      response: { status, statusText: reasonPhrase, headers: response.headers, raw: response.raw },
+      key,
+      accept,
+      expectedAccept,
+      acceptOk: accept !== null && accept === expectedAccept,
+    });
+
+    if (status !== 101) {
+      this.emit({
+        type: 'error',
+        conn,
+        source: 'handshake',
+        message: `The server refused the upgrade with ${status} ${reasonPhrase}; no WebSocket was opened.`,
+      });
+      return;
+    }
+
+    // permessage-deflate as negotiated: whether each side keeps its compression window.
+    let deflate: ReturnType<typeof parseExtensions>[number] | undefined;
+    if (extensions) deflate = parseExtensions(extensions).find((e) => e.name === 'permessage-deflate');
+    const params = deflate?.params ?? {};
+    const maxOut = this.opts.maxPayload;
+    this.s2c.start(responseLength, !!deflate, deflate ? new TapInflater(!('server_no_context_takeover' in params), maxOut) : null);
+    this.c2s.start(
+      this.requestBytes.length,
+      !!deflate,
+      deflate ? new TapInflater(!('client_no_context_takeover' in params), maxOut) : null,
+    );
+    this.setState(1, '101 Switching Protocols sent');
+    for (const chunk of this.pendingC2s) this.c2s.push(chunk);
+    this.pendingC2s = [];
+  }
+
+  private onFrame(frame: Frame, dir: Dir): void {
+    const { conn } = this.opts;
+    const other: Dir = dir === 'c2s' ? 's2c' : 'c2s';
+    if (frame.opcode === 8) {
+      this.closeSeen[dir] = true;
+      if (!this.firstClose) {
+        const view = frame.payload;
+        const code = view.length >= 2 ? (view[0] << 8) | view[1] : null;
+        const reason = view.length > 2 ? new TextDecoder().decode(view.subarray(2)) : '';
+        this.firstClose = { dir, code, reason };
+        const who = dir === 'c2s' ? 'client' : 'server';
+        this.setState(2, `${who} sent a close frame${code !== null ? ` (${code})` : ''}`);
+      }
+    } else if (frame.opcode === 9) {
+      const key = toHex(frame.payload, '');
+      const pings = this.pings[dir];
+      pings.set(key, this.opts.bus.now());
+      if (pings.size > 64) pings.delete(pings.keys().next().value!);
+      this.emit({ type: 'ping', conn, dir, payloadHex: key });
+    } else if (frame.opcode === 10) {
+      const key = toHex(frame.payload, '');
+      const sentAt = this.pings[other].get(key);
+      let rtt: number | null = null;
+      if (sentAt !== undefined) {
+        rtt = Math.round((this.opts.bus.now() - sentAt) * 1000) / 1000;
+        this.pings[other].delete(key);
+      }
+      this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
+      if (dir === 'c2s') for (const l of this.pongListeners) l(rtt);
+    }
+  }
+
+  private scheduleBufferReport(): void {
+    if (this.bufferTimer || this.closed) return;
+    const wait = Math.max(0, this.lastBufferAt + BUFFER_REPORT_MS - this.opts.bus.now());
+    this.bufferTimer = setTimeout(() => {
+      this.bufferTimer = null;
+      this.reportBuffer();
+    }, wait);
+    this.bufferTimer.unref();
+  }
+
+  private reportBuffer(): void {
+    const ws = this.ws;
+    if (!ws || this.closed) return;
+    const bufferedAmount = ws.bufferedAmount;
+    const writableLength = this.socket.writableLength;
+    if (bufferedAmount === this.lastBuffer.bufferedAmount && writableLength === this.lastBuffer.writableLength) return;
+    this.lastBuffer = { bufferedAmount, writableLength };
+    this.lastBufferAt = this.opts.bus.now();
+    this.emit({ type: 'buffer', conn: this.opts.conn, bufferedAmount, writableLength });
+    // Keep watching until the buffer has drained, so the chart always comes back to zero.
+    if (bufferedAmount > 0 || writableLength > 0) this.scheduleBufferReport();
+  }
+
+  private onSocketClose(): void {
+    if (this.closed) return;
+    // Bytes still queued in ws's parser are not lost to the tap: they were read before ws saw them.
+    if (this.bufferTimer) clearTimeout(this.bufferTimer);
+    this.bufferTimer = null;
+    if (this.ws) {
+      this.reportBuffer();
+    }
+    this.closed = true;
+    const { conn } = this.opts;
+    if (this.state !== null && this.state !== 3) {
+      const how = this.closeSeen.c2s && this.closeSeen.s2c ? 'after the close handshake' : 'without a close handshake';
+      this.setState(3, `TCP connection closed ${how}`);
+    }
+    if (this.state !== null) {
+      const fc = this.firstClose;
+      this.emit({
+        type: 'close',
+        conn,
+        code: fc ? fc.code : null,
+        reason: fc ? fc.reason : '',
+        initiator: fc ? (fc.dir === 'c2s' ? 'client' : 'server') : 'none',
+        clean: this.closeSeen.c2s && this.closeSeen.s2c,
+        durationMs: Math.round((this.opts.bus.now() - this.openedAt) * 1000) / 1000,
+        bytesIn: this.requestBytes.length + this.c2s.bytes,
+        bytesOut: this.responseLength + this.s2c.bytes,
+      });
+    }
+    this.pongListeners.clear();
+    this.opts.onClosed?.();
+  }
+}

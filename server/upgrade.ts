@@ -1,0 +1,207 @@
+// Routes HTTP upgrade requests: /lab/NAME to a lab (tapped), /__wslab/events to the observers
+// (not tapped). One port, two protocols: the same HTTP server serves the pages and the sockets.
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { LABS } from './labs/index.ts';
+import type { LabWsOptions } from './labs/types.ts';
+import { ConnectionTap } from './tap/tap.ts';
+import { captureFor } from './tap/capture.ts';
+import { Heartbeat, type HeartbeatConfig } from './heartbeat.ts';
+import type { Registry, ConnectionRecord } from './registry.ts';
+import type { EventBus } from './events/bus.ts';
+import { filterFromQuery } from './events/bus.ts';
+import { Observer } from './observe.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+export interface UpgradeConfig {
+  bus: EventBus;
+  registry: Registry;
+  maxPayload: number;
+  maxConnections: number;
+  maxObservers: number;
+  heartbeat: () => HeartbeatConfig;
+  /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
+  allowOrigins: readonly string[];
+  limiter: RateLimiter;
+}
+
+const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Answers an upgrade that will not happen with a plain HTTP response, then closes the socket. */
+export function refuse(socket: Socket, status: number, message: string, extra: Record<string, string> = {}): void {
+  const body = Buffer.from(message + '\n');
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${body.length}`,
+    ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
+  if (socket.writable) socket.end(Buffer.concat([Buffer.from(head), body]));
+  socket.destroySoon?.();
+}
+
+/**
+ * Cross-site WebSocket hijacking defence: a browser always sends Origin, so a page's own origin
+ * must match the Host it connected to (or the allowlist). Clients that are not browsers send no
+ * Origin and are let through: Origin protects users' browsers, not the server.
+ */
+export function originAllowed(req: IncomingMessage, allow: readonly string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (allow.includes(origin)) return true;
+  const host = req.headers.host;
+  if (!host) return false;
+  return origin === `http://${host}` || origin === `https://${host}`;
+}
+
+function cookie(req: IncomingMessage, name: string): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+export function createUpgradeHandler(config: UpgradeConfig) {
+  const { bus, registry } = config;
+  const servers = new Map<string, WebSocketServer>();
+  const observerServer = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: true });
+  const labServer = (opts: LabWsOptions) => {
+    const key = `${opts.perMessageDeflate}:${opts.maxPayload}`;
+    let wss = servers.get(key);
+    if (!wss) {
+      wss = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        maxPayload: opts.maxPayload,
+        perMessageDeflate: opts.perMessageDeflate,
+      });
+      servers.set(key, wss);
+    }
+    return wss;
+  };
+
+  function handle(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const capture = captureFor(socket);
+    const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
+    const requestBytes = capture ? capture.takeRequest(requestLine, head) : Buffer.from(requestLine + '\r\n\r\n');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://wslab.invalid');
+    } catch {
+      refuse(socket, 400, 'The request target is not a valid URL.');
+      return;
+    }
+
+    if (!originAllowed(req, config.allowOrigins)) {
+      refuse(socket, 403, `Origin ${req.headers.origin} may not open WebSockets here (cross-site WebSocket hijacking is refused).`);
+      return;
+    }
+    if (!config.limiter.take(socket.remoteAddress ?? '')) {
+      refuse(socket, 429, 'Too many connection attempts from this address; slow down and retry.', { 'Retry-After': '1' });
+      return;
+    }
+
+    if (url.pathname === '/__wslab/events') {
+      if (observerServer.clients.size >= config.maxObservers) {
+        refuse(socket, 503, `The event stream already has ${config.maxObservers} observers.`);
+        return;
+      }
+      const sinceRaw = url.searchParams.get('since');
+      const since = sinceRaw !== null && /^\d+$/.test(sinceRaw) ? Number(sinceRaw) : null;
+      observerServer.handleUpgrade(req, socket, head, (ws) => {
+        new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams) });
+        ws.on('message', () => {}); // observers only listen; messages are ignored
+      });
+      return;
+    }
+
+    const match = /^\/lab\/([a-z0-9-]+)\/?$/.exec(url.pathname);
+    const lab = match ? LABS.get(match[1]) : undefined;
+    if (!lab) {
+      const known = [...LABS.keys()].map((n) => `/lab/${n}`).join(', ');
+      refuse(socket, 404, `No WebSocket endpoint at ${url.pathname}. Labs: ${known}; event stream: /__wslab/events.`);
+      return;
+    }
+    if (registry.size >= config.maxConnections) {
+      refuse(socket, 503, `The server is at its limit of ${config.maxConnections} lab connections.`);
+      return;
+    }
+
+    const conn = registry.nextId();
+    const sessionRaw = url.searchParams.get('session') ?? cookie(req, 'wslab_session');
+    const sessionId = sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null;
+    const clientHeader = req.headers['x-wslab-client'];
+    const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
+      ? clientHeader
+      : req.headers.origin ? 'browser' : 'external';
+    const opts = lab.wsOptions(url, { perMessageDeflate: false, maxPayload: config.maxPayload });
+
+    const record: ConnectionRecord = {
+      meta: {
+        conn,
+        socketId: conn,
+        sessionId,
+        userId: null,
+        lab: lab.name,
+        path: url.pathname + url.search,
+        client,
+        remote: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+        local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
+        openedAt: bus.now(),
+      },
+      tap: null as unknown as ConnectionTap,
+      ws: null,
+      heartbeat: null,
+    };
+    record.tap = new ConnectionTap(socket, req, requestBytes, {
+      bus,
+      conn,
+      socketId: conn,
+      sessionId,
+      lab: lab.name,
+      client,
+      maxPayload: opts.maxPayload,
+      onClosed: () => registry.remove(conn),
+    });
+    registry.add(record);
+
+    labServer(opts).handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      record.ws = ws;
+      record.tap.bindWebSocket(ws);
+      const hb = heartbeatFromQuery(url, config.heartbeat());
+      record.heartbeat = new Heartbeat(ws, record.tap, bus, conn, hb);
+      ws.on('error', () => {}); // protocol errors are reported by the tap; ws closes the socket itself
+      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload });
+    });
+    // ws answered (101 or an error) synchronously; from now on read each chunk before ws does.
+    record.tap.hookReads();
+  }
+
+  function close(): void {
+    for (const ws of observerServer.clients) ws.terminate();
+    observerServer.close();
+    for (const wss of servers.values()) wss.close();
+  }
+
+  return { handle, close, observerCount: () => observerServer.clients.size };
+}
+
+/** `?heartbeat=MS&misses=N` on a lab URL overrides the server's heartbeat for that connection. */
+function heartbeatFromQuery(url: URL, defaults: HeartbeatConfig): HeartbeatConfig {
+  const ms = url.searchParams.get('heartbeat');
+  const misses = url.searchParams.get('misses');
+  const out = { ...defaults };
+  if (ms !== null && /^\d+$/.test(ms)) out.intervalMs = Math.min(Number(ms), 3_600_000);
+  if (out.intervalMs > 0 && out.intervalMs < 50) out.intervalMs = 50;
+  if (misses !== null && /^\d+$/.test(misses)) out.maxMisses = Math.max(1, Math.min(Number(misses), 100));
+  return out;
+}
