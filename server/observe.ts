@@ -29,6 +29,7 @@ export class Observer {
   private timer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
   private readonly highWater: number;
+  private corked = false;
   dropped = 0;
   sent = 0;
 
@@ -39,7 +40,7 @@ export class Observer {
   ) {
     this.highWater = options.highWater ?? OBSERVER_HIGH_WATER;
     this.cursor = options.since ?? bus.headSeq;
-    this.unsubscribe = bus.subscribe((entry) => this.onEvent(entry), options.filter);
+    this.unsubscribe = bus.subscribe((_event, entry) => this.onEvent(entry), options.filter);
     ws.once('close', () => this.stop());
     this.pump('history-evicted');
   }
@@ -50,15 +51,34 @@ export class Observer {
     this.timer = null;
   }
 
+  /**
+   * Sends one event. The observer's socket is corked until the event loop's check phase, so the
+   * events of one loop turn leave in one writev instead of one system call each.
+   */
+  private send(json: string): void {
+    if (!this.corked) {
+      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      if (socket) {
+        socket.cork();
+        this.corked = true;
+        setImmediate(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
+    }
+    this.ws.send(json);
+    this.sent++;
+  }
+
   private congested(): boolean {
     return this.ws.bufferedAmount > this.highWater;
   }
 
   private onEvent(entry: BusEntry): void {
-    if (this.caughtUp && entry.event.seq === this.cursor && !this.congested()) {
+    if (this.caughtUp && entry.seq === this.cursor && !this.congested()) {
       this.cursor++;
-      this.sent++;
-      this.ws.send(entry.json);
+      this.send(entry.json);
       return;
     }
     // Behind (or just became so): the pump reads the history when the socket can take more.
@@ -86,7 +106,8 @@ export class Observer {
       const dropped = oldest - this.cursor;
       this.dropped += dropped;
       const gap = this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason });
-      this.ws.send(JSON.stringify(gap));
+      this.send(JSON.stringify(gap));
+      this.sent--; // the gap stands for missed events; it is not one of them
       this.cursor = oldest;
     }
     const head = this.bus.headSeq;
@@ -94,9 +115,8 @@ export class Observer {
     while (this.cursor < head && budget > 0 && !this.congested()) {
       const entry = this.bus.at(this.cursor);
       this.cursor++;
-      if (entry && matches(entry.event, this.options.filter)) {
-        this.ws.send(entry.json);
-        this.sent++;
+      if (entry && matches(entry, this.options.filter)) {
+        this.send(entry.json);
         budget--;
       }
     }

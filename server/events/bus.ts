@@ -7,16 +7,30 @@ export interface EventFilter {
   types?: ReadonlySet<string> | null;
 }
 
-/** One published event with its JSON text, made at most once and shared by every observer. */
+/**
+ * One published event as the history keeps it: its JSON text (made once, shared by every
+ * observer) and the two fields filters need. The object form is parsed again only when asked for,
+ * so 100,000 events of history cost their text and little more.
+ */
 export class BusEntry {
-  private cachedJson: string | undefined;
-  constructor(readonly event: WslabEvent) {}
-  get json(): string {
-    return (this.cachedJson ??= JSON.stringify(this.event));
+  private parsed: WslabEvent | undefined;
+  readonly seq: number;
+  readonly type: string;
+  readonly conn: string | undefined;
+  readonly json: string;
+  constructor(event: WslabEvent) {
+    this.seq = event.seq;
+    this.type = event.type;
+    this.conn = 'conn' in event ? event.conn : undefined;
+    this.json = JSON.stringify(event);
+  }
+  get event(): WslabEvent {
+    return (this.parsed ??= JSON.parse(this.json) as WslabEvent);
   }
 }
 
-export type Subscriber = (entry: BusEntry) => void;
+/** Called for each event as it is published, with the event object and its history entry. */
+export type Subscriber = (event: WslabEvent, entry: BusEntry) => void;
 
 export interface BusOptions {
   /** how many events the history keeps (default 100,000) */
@@ -25,10 +39,10 @@ export interface BusOptions {
   clock?: () => number;
 }
 
-export function matches(event: WslabEvent, filter: EventFilter | undefined): boolean {
+export function matches(event: { type: string; conn?: string }, filter: EventFilter | undefined): boolean {
   if (!filter) return true;
   if (filter.types && !filter.types.has(event.type)) return false;
-  if (filter.conn && !('conn' in event && event.conn !== undefined && filter.conn.has(event.conn))) return false;
+  if (filter.conn && !(event.conn !== undefined && filter.conn.has(event.conn))) return false;
   return true;
 }
 
@@ -71,7 +85,7 @@ export class EventBus {
     const entry = new BusEntry(event);
     this.ring[seq % this.historySize] = entry;
     for (const sub of this.subscribers) {
-      if (matches(event, sub.filter)) sub.fn(entry);
+      if (matches(entry, sub.filter)) sub.fn(event, entry);
     }
     return event;
   }
@@ -79,7 +93,7 @@ export class EventBus {
   /** The event with this sequence number, if the history still holds it. */
   at(seq: number): BusEntry | undefined {
     const entry = this.ring[seq % this.historySize];
-    return entry && entry.event.seq === seq ? entry : undefined;
+    return entry && entry.seq === seq ? entry : undefined;
   }
 
   /**
@@ -97,7 +111,7 @@ export class EventBus {
     const entries: BusEntry[] = [];
     for (let seq = from; seq < this.nextSeq; seq++) {
       const entry = this.ring[seq % this.historySize];
-      if (entry && entry.event.seq === seq && matches(entry.event, filter)) entries.push(entry);
+      if (entry && entry.seq === seq && matches(entry, filter)) entries.push(entry);
     }
     return { entries, evicted };
   }

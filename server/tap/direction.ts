@@ -1,6 +1,6 @@
 // One direction of a tapped connection: the raw bytes that crossed it, decoded by server/wire into
 // frame and message events. Nothing here is rebuilt from ws's callbacks.
-import { createReader, frameFields, opcodeName, parseClosePayload, toHex } from '../wire/index.ts';
+import { createReader, frameFields, opcodeName, parseClosePayload } from '../wire/index.ts';
 import type { Frame, Violation, WireReader } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
 import type { TapInflater } from './inflate.ts';
@@ -13,6 +13,11 @@ export const FRAME_PREVIEW_BYTES = 128;
 export const MESSAGE_PREVIEW_BYTES = 1024;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Hex without separators; Node's native encoder, since the tap runs for every frame. */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
 
 /**
  * Decodes a byte preview as text when it is valid UTF-8. A preview cut inside a multi-byte
@@ -217,12 +222,12 @@ export class DirectionTap {
       opcode: op,
       opcodeName: opcodeName(op),
       masked: frame.masked,
-      maskingKey: frame.maskingKey ? toHex(frame.maskingKey, '') : null,
+      maskingKey: frame.maskingKey ? hex(frame.maskingKey) : null,
       payloadLength: frame.payloadLength,
       headerLength: frame.headerLength,
-      headerHex: toHex(headerBytes(frame), ''),
+      headerHex: hex(headerBytes(frame)),
       fields: fieldPositions(frame),
-      payloadHex: toHex(preview, ''),
+      payloadHex: hex(preview),
       truncated,
       text: isText && !compressedData ? previewText(preview, truncated) : null,
       closeCode: close ? close.code : null,
@@ -245,7 +250,7 @@ export class DirectionTap {
         frames: finished.frames,
         compressed: finished.compressed,
         text: finished.opcode === 1 ? previewText(msgPreview, msgTruncated) : null,
-        previewHex: toHex(msgPreview.subarray(0, FRAME_PREVIEW_BYTES), ''),
+        previewHex: hex(msgPreview.subarray(0, FRAME_PREVIEW_BYTES)),
         truncated: msgTruncated,
       });
     }

@@ -8,11 +8,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { computeAccept, parseExtensions, toHex } from '../wire/index.ts';
+import { computeAccept, parseExtensions } from '../wire/index.ts';
 import type { Frame, Violation } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
 import type { EventBus } from '../events/bus.ts';
-import { DirectionTap, type Dir } from './direction.ts';
+import { DirectionTap, hex, type Dir } from './direction.ts';
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';
 
@@ -233,13 +233,13 @@ export class ConnectionTap {
         this.setState(2, `${who} sent a close frame${code !== null ? ` (${code})` : ''}`);
       }
     } else if (frame.opcode === 9) {
-      const key = toHex(frame.payload, '');
+      const key = hex(frame.payload);
       const pings = this.pings[dir];
       pings.set(key, this.opts.bus.now());
       if (pings.size > 64) pings.delete(pings.keys().next().value!);
       this.emit({ type: 'ping', conn, dir, payloadHex: key });
     } else if (frame.opcode === 10) {
-      const key = toHex(frame.payload, '');
+      const key = hex(frame.payload);
       const sentAt = this.pings[other].get(key);
       let rtt: number | null = null;
       if (sentAt !== undefined) {

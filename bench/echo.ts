@@ -1,0 +1,139 @@
+// Echo throughput through the tapped lab server (with an event-stream observer attached) next to
+// a bare ws echo server, measured in the same run; and memory per idle connection, tapped vs bare.
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ROOT } from '../server/build.ts';
+import type { BenchRow } from './table.ts';
+
+interface ServerProc {
+  child: ChildProcess;
+  port: number;
+  mem(): Promise<{ heapUsed: number; external: number; arrayBuffers: number; rss: number }>;
+  stop(): void;
+}
+
+async function spawnServer(mode: 'bare' | 'tapped'): Promise<ServerProc> {
+  const child = fork(join(ROOT, 'bin', 'run-ts.js'), [join(ROOT, 'bench', 'echo-server.ts'), mode], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    child,
+    port,
+    mem: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve(m as never));
+        child.send('mem');
+      }),
+    stop: () => child.kill(),
+  };
+}
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** Round trips per second with `clients` each keeping one message in flight. */
+async function echoLoad(port: number, path: string, clients: number, size: number, seconds: number): Promise<number> {
+  const sockets = await Promise.all(Array.from({ length: clients }, () => open(`ws://127.0.0.1:${port}${path}`)));
+  const payload = Buffer.alloc(size, 0x61);
+  let counting = false;
+  let count = 0;
+  let running = true;
+  for (const ws of sockets) {
+    ws.on('message', () => {
+      if (counting) count++;
+      if (running) ws.send(payload);
+    });
+    ws.send(payload);
+  }
+  await new Promise((r) => setTimeout(r, 500)); // warm-up
+  counting = true;
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const elapsed = (performance.now() - started) / 1000;
+  counting = false;
+  running = false;
+  const rate = count / elapsed;
+  await Promise.all(sockets.map((ws) => new Promise((r) => { ws.once('close', r); ws.close(); })));
+  return rate;
+}
+
+/** An event-stream observer that reads everything, as the web app would. */
+async function attachObserver(port: number): Promise<{ events: () => number; close: () => void }> {
+  const ws = await open(`ws://127.0.0.1:${port}/__wslab/events`);
+  let n = 0;
+  ws.on('message', () => n++);
+  return { events: () => n, close: () => ws.close() };
+}
+
+async function idleMemory(server: ServerProc, path: string, n: number): Promise<number> {
+  const before = await server.mem();
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < n; i += 100) {
+    sockets.push(...(await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => open(`ws://127.0.0.1:${server.port}${path}`)))));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await server.mem();
+  const total = (m: typeof before) => m.heapUsed + m.external;
+  const perConn = (total(after) - total(before)) / n;
+  await Promise.all(sockets.map((ws) => new Promise((r) => { ws.once('close', r); ws.close(); })));
+  return perConn;
+}
+
+export async function runEchoBench(options: { seconds?: number; clients?: number; idle?: number } = {}): Promise<BenchRow[]> {
+  const seconds = options.seconds ?? 3;
+  const clients = options.clients ?? 100;
+  const idle = options.idle ?? 1000;
+  const rows: BenchRow[] = [];
+  const bare = await spawnServer('bare');
+  const tapped = await spawnServer('tapped');
+  try {
+    for (const size of [1024, 64 * 1024]) {
+      const label = size === 1024 ? '1 KiB' : '64 KiB';
+      const bareRate = await echoLoad(bare.port, '/', clients, size, seconds);
+      const observer = await attachObserver(tapped.port);
+      const tapRate = await echoLoad(tapped.port, '/lab/echo', clients, size, seconds);
+      observer.close();
+      rows.push({
+        name: `echo ${label}, ${clients} clients: round trips/s`,
+        ours: tapRate,
+        theirs: bareRate,
+        unit: 'rt/s',
+        target: '≥ 0.9×',
+        higherIsBetter: true,
+      });
+      rows.push({
+        name: `echo ${label}, ${clients} clients: MB/s each way`,
+        ours: (tapRate * size) / 1e6,
+        theirs: (bareRate * size) / 1e6,
+        unit: 'MB/s',
+        target: '≥ 0.9×',
+        higherIsBetter: true,
+      });
+    }
+    const bareMem = await idleMemory(bare, '/', idle);
+    const tapMem = await idleMemory(tapped, '/lab/echo', idle);
+    rows.push({
+      name: `memory per idle connection (${idle} open)`,
+      ours: tapMem / 1024,
+      theirs: bareMem / 1024,
+      unit: 'KiB',
+      target: '≤ 1.3×',
+      higherIsBetter: false,
+    });
+  } finally {
+    bare.stop();
+    tapped.stop();
+  }
+  return rows;
+}
