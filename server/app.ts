@@ -13,6 +13,8 @@ import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './heartbeat.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { LABS } from './labs/index.ts';
 import { WEB_DIST } from './build.ts';
+import { PuppetError, PuppetManager } from './puppet.ts';
+import { craft, CraftError, parseCraftRequest } from './craft.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -93,6 +95,13 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     limiter: new RateLimiter(rate.perSecond, rate.burst),
   });
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
+  let origin = '';
+  let selfHost = '127.0.0.1';
+  const puppets = new PuppetManager(bus, registry, () => origin);
+  const connByRemotePort = (port: number): string | null => {
+    for (const r of registry.all()) if (r.meta.remote.port === port) return r.meta.conn;
+    return null;
+  };
 
   function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
     if (conn !== undefined) {
@@ -141,6 +150,24 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       if (b.conn !== undefined && typeof b.conn !== 'string') return sendJson(res, 400, { error: 'conn must be a string' });
       if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
       sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.get(b.conn as string)!.heartbeat!.describe() } : heartbeat);
+    } else if (route === 'puppets' || route.startsWith('puppets/')) {
+      const [, id, action] = route.split('/');
+      try {
+        if (!id && req.method === 'GET') return sendJson(res, 200, puppets.list());
+        if (!id && req.method === 'POST') return sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req))));
+        if (id && !action && req.method === 'DELETE') return sendJson(res, 200, puppets.act(id, 'terminate', {}));
+        if (id && action && req.method === 'POST') return sendJson(res, 200, puppets.act(id, action, (await readJson(req)) as Record<string, unknown>));
+        return sendJson(res, 405, { error: 'use GET/POST /__wslab/puppets, POST /__wslab/puppets/ID/ACTION or DELETE /__wslab/puppets/ID' });
+      } catch (err) {
+        return sendJson(res, err instanceof PuppetError ? err.status : 400, { error: (err as Error).message });
+      }
+    } else if (route === 'craft' && req.method === 'POST') {
+      try {
+        const request = parseCraftRequest(await readJson(req));
+        return sendJson(res, 200, await craft(selfHost.replace(/^\[|\]$/g, ''), port, request, connByRemotePort));
+      } catch (err) {
+        return sendJson(res, err instanceof CraftError ? err.status : 400, { error: (err as Error).message });
+      }
     } else if (route === 'labs' && req.method === 'GET') {
       sendJson(res, 200, [...LABS.values()].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));
     } else if (route === 'health' && req.method === 'GET') {
@@ -195,6 +222,9 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  // Puppets and crafted frames always connect to this very server (loopback when bound to all).
+  selfHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : shownHost;
+  origin = `http://${selfHost}:${port}`;
 
   return {
     url: `http://${shownHost}:${port}`,
@@ -204,6 +234,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     registry,
     setHeartbeat,
     async close() {
+      puppets.closeAll();
       upgrades.close();
       for (const record of registry.all()) record.ws?.terminate();
       await new Promise<void>((resolve) => {

@@ -133,8 +133,11 @@ export class DirectionTap {
     const reader = this.reader;
     if (!reader || reader.violation) return;
     this.bytes += chunk.length;
-    for (const ev of reader.push(chunk)) {
-      if (ev.type === 'frame') this.onFrame(ev.frame);
+    const events = reader.push(chunk);
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      // A frame followed by a violation (bad UTF-8 in it, say) completes no valid message.
+      if (ev.type === 'frame') this.onFrame(ev.frame, events[i + 1]?.type === 'violation');
       else {
         const v = { ...ev.violation, offset: ev.violation.offset + this.base };
         this.sink.emit({
@@ -150,7 +153,7 @@ export class DirectionTap {
     }
   }
 
-  private onFrame(frame: Frame): void {
+  private onFrame(frame: Frame, broken: boolean): void {
     const op = frame.opcode;
     let inflated: string | null = null;
     let finished: MessageInProgress | null = null;
@@ -235,7 +238,7 @@ export class DirectionTap {
       inflated,
     });
 
-    if (finished && finishedData) {
+    if (finished && finishedData && !broken) {
       const length = finished.compressed ? finishedData.length : finished.wireLength;
       const msgTruncated = length > MESSAGE_PREVIEW_BYTES;
       const msgPreview = finishedData.subarray(0, MESSAGE_PREVIEW_BYTES);
