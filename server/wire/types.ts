@@ -62,6 +62,7 @@ export type ViolationKind =
   | 'CLIENT_FRAME_UNMASKED'
   | 'SERVER_FRAME_MASKED'
   | 'LENGTH_MSB_SET'
+  /** never reported: §5.2 asks senders for minimal lengths but names no receiver action, and ws accepts them (see validator.ts) */
   | 'LENGTH_NOT_MINIMAL'
   | 'PAYLOAD_TOO_BIG'
   | 'CONTROL_FRAGMENTED'
