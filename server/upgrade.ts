@@ -89,7 +89,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
   };
 
   function handle(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     const capture = captureFor(socket);
     const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
     const requestBytes = capture ? capture.takeRequest(requestLine, head) : Buffer.from(requestLine + '\r\n\r\n');
@@ -119,7 +119,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       const since = sinceRaw !== null && /^\d+$/.test(sinceRaw) ? Number(sinceRaw) : null;
       observerServer.handleUpgrade(req, socket, head, (ws) => {
         new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams) });
-        ws.on('message', () => {}); // observers only listen; messages are ignored
+        ws.on('message', ignore); // observers only listen; messages are ignored
       });
       return;
     }
@@ -162,7 +162,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       ws: null,
       heartbeat: null,
     };
-    record.tap = new ConnectionTap(socket, req, requestBytes, {
+    record.tap = new ConnectionTap(socket, req.url ?? '', requestBytes, {
       bus,
       conn,
       socketId: conn,
@@ -170,7 +170,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       lab: lab.name,
       client,
       maxPayload: opts.maxPayload,
-      onClosed: () => registry.remove(conn),
+      // bind, not a closure: a closure here would keep this whole function's scope (the request
+      // included) alive for the connection's lifetime
+      onClosed: registry.remove.bind(registry, conn),
     });
     registry.add(record);
 
@@ -179,7 +181,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       record.tap.bindWebSocket(ws);
       const hb = heartbeatFromQuery(url, config.heartbeat());
       record.heartbeat = new Heartbeat(ws, record.tap, bus, conn, hb);
-      ws.on('error', () => {}); // protocol errors are reported by the tap; ws closes the socket itself
+      ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
       lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload });
     });
     // ws answered (101 or an error) synchronously; from now on read each chunk before ws does.
@@ -193,6 +195,14 @@ export function createUpgradeHandler(config: UpgradeConfig) {
   }
 
   return { handle, close, observerCount: () => observerServer.clients.size };
+}
+
+// Listeners that live as long as a connection are module-level functions, not closures made in
+// handle(): a closure would keep handle's whole scope (the request, the URL) alive with it.
+function ignore(): void {}
+
+function destroySocket(this: Socket): void {
+  this.destroy();
 }
 
 /** `?heartbeat=MS&misses=N` on a lab URL overrides the server's heartbeat for that connection. */

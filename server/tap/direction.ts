@@ -101,6 +101,8 @@ export class DirectionTap {
   private inflater: TapInflater | null = null;
   /** bytes of this direction's stream before the first frame (its HTTP head) */
   private base = 0;
+  private ready = false;
+  private deflate = false;
   bytes = 0;
 
   constructor(
@@ -110,28 +112,37 @@ export class DirectionTap {
     private readonly maxPayload: number,
   ) {}
 
-  /** Starts frame decoding once the handshake is known. */
+  /**
+   * Starts frame decoding once the handshake is known. The reader itself is made when the first
+   * byte arrives: an idle connection carries no decoder state at all.
+   */
   start(headLength: number, perMessageDeflate: boolean, inflater: TapInflater | null): void {
     this.base = headLength;
     this.inflater = inflater;
-    this.reader = createReader({
-      direction: this.dir === 'c2s' ? 'client' : 'server',
-      maxPayload: this.maxPayload,
-      perMessageDeflate,
-    });
+    this.deflate = perMessageDeflate;
+    this.ready = true;
   }
 
   get started(): boolean {
-    return this.reader !== null;
+    return this.ready;
   }
 
   get stopped(): boolean {
     return this.reader?.violation != null;
   }
 
+  private makeReader(): WireReader {
+    return (this.reader = createReader({
+      direction: this.dir === 'c2s' ? 'client' : 'server',
+      maxPayload: this.maxPayload,
+      perMessageDeflate: this.deflate,
+    }));
+  }
+
   push(chunk: Uint8Array): void {
-    const reader = this.reader;
-    if (!reader || reader.violation) return;
+    if (!this.ready) return;
+    const reader = this.reader ?? this.makeReader();
+    if (reader.violation) return;
     this.bytes += chunk.length;
     const events = reader.push(chunk);
     for (let i = 0; i < events.length; i++) {

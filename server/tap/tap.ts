@@ -5,16 +5,17 @@
 // - server → client: every buffer ws hands to socket.write (the 101 response, then frames).
 // Both streams are decoded by server/wire. ws's callbacks are used only for what is not on the wire:
 // its readyState and its send-buffer figures.
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { computeAccept, parseExtensions } from '../wire/index.ts';
 import type { Frame, Violation } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
 import type { EventBus } from '../events/bus.ts';
-import { DirectionTap, hex, type Dir } from './direction.ts';
+import { DirectionTap, hex, type Dir, type DirectionSink } from './direction.ts';
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';
+
+const EMPTY = Buffer.alloc(0);
 
 /** Send-buffer figures are reported at most this often per connection. */
 export const BUFFER_REPORT_MS = 50;
@@ -33,7 +34,7 @@ export interface TapOptions {
 
 type ReadyState = 0 | 1 | 2 | 3;
 
-export class ConnectionTap {
+export class ConnectionTap implements DirectionSink {
   private readonly c2s: DirectionTap;
   private readonly s2c: DirectionTap;
   private responseBuf: Buffer | null = Buffer.alloc(0);
@@ -42,36 +43,40 @@ export class ConnectionTap {
   private state: ReadyState | null = null;
   private readonly openedAt: number;
   private firstClose: { dir: Dir; code: number | null; reason: string } | null = null;
-  private closeSeen = { c2s: false, s2c: false };
-  private readonly pings = { c2s: new Map<string, number>(), s2c: new Map<string, number>() };
-  private lastBuffer = { bufferedAmount: -1, writableLength: -1 };
+  private closeC2s = false;
+  private closeS2c = false;
+  /** when each ping payload crossed, per direction; made on the first ping */
+  private pings: Record<Dir, Map<string, number>> | null = null;
+  private lastBuffered = 0; // a new socket starts empty: only changes from 0 are news
+  private lastWritable = 0;
   private lastBufferAt = 0;
   private bufferTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private responseLength = 0;
+  private requestLength = 0;
   /** listeners of pong frames (the heartbeat uses them) */
   readonly pongListeners = new Set<(rtt: number | null) => void>();
 
   constructor(
     private readonly socket: Socket,
-    private readonly req: IncomingMessage,
-    private readonly requestBytes: Buffer,
+    /** the request target, e.g. /lab/echo?deflate=1 (the request object itself is not kept) */
+    private readonly path: string,
+    private requestBytes: Buffer,
     private readonly opts: TapOptions,
   ) {
     this.openedAt = opts.bus.now();
-    const sink = {
-      emit: (body: EventBody) => this.emit(body),
-      onFrame: (frame: Frame, dir: Dir) => this.onFrame(frame, dir),
-      onViolation: (_v: Violation, _dir: Dir) => {},
-    };
-    this.c2s = new DirectionTap('c2s', opts.conn, sink, opts.maxPayload);
-    this.s2c = new DirectionTap('s2c', opts.conn, sink, opts.maxPayload);
+    this.c2s = new DirectionTap('c2s', opts.conn, this, opts.maxPayload);
+    this.s2c = new DirectionTap('s2c', opts.conn, this, opts.maxPayload);
     this.hookWrites();
     socket.once('close', () => this.onSocketClose());
   }
 
-  private emit(body: EventBody): void {
+  emit(body: EventBody): void {
     this.opts.bus.publish(body);
+  }
+
+  onViolation(_v: Violation, _dir: Dir): void {
+    // ws closes the connection with the same code; the close events report it.
   }
 
   /** Wrap socket.write/end so every byte ws sends passes through the s2c decoder first. */
@@ -151,6 +156,8 @@ export class ConnectionTap {
     const { conn } = this.opts;
     this.responseLength = responseLength;
     const request = parseHead(this.requestBytes);
+    this.requestLength = this.requestBytes.length;
+    this.requestBytes = EMPTY; // reported; nothing else needs the bytes
     const [, statusText = '', ...more] = response.startLine.split(' ');
     const status = Number(statusText);
     const reasonPhrase = more.join(' ');
@@ -168,7 +175,7 @@ export class ConnectionTap {
       socketId: this.opts.socketId,
       sessionId: this.opts.sessionId,
       lab: this.opts.lab,
-      path: this.req.url ?? '',
+      path: this.path,
       remote: { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 },
       local: { address: sock.localAddress ?? '', port: sock.localPort ?? 0 },
       subprotocol: protocol,
@@ -210,7 +217,7 @@ export class ConnectionTap {
     const maxOut = this.opts.maxPayload;
     this.s2c.start(responseLength, !!deflate, deflate ? new TapInflater(!('server_no_context_takeover' in params), maxOut) : null);
     this.c2s.start(
-      this.requestBytes.length,
+      this.requestLength,
       !!deflate,
       deflate ? new TapInflater(!('client_no_context_takeover' in params), maxOut) : null,
     );
@@ -219,11 +226,12 @@ export class ConnectionTap {
     this.pendingC2s = [];
   }
 
-  private onFrame(frame: Frame, dir: Dir): void {
+  onFrame(frame: Frame, dir: Dir): void {
     const { conn } = this.opts;
     const other: Dir = dir === 'c2s' ? 's2c' : 'c2s';
     if (frame.opcode === 8) {
-      this.closeSeen[dir] = true;
+      if (dir === 'c2s') this.closeC2s = true;
+      else this.closeS2c = true;
       if (!this.firstClose) {
         const view = frame.payload;
         const code = view.length >= 2 ? (view[0] << 8) | view[1] : null;
@@ -234,17 +242,18 @@ export class ConnectionTap {
       }
     } else if (frame.opcode === 9) {
       const key = hex(frame.payload);
+      this.pings ??= { c2s: new Map(), s2c: new Map() };
       const pings = this.pings[dir];
       pings.set(key, this.opts.bus.now());
       if (pings.size > 64) pings.delete(pings.keys().next().value!);
       this.emit({ type: 'ping', conn, dir, payloadHex: key });
     } else if (frame.opcode === 10) {
       const key = hex(frame.payload);
-      const sentAt = this.pings[other].get(key);
+      const sentAt = this.pings?.[other].get(key);
       let rtt: number | null = null;
       if (sentAt !== undefined) {
         rtt = Math.round((this.opts.bus.now() - sentAt) * 1000) / 1000;
-        this.pings[other].delete(key);
+        this.pings![other].delete(key);
       }
       this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
       if (dir === 'c2s') for (const l of this.pongListeners) l(rtt);
@@ -266,8 +275,9 @@ export class ConnectionTap {
     if (!ws || this.closed) return;
     const bufferedAmount = ws.bufferedAmount;
     const writableLength = this.socket.writableLength;
-    if (bufferedAmount === this.lastBuffer.bufferedAmount && writableLength === this.lastBuffer.writableLength) return;
-    this.lastBuffer = { bufferedAmount, writableLength };
+    if (bufferedAmount === this.lastBuffered && writableLength === this.lastWritable) return;
+    this.lastBuffered = bufferedAmount;
+    this.lastWritable = writableLength;
     this.lastBufferAt = this.opts.bus.now();
     this.emit({ type: 'buffer', conn: this.opts.conn, bufferedAmount, writableLength });
     // Keep watching until the buffer has drained, so the chart always comes back to zero.
@@ -285,7 +295,7 @@ export class ConnectionTap {
     this.closed = true;
     const { conn } = this.opts;
     if (this.state !== null && this.state !== 3) {
-      const how = this.closeSeen.c2s && this.closeSeen.s2c ? 'after the close handshake' : 'without a close handshake';
+      const how = this.closeC2s && this.closeS2c ? 'after the close handshake' : 'without a close handshake';
       this.setState(3, `TCP connection closed ${how}`);
     }
     if (this.state !== null) {
@@ -296,9 +306,9 @@ export class ConnectionTap {
         code: fc ? fc.code : null,
         reason: fc ? fc.reason : '',
         initiator: fc ? (fc.dir === 'c2s' ? 'client' : 'server') : 'none',
-        clean: this.closeSeen.c2s && this.closeSeen.s2c,
+        clean: this.closeC2s && this.closeS2c,
         durationMs: Math.round((this.opts.bus.now() - this.openedAt) * 1000) / 1000,
-        bytesIn: this.requestBytes.length + this.c2s.bytes,
+        bytesIn: this.requestLength + this.c2s.bytes,
         bytesOut: this.responseLength + this.s2c.bytes,
       });
     }

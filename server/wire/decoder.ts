@@ -107,9 +107,17 @@ export class FrameDecoder {
   /** views of the payload bytes received so far, when the payload spans chunks */
   private parts: Uint8Array[] = [];
   private got = 0;
-  /** header bytes (extended length or key) collected across chunks */
-  private readonly scratch = new Uint8Array(8);
+  /**
+   * Header bytes (extended length or key) collected across chunks. A split header waits across
+   * pushes, so each decoder has its own, allocated the first time a header is split (an idle
+   * connection never needs one).
+   */
+  private scratchBuf: Uint8Array | null = null;
   private scratchLen = 0;
+
+  private get scratch(): Uint8Array {
+    return (this.scratchBuf ??= new Uint8Array(8));
+  }
 
   constructor(rules: FrameRules, maxPayload: number) {
     this.rules = rules;
