@@ -1,0 +1,283 @@
+// The web app's event store: follows the server's /__wslab/events stream and keeps what the views
+// show, outside React. Every event is stored as it arrives; listeners are told at most once per
+// animation frame, and each slice (frames, connections, events) has its own version so a view
+// re-renders only when the part it shows changed.
+import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
+import { EVENT_TYPES } from '../../../server/events/schema.ts';
+
+export type FrameEvent = EventOf<'frame'>;
+
+export interface ConnView {
+  conn: string;
+  open: EventOf<'conn.open'> | null;
+  handshake: EventOf<'handshake'> | null;
+  /** server and client readyState changes, in order */
+  states: EventOf<'state'>[];
+  /** pongs with an RTT, newest last (at most 500) */
+  rtts: { t: number; rtt: number; dir: 'c2s' | 's2c' }[];
+  /** send-buffer samples, newest last (at most 2,000) */
+  buffers: EventOf<'buffer'>[];
+  heartbeats: EventOf<'heartbeat'>[];
+  meta: EventOf<'meta'> | null;
+  close: EventOf<'close'> | null;
+  errors: EventOf<'error'>[];
+  frames: number;
+  lastT: number;
+}
+
+export interface StoreLimits {
+  /** frames kept for the inspector (default 200,000); older ones are evicted and counted */
+  maxFrames: number;
+  /** events kept for the diagram and timelines (default 20,000) */
+  maxEvents: number;
+  /** connections kept after they closed (default 500) */
+  maxClosedConns: number;
+}
+
+const DEFAULT_LIMITS: StoreLimits = { maxFrames: 200_000, maxEvents: 20_000, maxClosedConns: 500 };
+const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
+
+type Slice = 'frames' | 'conns' | 'events' | 'status';
+
+export class EventStore {
+  readonly limits: StoreLimits;
+  /** frames in arrival order; index 0 is the oldest still kept */
+  frames: FrameEvent[] = [];
+  /** frames evicted by the cap (or cleared), and the time of the newest evicted one */
+  evictedFrames = 0;
+  evictedUntil: number | null = null;
+  events: WslabEvent[] = [];
+  readonly conns = new Map<string, ConnView>();
+  /** events the server could not send us (gap events), summed */
+  missed = 0;
+  /** events that arrived while capture was paused and were not kept */
+  skipped = 0;
+  paused = false;
+  status: 'connecting' | 'open' | 'closed' = 'connecting';
+  lastSeq = 0;
+
+  private readonly versions: Record<Slice, number> = { frames: 0, conns: 0, events: 0, status: 0 };
+  private readonly dirty = new Set<Slice>();
+  private readonly listeners = new Set<() => void>();
+  private pending: WslabEvent[] = [];
+  private scheduled = false;
+  private ws: WebSocket | null = null;
+  private retry = 0;
+  private stopped = false;
+
+  constructor(limits: Partial<StoreLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  version(slice: Slice): number {
+    return this.versions[slice];
+  }
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  /** Follows the event stream of the server this page came from, resuming after reconnects. */
+  connect(base: string = location.origin): void {
+    this.stopped = false;
+    const url = new URL('/__wslab/events', base.replace(/^http/, 'ws'));
+    url.searchParams.set('since', String(this.lastSeq + 1));
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    this.setStatus('connecting');
+    ws.onopen = () => {
+      this.retry = 0;
+      this.setStatus('open');
+    };
+    ws.onmessage = (msg) => {
+      if (typeof msg.data !== 'string') return;
+      let event: WslabEvent;
+      try {
+        event = JSON.parse(msg.data) as WslabEvent;
+      } catch {
+        return;
+      }
+      if (event && event.v === 1 && KNOWN_TYPES.has(event.type)) this.receive(event);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.setStatus('closed');
+      if (this.stopped) return;
+      // Reconnect with capped exponential backoff and full jitter.
+      const delay = Math.random() * Math.min(10_000, 250 * 2 ** this.retry++);
+      setTimeout(() => !this.stopped && this.connect(base), delay);
+    };
+  }
+
+  disconnect(): void {
+    this.stopped = true;
+    this.ws?.close();
+    this.ws = null;
+  }
+
+  /** Adds one event (from the stream, or a test); views hear about it on the next frame. */
+  receive(event: WslabEvent): void {
+    if (event.seq > this.lastSeq) this.lastSeq = event.seq;
+    if (this.paused && event.type !== 'gap') {
+      this.skipped++;
+      return;
+    }
+    this.pending.push(event);
+    this.schedule();
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.markDirty('status');
+    this.schedule();
+  }
+
+  /** Forgets the frames and events shown so far (they are counted as evicted, not lost silently). */
+  clear(): void {
+    if (this.frames.length) {
+      this.evictedFrames += this.frames.length;
+      this.evictedUntil = this.frames[this.frames.length - 1].t;
+    }
+    this.frames = [];
+    this.events = [];
+    for (const [conn, view] of this.conns) if (view.close) this.conns.delete(conn);
+    this.markDirty('frames');
+    this.markDirty('events');
+    this.markDirty('conns');
+    this.schedule();
+  }
+
+  private setStatus(status: EventStore['status']): void {
+    this.status = status;
+    this.markDirty('status');
+    this.schedule();
+  }
+
+  private markDirty(slice: Slice): void {
+    this.dirty.add(slice);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => this.flush();
+    if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden) requestAnimationFrame(run);
+    else setTimeout(run, 16);
+  }
+
+  /** Applies everything received since the last frame, then tells the listeners once. */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    for (const e of batch) this.apply(e);
+    this.trim();
+    if (this.dirty.size === 0) return;
+    for (const slice of this.dirty) this.versions[slice]++;
+    this.dirty.clear();
+    for (const fn of this.listeners) fn();
+  }
+
+  private view(conn: string): ConnView {
+    let v = this.conns.get(conn);
+    if (!v) {
+      v = { conn, open: null, handshake: null, states: [], rtts: [], buffers: [], heartbeats: [], meta: null, close: null, errors: [], frames: 0, lastT: 0 };
+      this.conns.set(conn, v);
+    }
+    return v;
+  }
+
+  private apply(e: WslabEvent): void {
+    if (e.type === 'gap') {
+      this.missed += e.dropped;
+      this.markDirty('status');
+    }
+    if (e.type !== 'buffer') {
+      this.events.push(e);
+      this.markDirty('events');
+    }
+    if (e.type === 'frame') {
+      this.frames.push(e);
+      this.markDirty('frames');
+    }
+    if (!('conn' in e) || e.conn === undefined) return;
+    const v = this.view(e.conn);
+    v.lastT = e.t;
+    switch (e.type) {
+      case 'conn.open':
+        v.open = e;
+        break;
+      case 'handshake':
+        v.handshake = e;
+        break;
+      case 'state':
+        v.states.push(e);
+        break;
+      case 'pong':
+        if (e.rtt !== null) {
+          v.rtts.push({ t: e.t, rtt: e.rtt, dir: e.dir });
+          if (v.rtts.length > 500) v.rtts.splice(0, v.rtts.length - 500);
+        }
+        break;
+      case 'buffer':
+        v.buffers.push(e);
+        if (v.buffers.length > 2000) v.buffers.splice(0, v.buffers.length - 2000);
+        break;
+      case 'heartbeat':
+        v.heartbeats.push(e);
+        if (v.heartbeats.length > 200) v.heartbeats.splice(0, v.heartbeats.length - 200);
+        break;
+      case 'meta':
+        v.meta = e;
+        break;
+      case 'close':
+        v.close = e;
+        break;
+      case 'error':
+        v.errors.push(e);
+        break;
+      case 'frame':
+        v.frames++;
+        break;
+      default:
+        return;
+    }
+    this.markDirty('conns');
+  }
+
+  /** Evicts the oldest frames and events past the caps, in slices so eviction stays cheap. */
+  private trim(): void {
+    const { maxFrames, maxEvents, maxClosedConns } = this.limits;
+    if (this.frames.length > maxFrames) {
+      const cut = this.frames.length - maxFrames + Math.floor(maxFrames / 10);
+      this.evictedUntil = this.frames[cut - 1].t;
+      this.evictedFrames += cut;
+      this.frames = this.frames.slice(cut);
+    }
+    if (this.events.length > maxEvents) this.events = this.events.slice(this.events.length - maxEvents + Math.floor(maxEvents / 10));
+    let closed = 0;
+    for (const v of this.conns.values()) if (v.close) closed++;
+    if (closed > maxClosedConns) {
+      for (const [conn, v] of this.conns) {
+        if (closed <= maxClosedConns) break;
+        if (v.close) {
+          this.conns.delete(conn);
+          closed--;
+        }
+      }
+    }
+  }
+}
+
+let shared: EventStore | null = null;
+
+/** The page's one store, following this server's event stream from the start of its history. */
+export function getStore(): EventStore {
+  if (!shared) {
+    shared = new EventStore();
+    shared.connect();
+  }
+  return shared;
+}
