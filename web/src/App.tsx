@@ -1,0 +1,27 @@
+// The routes. Every page is a client-side route that the server also answers directly
+// (DESIGN.md: each loadable by URL), so a pasted link reproduces the view.
+import { Navigate, Route, Routes } from 'react-router';
+import { Layout } from './shell/Layout.tsx';
+import { NotFound } from './shell/NotFound.tsx';
+import { LessonsPage, LessonPage } from './lessons/LessonsPage.tsx';
+import { PlaygroundPage } from './playground/PlaygroundPage.tsx';
+import { InspectPage } from './inspect/InspectPage.tsx';
+import { DecodePage } from './decode/DecodePage.tsx';
+import { WorkshopPage } from './workshop/WorkshopPage.tsx';
+
+export function App() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route index element={<Navigate to="/lessons" replace />} />
+        <Route path="lessons" element={<LessonsPage />} />
+        <Route path="lessons/:id" element={<LessonPage />} />
+        <Route path="playground" element={<PlaygroundPage />} />
+        <Route path="inspect" element={<InspectPage />} />
+        <Route path="decode" element={<DecodePage />} />
+        <Route path="workshop" element={<WorkshopPage />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}

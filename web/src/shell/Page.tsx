@@ -1,0 +1,24 @@
+import { useEffect, type ReactNode } from 'react';
+
+/** A page: sets the document title and draws the heading and its lead paragraph. */
+export function Page({ title, lead, children }: { title: string; lead?: ReactNode; children?: ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · wslab`;
+  }, [title]);
+  return (
+    <div className="page">
+      <h1>{title}</h1>
+      {lead && <p className="lead">{lead}</p>}
+      {children}
+    </div>
+  );
+}
+
+/** A short, honest note that a part of the page is still being built. */
+export function Planned({ children }: { children: ReactNode }) {
+  return (
+    <aside className="planned">
+      <strong>Coming next.</strong> {children}
+    </aside>
+  );
+}

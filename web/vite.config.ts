@@ -1,0 +1,38 @@
+// Vite config for the wslab web app. Root is web/; the build lands in <repo>/dist/web, which
+// the wslab server serves. The app imports server/wire (pure TypeScript) by relative path.
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const webRoot = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(webRoot, '..');
+/** Where `npm start` / `wslab start` listens by default; `npm run dev` proxies labs and events there. */
+const backend = process.env.WSLAB_BACKEND ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  root: webRoot,
+  plugins: [react()],
+  build: {
+    outDir: join(repoRoot, 'dist', 'web'),
+    emptyOutDir: true,
+    // monaco and mermaid are large by nature; do not nag about it on every build.
+    chunkSizeWarningLimit: 4096,
+  },
+  server: {
+    // The dev server must be allowed to read server/wire and server/events outside web/.
+    fs: { allow: [repoRoot] },
+    proxy: {
+      // a regex so that /lessons and /labs-like routes of the app are not proxied
+      '^/lab/': { target: backend, ws: true, changeOrigin: true },
+      '/__wslab': { target: backend, ws: true, changeOrigin: true },
+    },
+  },
+  preview: {
+    proxy: {
+      // a regex so that /lessons and /labs-like routes of the app are not proxied
+      '^/lab/': { target: backend, ws: true, changeOrigin: true },
+      '/__wslab': { target: backend, ws: true, changeOrigin: true },
+    },
+  },
+});
