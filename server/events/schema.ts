@@ -7,6 +7,11 @@ import { z } from 'zod';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
+/** Payload bytes a frame event previews (payloadHex, text); payloadLength is always the full size. */
+export const FRAME_PREVIEW_BYTES = 64;
+/** Bytes of an assembled message (or inflated text) a message event previews. */
+export const MESSAGE_PREVIEW_BYTES = 256;
+
 const connId = z.string().min(1);
 const dir = z.enum(['c2s', 's2c']);
 const readyState = z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]);

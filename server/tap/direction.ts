@@ -7,32 +7,38 @@ import type { TapInflater } from './inflate.ts';
 
 export type Dir = 'c2s' | 's2c';
 
-/** Payload bytes a frame event previews; the full length is always reported. */
-export const FRAME_PREVIEW_BYTES = 128;
-/** Bytes of an assembled message that its event previews. */
-export const MESSAGE_PREVIEW_BYTES = 1024;
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+import { isUtf8 } from 'node:buffer';
+// The event stream carries previews, not whole payloads: it must stay much smaller than the
+// traffic it describes, or watching a connection would cost more than the connection itself.
+import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../events/schema.ts';
+export { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES };
 
 /** Hex without separators; Node's native encoder, since the tap runs for every frame. */
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/** Length of the longest prefix of `bytes` that does not end inside a UTF-8 character. */
+function utf8Boundary(bytes: Uint8Array): number {
+  const n = bytes.length;
+  // Walk back over up to 3 continuation bytes to the lead byte of the last character.
+  let i = n - 1;
+  while (i >= 0 && i >= n - 4 && (bytes[i] & 0xc0) === 0x80) i--;
+  if (i < 0) return n;
+  const lead = bytes[i];
+  const need = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return n - i >= need ? n : i;
+}
+
 /**
- * Decodes a byte preview as text when it is valid UTF-8. A preview cut inside a multi-byte
- * character is retried without its last 1-3 bytes, so truncation alone never hides the text.
+ * Decodes a byte preview as text when it is valid UTF-8 (Node's native check and decoder: the tap
+ * does this for every text frame). A preview cut inside a multi-byte character loses that partial
+ * character, so truncation alone never hides the text.
  */
 export function previewText(bytes: Uint8Array, truncated: boolean): string | null {
-  const tries = truncated ? 4 : 1;
-  for (let cut = 0; cut < tries && cut <= bytes.length; cut++) {
-    try {
-      return strictUtf8.decode(cut ? bytes.subarray(0, bytes.length - cut) : bytes);
-    } catch {
-      // try a shorter cut
-    }
-  }
-  return null;
+  let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (truncated) buf = buf.subarray(0, utf8Boundary(buf));
+  return isUtf8(buf) ? buf.toString('utf8') : null;
 }
 
 type FieldRecord = Record<string, [number, number, number]>;
@@ -50,9 +56,11 @@ function fieldPositions(frame: Frame): FieldRecord {
   return record;
 }
 
-/** The frame's header bytes exactly as sent: the length encoding used is known, so this is lossless. */
-export function headerBytes(frame: Frame): Uint8Array {
-  const out = new Uint8Array(frame.headerLength);
+const headerScratch = Buffer.alloc(14);
+
+/** The frame's header bytes exactly as sent, as hex: the length encoding used is known, so this is lossless. */
+export function headerHex(frame: Frame): string {
+  const out = headerScratch;
   out[0] =
     (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | (frame.opcode & 0x0f);
   let i = 2;
@@ -61,21 +69,20 @@ export function headerBytes(frame: Frame): Uint8Array {
     out[1] = len;
   } else if (frame.lengthBits === 16) {
     out[1] = 126;
-    out[2] = len >>> 8;
-    out[3] = len & 0xff;
+    out.writeUInt16BE(len, 2);
     i = 4;
   } else {
     out[1] = 127;
-    const hi = Math.floor(len / 2 ** 32);
-    new DataView(out.buffer).setUint32(2, hi);
-    new DataView(out.buffer).setUint32(6, len >>> 0);
+    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    out.writeUInt32BE(len >>> 0, 6);
     i = 10;
   }
   if (frame.masked && frame.maskingKey) {
     out[1] |= 0x80;
     out.set(frame.maskingKey, i);
+    i += 4;
   }
-  return out;
+  return out.toString('hex', 0, i);
 }
 
 interface MessageInProgress {
@@ -239,7 +246,7 @@ export class DirectionTap {
       maskingKey: frame.maskingKey ? hex(frame.maskingKey) : null,
       payloadLength: frame.payloadLength,
       headerLength: frame.headerLength,
-      headerHex: hex(headerBytes(frame)),
+      headerHex: headerHex(frame),
       fields: fieldPositions(frame),
       payloadHex: hex(preview),
       truncated,
