@@ -1,6 +1,7 @@
 // The event bus: stamps events with v/seq/t, keeps a bounded ring-buffer history, and hands
 // each event to subscribers. Pure (no node:* imports): the clock is injected.
 import { EVENT_SCHEMA_VERSION, type EventBody, type EventType, type WslabEvent } from './schema.ts';
+import { serializeEvent } from './serialize.ts';
 
 export interface EventFilter {
   conn?: ReadonlySet<string> | null;
@@ -22,7 +23,7 @@ export class BusEntry {
     this.seq = event.seq;
     this.type = event.type;
     this.conn = 'conn' in event ? event.conn : undefined;
-    this.json = JSON.stringify(event);
+    this.json = serializeEvent(event);
   }
   get event(): WslabEvent {
     return (this.parsed ??= JSON.parse(this.json) as WslabEvent);
@@ -81,7 +82,18 @@ export class EventBus {
 
   publish<T extends EventType>(body: EventBody<T>): WslabEvent {
     const seq = this.nextSeq++;
-    const event = { v: EVENT_SCHEMA_VERSION, seq, t: Math.round(this.clock() * 1000) / 1000, ...body } as WslabEvent;
+    const t = Math.round(this.clock() * 1000) / 1000;
+    let event: WslabEvent;
+    if (body.type === 'frame' || body.type === 'message') {
+      // The hot types are stamped in place (no copy); their JSON is written field by field anyway.
+      const stamped = body as unknown as WslabEvent;
+      stamped.v = EVENT_SCHEMA_VERSION;
+      stamped.seq = seq;
+      stamped.t = t;
+      event = stamped;
+    } else {
+      event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;
+    }
     const entry = new BusEntry(event);
     this.ring[seq % this.historySize] = entry;
     for (const sub of this.subscribers) {
