@@ -39,7 +39,9 @@ export class Observer {
     private readonly options: ObserverOptions,
   ) {
     this.highWater = options.highWater ?? OBSERVER_HIGH_WATER;
-    this.cursor = options.since ?? bus.headSeq;
+    // A since beyond the head can only be a cursor from an earlier run of the server (a page
+    // reconnecting after a restart): start live rather than wait, silent, for that seq to come.
+    this.cursor = Math.min(options.since ?? bus.headSeq, bus.headSeq);
     this.unsubscribe = bus.subscribe((_event, entry) => this.onEvent(entry), options.filter);
     ws.once('close', () => this.stop());
     this.pump('history-evicted');

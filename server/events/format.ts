@@ -8,10 +8,13 @@ export function escapeControl(text: string, max = 80): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    if (code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029) {
-      out += code === 0x0a ? '\\n' : code === 0x0d ? '\\r' : code === 0x09 ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`;
-    } else out += ch;
-    if (out.length >= max) return out.slice(0, max) + '…';
+    const piece =
+      code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029
+        ? code === 0x0a ? '\\n' : code === 0x0d ? '\\r' : code === 0x09 ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`
+        : ch;
+    // Cut only when text remains, and before a piece rather than inside an escape or a surrogate pair.
+    if (out.length + piece.length > max) return out + '…';
+    out += piece;
   }
   return out;
 }
@@ -21,6 +24,12 @@ function quote(text: string | null | undefined, max = 60): string {
 }
 
 export function formatEvent(e: WslabEvent): string {
+  // Every field can come from an untrusted peer or server (`wslab watch URL` follows any server),
+  // not only payload text: escape the whole line so no control character reaches the terminal.
+  return escapeControl(formatLine(e), Infinity);
+}
+
+function formatLine(e: WslabEvent): string {
   const head = `${e.t.toFixed(1).padStart(10)}ms #${e.seq}${'conn' in e && e.conn ? ` ${e.conn}` : ''}`;
   switch (e.type) {
     case 'conn.open':

@@ -1,0 +1,292 @@
+// The `wslab` command as users run it: `node bin/wslab.js ...` in a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ROOT } from '../../server/build.ts';
+import { parseEvent, type WslabEvent } from '../../server/events/schema.ts';
+import { openClient, shut, startTestServer, type TestServer } from '../helpers/server.ts';
+
+const BIN = join(ROOT, 'bin', 'wslab.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], input?: string, timeoutMs = 20_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`wslab ${args.join(' ')} did not exit within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A long-running wslab child; lines of stdout are collected as they come. */
+class Child {
+  readonly lines: string[] = [];
+  stderr = '';
+  private partial = '';
+  readonly exited: Promise<number | null>;
+  constructor(readonly proc: ChildProcess) {
+    proc.stdout!.on('data', (d: Buffer) => {
+      const text = this.partial + d.toString();
+      const parts = text.split('\n');
+      this.partial = parts.pop()!;
+      this.lines.push(...parts);
+    });
+    proc.stderr!.on('data', (d: Buffer) => (this.stderr += d));
+    this.exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+  }
+  async waitForLine(pred: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.find(pred);
+      if (line !== undefined) return line;
+      if (Date.now() > deadline || this.proc.exitCode !== null) {
+        throw new Error(`no ${what} within ${timeoutMs} ms. stdout:\n${this.lines.slice(-20).join('\n')}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  async waitForStderr(re: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(this.stderr)) {
+      if (Date.now() > deadline || this.proc.exitCode !== null) throw new Error(`stderr never matched ${re}: ${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+const children: Child[] = [];
+const servers: TestServer[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.proc.exitCode === null && c.proc.signalCode === null) {
+      c.proc.kill('SIGKILL');
+      await c.exited;
+    }
+  }
+  for (const s of servers.splice(0)) await s.close();
+});
+
+function start(args: string[]): Child {
+  const c = new Child(spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } }));
+  children.push(c);
+  return c;
+}
+
+describe('wslab accept', () => {
+  test('prints the RFC 6455 sample accept value', async () => {
+    const r = await run(['accept', 'dGhlIHNhbXBsZSBub25jZQ==']);
+    expect(r).toEqual({ code: 0, stdout: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n', stderr: '' });
+  });
+
+  test('without a key it exits 2 with usage', async () => {
+    const r = await run(['accept']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/usage: wslab accept KEY/);
+  });
+});
+
+describe('wslab decode', () => {
+  test('decode --hex "81 05 48 65 6c 6c 6f" prints exactly the frame object and exits 0', async () => {
+    const r = await run(['decode', '--hex', '81 05 48 65 6c 6c 6f']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('');
+    expect(JSON.parse(lines[0])).toEqual({
+      offset: 0,
+      fin: true,
+      rsv1: false,
+      rsv2: false,
+      rsv3: false,
+      opcode: 1,
+      opcodeName: 'TEXT',
+      masked: false,
+      maskingKey: null,
+      payloadLength: 5,
+      headerLength: 2,
+      payloadHex: '48656c6c6f',
+      text: 'Hello',
+      closeCode: null,
+      closeReason: null,
+    });
+  });
+
+  test('a masked client frame and a close frame: one NDJSON line each', async () => {
+    const r = await run(['decode', '--direction', 'client', '--hex', '81 85 37 fa 21 3d 7f 9f 4d 51 58 88 82 11 22 33 44 12 ca']);
+    expect(r.code).toBe(0);
+    const [hello, close, end] = r.stdout.split('\n');
+    expect(end).toBe('');
+    expect(JSON.parse(hello)).toMatchObject({ offset: 0, masked: true, maskingKey: '37fa213d', payloadLength: 5, headerLength: 6, text: 'Hello', payloadHex: '48656c6c6f' });
+    expect(JSON.parse(close)).toMatchObject({ offset: 11, opcode: 8, opcodeName: 'CLOSE', closeCode: 1000, closeReason: '', text: null, masked: true });
+  });
+
+  test('bytes that break RFC 6455 exit 1 with the violation object', async () => {
+    const r = await run(['decode', '--direction', 'client', '--hex', '81 05 48 65 6c 6c 6f']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const { violation } = JSON.parse(lines[0]);
+    expect(violation).toMatchObject({ closeCode: 1002, offset: 1 });
+    expect(violation.reason).toMatch(/mask/i);
+  });
+
+  test('bytes that end inside a frame exit 1 with the incomplete object', async () => {
+    const r = await run(['decode', '--hex', '81 05 48 65 6c']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('{"incomplete":{"offset":0,"needed":2}}\n');
+  });
+
+  test('--file reads raw bytes and - reads hex from stdin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wslab-cli-'));
+    try {
+      const file = join(dir, 'frames.bin');
+      writeFileSync(file, Buffer.from('810548656c6c6f8a00', 'hex'));
+      const r = await run(['decode', '--file', file]);
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+      expect(lines.map((l) => [l.offset, l.opcodeName])).toEqual([
+        [0, 'TEXT'],
+        [7, 'PONG'],
+      ]);
+      const s = await run(['decode', '-'], '81 05 48 65 6c 6c 6f\n');
+      expect(s.code).toBe(0);
+      expect(JSON.parse(s.stdout).text).toBe('Hello');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('bad arguments exit 2 with a usage message', async () => {
+    const cases: string[][] = [
+      ['decode'],
+      ['decode', '--hex', '81 00', '--file', 'x.bin'],
+      ['decode', '--hex', 'zz'],
+      ['decode', '--hex', '81 00', '--direction', 'sideways'],
+      ['decode', '--hex', '81 00', '--max-payload', 'lots'],
+      ['decode', '--file', '/nonexistent/wslab.bin'],
+      ['decode', '--nonsense'],
+      ['frobnicate'],
+      ['start', '--port', '70000'],
+      ['start', '--bogus'],
+    ];
+    const results = await Promise.all(cases.map((args) => run(args)));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i].join(' ')).toBe(2);
+      expect(r.stderr.length, cases[i].join(' ')).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe('wslab --help', () => {
+  test('documents start, decode, accept and watch', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of ['wslab start', 'wslab decode', 'wslab accept', 'wslab watch', '--port', '--host', '--hex', '--direction', '--json']) {
+      expect(r.stdout).toContain(word);
+    }
+  });
+});
+
+describe('wslab start', () => {
+  test('start --port 0 prints "wslab listening on http://127.0.0.1:PORT" and serves pages and labs', async () => {
+    const c = start(['start', '--port', '0']);
+    // generous: the first start after a source change builds the web app
+    const line = await c.waitForLine((l) => l.startsWith('wslab listening on '), 90_000, 'listening line');
+    const m = /^wslab listening on http:\/\/127\.0\.0\.1:(\d+)$/.exec(line);
+    expect(m, line).not.toBeNull();
+    const port = Number(m![1]);
+    expect(port).toBeGreaterThan(0);
+
+    const health = await fetch(`http://127.0.0.1:${port}/__wslab/health`);
+    expect(health.status).toBe(200);
+    const ws = await openClient(`ws://127.0.0.1:${port}/lab/echo`);
+    const echoed = await new Promise<string>((r) => {
+      ws.once('message', (d) => r(d.toString()));
+      ws.send('from the test');
+    });
+    expect(echoed).toBe('from the test');
+    await shut(ws);
+
+    c.proc.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+  }, 120_000);
+});
+
+describe('wslab watch', () => {
+  async function watchServer(args: string[]): Promise<{ t: TestServer; c: Child }> {
+    const t = await startTestServer();
+    servers.push(t);
+    const c = start(['watch', t.httpUrl, ...args]);
+    await c.waitForStderr(/following ws:\/\/127\.0\.0\.1:\d+\/__wslab\/events/, 20_000);
+    return { t, c };
+  }
+
+  async function conversation(t: TestServer, text: string): Promise<void> {
+    const ws = await openClient(t.wsUrl('/lab/echo'));
+    await new Promise<void>((r) => {
+      ws.once('message', () => r());
+      ws.send(text);
+    });
+    await shut(ws);
+  }
+
+  test('watch URL --json prints the events of a running server as NDJSON, each valid', async () => {
+    const { t, c } = await watchServer(['--json']);
+    await conversation(t, 'watched');
+    await c.waitForLine((l) => l.includes('"type":"close"'), 10_000, 'close event');
+    const events: WslabEvent[] = c.lines.map((l) => {
+      const r = parseEvent(JSON.parse(l));
+      if (!r.ok) throw new Error(r.error);
+      return r.event;
+    });
+    const types = events.map((e) => e.type);
+    for (const type of ['conn.open', 'handshake', 'frame', 'message', 'state', 'close']) expect(types).toContain(type);
+    expect(events.find((e) => e.type === 'message' && e.dir === 'c2s')).toMatchObject({ text: 'watched' });
+    for (let i = 1; i < events.length; i++) expect(events[i].seq).toBeGreaterThan(events[i - 1].seq);
+
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+  });
+
+  test('watch without --json prints one readable line per event, control characters escaped', async () => {
+    const { t, c } = await watchServer(['--types', 'message']);
+    await conversation(t, 'red \x1b[31malert\x1b[0m\r\nnext line');
+    await c.waitForLine((l) => l.includes('⇐'), 10_000, 'the echoed message line');
+    expect(c.lines).toHaveLength(2);
+    for (const line of c.lines) {
+      expect(line).toContain('message TEXT');
+      expect(line).toContain("'red \\x1b[31malert\\x1b[0m\\r\\nnext line'");
+      expect(line).not.toMatch(/[\x00-\x1f\x7f]/);
+    }
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+  });
+
+  test('watch exits 1 with a message when no server answers', async () => {
+    const t = await startTestServer();
+    const port = t.port;
+    await t.close();
+    const r = await run(['watch', `http://127.0.0.1:${port}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/wslab watch: .*ECONNREFUSED/);
+  });
+});
