@@ -11,8 +11,24 @@ export interface DiagramOptions {
   window?: number;
   /** longest label, in characters, before it is cut with … (default 48) */
   maxLabel?: number;
+  /** longest note, in characters (default 32): notes sit beside a lifeline, so they are kept short */
+  maxNote?: number;
   /** the server's name in the diagram (default "Server") */
   serverName?: string;
+  /**
+   * Participants beyond the clients and the server: a chaos link between them, more server nodes,
+   * a broker. They are drawn in role order — clients, links, the server, nodes, brokers — and are
+   * ready for the events that will mention them.
+   */
+  extraParticipants?: readonly Participant[];
+}
+
+export interface Participant {
+  /** a mermaid identifier: letters, digits and _ (anything else is replaced by _) */
+  id: string;
+  /** the visible name; escaped like any label */
+  name: string;
+  role: 'link' | 'node' | 'broker';
 }
 
 export interface Diagram {
@@ -63,6 +79,20 @@ function frameLabel(e: Extract<WslabEvent, { type: 'frame' }>, max: number): str
   return escapeLabel(`${bits.join(' ')} [${e.payloadLength} B]${body}`, max);
 }
 
+/**
+ * The request target as the diagram shows it: without the `session` parameter, an id the pages
+ * add to find their own connection, which would only crowd the arrow.
+ */
+export function shortTarget(target: string): string {
+  const q = target.indexOf('?');
+  if (q < 0) return target;
+  const kept = target
+    .slice(q + 1)
+    .split('&')
+    .filter((p) => p !== '' && !/^session=/.test(p));
+  return target.slice(0, q) + (kept.length ? `?${kept.join('&')}` : '');
+}
+
 /** Whether an event becomes part of the diagram. */
 function drawable(e: WslabEvent): boolean {
   switch (e.type) {
@@ -83,6 +113,7 @@ function drawable(e: WslabEvent): boolean {
 export function buildSequenceDiagram(events: readonly WslabEvent[], options: DiagramOptions = {}): Diagram {
   const window = options.window ?? 60;
   const max = options.maxLabel ?? 48;
+  const maxNote = options.maxNote ?? 32;
   const server = 'S';
   const shown = events.filter(drawable);
   const start = Math.max(0, shown.length - window);
@@ -102,7 +133,12 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
     const kind = kinds.get(conn);
     lines.push(`  participant ${participantId(conn)} as ${escapeLabel(`Client ${conn}${kind ? ` (${kind})` : ''}`, 40)}`);
   }
+  const extra = options.extraParticipants ?? [];
+  const declare = (p: Participant) => lines.push(`  participant P_${p.id.replace(/[^A-Za-z0-9_]/g, '_')} as ${escapeLabel(p.name, 40)}`);
+  for (const p of extra) if (p.role === 'link') declare(p);
   lines.push(`  participant ${server} as ${escapeLabel(options.serverName ?? 'Server', 40)}`);
+  for (const p of extra) if (p.role === 'node') declare(p);
+  for (const p of extra) if (p.role === 'broker') declare(p);
 
   const arrows: number[] = [];
   for (const e of slice) {
@@ -110,7 +146,7 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
     if (!c) continue;
     switch (e.type) {
       case 'handshake':
-        lines.push(`  ${c}->>${server}: ${escapeLabel(`${e.request.method} ${e.request.target} (Upgrade: websocket)`, max)}`);
+        lines.push(`  ${c}->>${server}: ${escapeLabel(`${e.request.method} ${shortTarget(e.request.target)} (Upgrade: websocket)`, max)}`);
         arrows.push(e.seq);
         lines.push(`  ${server}->>${c}: ${escapeLabel(`${e.response.status} ${e.response.statusText}`, max)}`);
         arrows.push(e.seq);
@@ -122,20 +158,26 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
         break;
       }
       case 'state':
-        lines.push(`  Note over ${server}: ${escapeLabel(`${e.conn} ${STATE[e.to]}: ${e.cause}`, max)}`);
+        // the server's readyState sits beside the server, a client's (a puppet reports its own) beside
+        // that client; both on the inner side of the lifeline, so notes never widen the drawing
+        lines.push(
+          e.side === 'client'
+            ? `  Note right of ${c}: ${escapeLabel(`client ${STATE[e.to]}: ${e.cause}`, maxNote)}`
+            : `  Note left of ${server}: ${escapeLabel(`${e.conn} ${STATE[e.to]}: ${e.cause}`, maxNote)}`,
+        );
         break;
       case 'heartbeat':
         lines.push(
-          `  Note over ${c},${server}: ${escapeLabel(e.action === 'terminate' ? `heartbeat: terminate after ${e.missed} missed pongs` : `heartbeat: pong missed (${e.missed}/${e.maxMisses})`, max)}`,
+          `  Note over ${c},${server}: ${escapeLabel(e.action === 'terminate' ? `heartbeat: terminate after ${e.missed} missed pongs` : `heartbeat: pong missed (${e.missed}/${e.maxMisses})`, maxNote)}`,
         );
         break;
       case 'close':
         lines.push(
-          `  Note over ${c},${server}: ${escapeLabel(`closed ${e.code ?? 'without code'} by ${e.initiator}, ${e.clean ? 'clean' : 'not clean'}`, max)}`,
+          `  Note over ${c},${server}: ${escapeLabel(`closed ${e.code ?? 'without code'} by ${e.initiator}, ${e.clean ? 'clean' : 'not clean'}`, maxNote)}`,
         );
         break;
       case 'error':
-        lines.push(`  Note over ${c},${server}: ${escapeLabel(`error: ${e.violation ? `${e.violation.closeCode} at byte ${e.violation.offset}` : e.message}`, max)}`);
+        lines.push(`  Note over ${c},${server}: ${escapeLabel(`error: ${e.violation ? `${e.violation.closeCode} at byte ${e.violation.offset}` : e.message}`, maxNote)}`);
         break;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSequenceDiagram, escapeLabel } from '../../server/diagram/sequence.ts';
+import { buildSequenceDiagram, escapeLabel, shortTarget } from '../../server/diagram/sequence.ts';
 import type { WslabEvent } from '../../server/events/schema.ts';
 
 let seq = 0;
@@ -87,5 +87,45 @@ describe('buildSequenceDiagram', () => {
     expect(d.omitted).toBe(8);
     expect(d.arrows).toEqual([9, 10, 11]);
     expect(d.text).toContain('  S-)C_c1: PING [0 B]');
+  });
+
+  it('puts a client-side readyState note beside that client and a server-side one beside the server, cut short', () => {
+    seq = 0;
+    const d = buildSequenceDiagram([
+      { ...base(), type: 'state', conn: 'c1', side: 'client', from: 0, to: 1, cause: 'puppet p1: open event' },
+      { ...base(), type: 'state', conn: 'c1', side: 'server', from: 1, to: 2, cause: 'close frame <b>received</b>' },
+    ], { maxNote: 60 });
+    expect(d.text).toContain('  Note right of C_c1: client OPEN#58; puppet p1#58; open event');
+    expect(d.text).toContain('  Note left of S: c1 CLOSING#58; close frame #60;b#62;received#60;/b#62;');
+    const short = buildSequenceDiagram([{ ...base(), type: 'state', conn: 'c1', side: 'server', from: 0, to: 1, cause: 'x'.repeat(100) }], { maxNote: 20 });
+    expect(short.text).toContain(`  Note left of S: c1 OPEN#58; ${'x'.repeat(11)}…`);
+    expect(d.arrows).toEqual([]);
+  });
+
+  it('draws extra participants in role order with escaped names and identifier-only ids', () => {
+    seq = 0;
+    const d = buildSequenceDiagram([frame('c2s', 'hi')], {
+      extraParticipants: [
+        { id: 'broker', name: 'Redis: broker', role: 'broker' },
+        { id: 'n-2', name: 'Node 2', role: 'node' },
+        { id: 'link', name: 'Chaos link\nS->>C: x', role: 'link' },
+      ],
+    });
+    const lines = d.text.trimEnd().split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      'sequenceDiagram',
+      '  participant C_c1 as Client c1',
+      '  participant P_link as Chaos link·S-#62;#62;C#58; x',
+      '  participant S as Server',
+      '  participant P_n_2 as Node 2',
+      '  participant P_broker as Redis#58; broker',
+    ]);
+    expect(lines).toHaveLength(7);
+  });
+
+  it('leaves the page-added session id out of the handshake arrow, keeping the other parameters', () => {
+    expect(shortTarget('/lab/echo?session=pg-abc')).toBe('/lab/echo');
+    expect(shortTarget('/lab/echo?deflate=1&session=pg-abc&heartbeat=500')).toBe('/lab/echo?deflate=1&heartbeat=500');
+    expect(shortTarget('/lab/echo')).toBe('/lab/echo');
   });
 });

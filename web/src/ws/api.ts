@@ -1,0 +1,89 @@
+// The server's puppet-client and frame-builder APIs, as typed fetch calls. Errors come back as
+// values ({ error }) with the server's own sentence, so the views can show them as they are.
+import type { FrameJson, Violation } from '../../../server/wire/types.ts';
+
+export interface PuppetInfo {
+  id: string;
+  conn: string | null;
+  path: string;
+  readyState: number;
+  autoPong: boolean;
+  paused: boolean;
+}
+
+export interface PuppetSpec {
+  path: string;
+  protocols?: string[];
+  headers?: Record<string, string>;
+  autoPong?: boolean;
+}
+
+export type PuppetAction = 'send' | 'ping' | 'pong' | 'close' | 'pause' | 'resume' | 'autopong' | 'terminate';
+
+/** A payload body for send/ping/pong. */
+export type PayloadBody = { text: string } | { json: unknown } | { hex: string } | Record<string, never>;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string; status: number };
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    return { ok: false, status: 0, error: `the server did not answer (${(err as Error).message})` };
+  }
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    // a non-JSON answer: fall through with the status
+  }
+  if (!res.ok) {
+    const error = data && typeof data === 'object' && 'error' in data ? String((data as { error: unknown }).error) : `HTTP ${res.status}`;
+    return { ok: false, status: res.status, error };
+  }
+  return { ok: true, value: data as T };
+}
+
+export function createPuppet(spec: PuppetSpec): Promise<Result<PuppetInfo>> {
+  return call<PuppetInfo>('POST', '/__wslab/puppets', spec);
+}
+
+export function puppetAction(id: string, action: PuppetAction, body: Record<string, unknown> = {}): Promise<Result<PuppetInfo>> {
+  return call<PuppetInfo>('POST', `/__wslab/puppets/${encodeURIComponent(id)}/${action}`, body);
+}
+
+export function deletePuppet(id: string): Promise<Result<PuppetInfo>> {
+  return call<PuppetInfo>('DELETE', `/__wslab/puppets/${encodeURIComponent(id)}`);
+}
+
+/** One frame as the craft API takes it. */
+export interface CraftFrame {
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  mask: boolean;
+  maskingKey?: string;
+  payloadHex?: string;
+  lengthOverride?: number;
+  lengthBits?: 7 | 16 | 64;
+}
+
+export interface CraftResult {
+  conn: string | null;
+  status: number;
+  sentHex: string;
+  frames: FrameJson[];
+  violation: Violation | null;
+  closed: boolean;
+}
+
+export function craft(frames: CraftFrame[], waitMs?: number): Promise<Result<CraftResult>> {
+  return call<CraftResult>('POST', '/__wslab/craft', waitMs === undefined ? { frames } : { frames, waitMs });
+}
