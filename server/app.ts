@@ -15,6 +15,9 @@ import { LABS } from './labs/index.ts';
 import { WEB_DIST } from './build.ts';
 import { PuppetError, PuppetManager } from './puppet.ts';
 import { craft, CraftError, parseCraftRequest } from './craft.ts';
+import { FanoutCluster, type FanoutOptions } from './fanout/cluster.ts';
+import { CHAT_DESCRIPTION } from './labs/chat.ts';
+import { createFaultLabs } from './link/api.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -36,6 +39,8 @@ export interface WslabOptions {
   allowOrigins?: string[];
   /** the built web app to serve (default dist/web) */
   webRoot?: string;
+  /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/fanout/cluster.ts */
+  fanout?: FanoutOptions;
 }
 
 export interface WslabServer {
@@ -44,6 +49,8 @@ export interface WslabServer {
   port: number;
   bus: EventBus;
   registry: Registry;
+  /** the chat nodes, their broker and the load balancer at /lab/chat */
+  fanout: FanoutCluster;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
   close(): Promise<void>;
@@ -84,6 +91,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const registry = new Registry(bus);
   let heartbeat: HeartbeatConfig = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
+  const allowOrigins = [...(options.allowOrigins ?? [])];
+  let fanout: FanoutCluster | null = null;
   const upgrades = createUpgradeHandler({
     bus,
     registry,
@@ -91,13 +100,16 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     maxConnections: options.maxConnections ?? 10_000,
     maxObservers: options.maxObservers ?? 200,
     heartbeat: () => heartbeat,
-    allowOrigins: options.allowOrigins ?? [],
+    allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
+    route: (url, req, socket, head) => fanout?.route(url, req, socket, head) ?? false,
   });
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
   let origin = '';
   let selfHost = '127.0.0.1';
   const puppets = new PuppetManager(bus, registry, () => origin);
+  // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
+  const faultLabs = createFaultLabs({ bus, registry, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   const connByRemotePort = (port: number): string | null => {
     for (const r of registry.all()) if (r.meta.remote.port === port) return r.meta.conn;
     return null;
@@ -168,8 +180,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       } catch (err) {
         return sendJson(res, err instanceof CraftError ? err.status : 400, { error: (err as Error).message });
       }
+    } else if (await faultLabs.handleApi(req, res, route)) {
+      // answered by the fault and flow labs
+    } else if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
+      await fanout!.api(req, res, route, url, sendJson, readJson);
     } else if (route === 'labs' && req.method === 'GET') {
-      sendJson(res, 200, [...LABS.values()].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));
+      sendJson(res, 200, [...LABS.values(), { name: 'chat', description: CHAT_DESCRIPTION }].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));
     } else if (route === 'health' && req.method === 'GET') {
       sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq });
     } else {
@@ -191,6 +207,10 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       });
       return;
     }
+    if (url.pathname === '/lab/login' && req.method === 'POST' && fanout) {
+      fanout.login(req, res, readJson, sendJson).catch(() => res.destroy());
+      return;
+    }
     if (url.pathname.startsWith('/lab/')) {
       return sendText(res, 426, `${url.pathname} is a WebSocket endpoint: connect with ws://HOST${url.pathname} (an HTTP GET with Upgrade: websocket).`, {
         Upgrade: 'websocket',
@@ -206,7 +226,9 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.on('connection', (socket: Socket) => captureConnection(socket));
-  server.on('upgrade', (req, socket, head) => upgrades.handle(req, socket as Socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    if (!faultLabs.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
+  });
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nMalformed HTTP request.\n');
     else socket.destroy();
@@ -225,6 +247,17 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // Puppets and crafted frames always connect to this very server (loopback when bound to all).
   selfHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : shownHost;
   origin = `http://${selfHost}:${port}`;
+  // The chat nodes listen on their own ports; pages of this server may open sockets to them.
+  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`);
+  try {
+    fanout = await FanoutCluster.start(
+      { bus, registry, host, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
+      options.fanout,
+    );
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
 
   return {
     url: `http://${shownHost}:${port}`,
@@ -232,9 +265,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     port,
     bus,
     registry,
+    fanout,
     setHeartbeat,
     async close() {
+      await fanout?.close();
       puppets.closeAll();
+      faultLabs.close();
       upgrades.close();
       for (const record of registry.all()) record.ws?.terminate();
       await new Promise<void>((resolve) => {

@@ -9,6 +9,8 @@ export const HELP = `wslab — a WebSocket playground that shows every byte
 Usage:
   wslab start [--port N] [--host H] [--heartbeat MS] [--misses N] [--history N]
               [--max-payload BYTES] [--allow-origin ORIGIN]...
+              [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
+              [--jwt-secret SECRET]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
       Prints "wslab listening on http://HOST:PORT" once ready.
       --port N           port to listen on; 0 picks any free port (default 8080)
@@ -18,6 +20,14 @@ Usage:
       --history N        events kept for replay (default 100000)
       --max-payload B    largest message a lab accepts (default 65536)
       --allow-origin O   also accept WebSocket upgrades from this page origin (repeatable)
+      --redis URL        fan-out broker: Redis at URL (redis://host:port); default the
+                         embedded in-process broker (nothing to install)
+      --node-id NAME     name this process's chat node (a fleet: one wslab per port, same --redis)
+      --nodes N          chat nodes in this process, 1-8 (default 2; 1 with --node-id), each on
+                         its own port behind the /lab/chat round-robin balancer
+      --broker-mode M    pubsub (at-most-once, default) or streams (resume from the last id)
+      --jwt-secret S     HS256 secret for /lab/login tokens (default: random per start; with
+                         --redis the fleet shares one through Redis). Also WSLAB_JWT_SECRET.
 
   wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server]
               [--max-payload BYTES]
@@ -94,6 +104,11 @@ async function runStart(args: string[]): Promise<number> {
         history: { type: 'string' },
         'max-payload': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        redis: { type: 'string' },
+        'node-id': { type: 'string' },
+        nodes: { type: 'string' },
+        'broker-mode': { type: 'string' },
+        'jwt-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -106,13 +121,17 @@ async function runStart(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  let port, heartbeat, misses, history, maxPayload;
+  let port, heartbeat, misses, history, maxPayload, nodes;
   try {
     port = intOption(values.port, 'port', 0, 65535) ?? 8080;
     heartbeat = intOption(values.heartbeat, 'heartbeat', 0, 3_600_000);
     misses = intOption(values.misses, 'misses', 1, 100);
     history = intOption(values.history, 'history', 1, 10_000_000);
     maxPayload = intOption(values['max-payload'], 'max-payload', 126, 256 * 1024 * 1024);
+    nodes = intOption(values.nodes, 'nodes', 1, 8);
+    if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
+    if (values['node-id'] !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(values['node-id'])) throw new UsageError('--node-id must be 1-32 characters of A-Z a-z 0-9 _ -');
+    if (values['broker-mode'] !== undefined && values['broker-mode'] !== 'pubsub' && values['broker-mode'] !== 'streams') throw new UsageError('--broker-mode must be pubsub or streams');
   } catch (err) {
     process.stderr.write(`wslab start: ${(err as Error).message}\n`);
     return 2;
@@ -133,6 +152,13 @@ async function runStart(args: string[]): Promise<number> {
       historySize: history,
       maxPayload,
       allowOrigins: values['allow-origin'],
+      fanout: {
+        redis: values.redis ?? null,
+        nodeId: values['node-id'],
+        nodes,
+        mode: values['broker-mode'] as 'pubsub' | 'streams' | undefined,
+        jwtSecret: values['jwt-secret'] ?? process.env.WSLAB_JWT_SECRET ?? null,
+      },
       heartbeat: { ...(heartbeat !== undefined && { intervalMs: heartbeat }), ...(misses !== undefined && { maxMisses: misses }) },
     });
   } catch (err) {
@@ -142,6 +168,7 @@ async function runStart(args: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`wslab listening on ${server.url}\n`);
+  process.stderr.write(`chat nodes (${server.fanout.brokerKind} broker, ${server.fanout.mode.current}): ${server.fanout.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

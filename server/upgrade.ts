@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LABS } from './labs/index.ts';
-import type { LabWsOptions } from './labs/types.ts';
+import type { Lab, LabWsOptions } from './labs/types.ts';
 import { ConnectionTap } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
 import { Heartbeat, type HeartbeatConfig } from './heartbeat.ts';
@@ -14,6 +14,7 @@ import type { EventBus } from './events/bus.ts';
 import { filterFromQuery } from './events/bus.ts';
 import { Observer } from './observe.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { selectSubprotocol } from './auth.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -25,6 +26,13 @@ export interface UpgradeConfig {
   /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
   allowOrigins: readonly string[];
   limiter: RateLimiter;
+  /** the labs this handler serves (default LABS); a fan-out node adds its own chat lab */
+  labs?: ReadonlyMap<string, Lab>;
+  /**
+   * Called after the Origin and rate checks, before lab routing: returns true when it took the
+   * upgrade (the fan-out load balancer proxies /lab/chat to a node).
+   */
+  route?: (url: URL, req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
 }
 
 const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -82,6 +90,8 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         clientTracking: false,
         maxPayload: opts.maxPayload,
         perMessageDeflate: opts.perMessageDeflate,
+        // the first subprotocol offered, except a `bearer.<token>` entry: a token is never echoed back
+        handleProtocols: selectSubprotocol,
       });
       servers.set(key, wss);
     }
@@ -124,10 +134,13 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       return;
     }
 
+    if (config.route?.(url, req, socket, head)) return;
+
+    const labs = config.labs ?? LABS;
     const match = /^\/lab\/([a-z0-9-]+)\/?$/.exec(url.pathname);
-    const lab = match ? LABS.get(match[1]) : undefined;
+    const lab = match ? labs.get(match[1]) : undefined;
     if (!lab) {
-      const known = [...LABS.keys()].map((n) => `/lab/${n}`).join(', ');
+      const known = [...labs.keys()].map((n) => `/lab/${n}`).join(', ');
       refuse(socket, 404, `No WebSocket endpoint at ${url.pathname}. Labs: ${known}; event stream: /__wslab/events.`);
       return;
     }
@@ -182,7 +195,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       const hb = heartbeatFromQuery(url, config.heartbeat());
       record.heartbeat = new Heartbeat(ws, record.tap, bus, conn, hb);
       ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
-      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload });
+      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers });
     });
     // ws answered (101 or an error) synchronously; from now on read each chunk before ws does.
     record.tap.hookReads();

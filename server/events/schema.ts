@@ -222,6 +222,179 @@ export const GapEvent = z.object({
   reason: z.enum(['slow-observer', 'history-evicted']),
 });
 
+// ---- The fault and flow labs: the chaos link, simulated clients, the backpressure producer ----
+
+/** What the chaos link does to the bytes of one connection (or, as defaults, to every new one). */
+export const LinkConditions = z.object({
+  /** one-way delay added in each direction, ms */
+  latencyMs: z.number().int().nonnegative(),
+  /** plus a uniform random 0..jitterMs per chunk (order is kept, as TCP keeps it) */
+  jitterMs: z.number().int().nonnegative(),
+  /** bandwidth client → server, bytes/s; 0 = unlimited */
+  c2sBytesPerSec: z.number().int().nonnegative(),
+  /** bandwidth server → client, bytes/s; 0 = unlimited */
+  s2cBytesPerSec: z.number().int().nonnegative(),
+  /** silently drop every byte both ways: no FIN, no RST (the phone in a tunnel) */
+  blackhole: z.boolean(),
+  /** stop reading from the client: its kernel and ws buffers fill */
+  pauseClient: z.boolean(),
+  /** stop reading from the server: the server's kernel and ws buffers fill */
+  pauseServer: z.boolean(),
+});
+
+const linkDirCounters = z.object({
+  /** bytes read from the sender so far */
+  read: z.number().int().nonnegative(),
+  /** bytes written on to the receiver */
+  forwarded: z.number().int().nonnegative(),
+  /** bytes inside the link right now (latency, bandwidth) */
+  held: z.number().int().nonnegative(),
+  /** bytes thrown away (blackhole) */
+  dropped: z.number().int().nonnegative(),
+});
+
+export const LinkEvent = z.object({
+  ...base,
+  type: z.literal('link'),
+  /** the server-side connection behind this link connection, once known */
+  conn: connId.optional(),
+  /** the link connection ("L3"), or "*" for the defaults every new link connection starts with */
+  link: z.string(),
+  /**
+   * open/close: a link connection came or went; config: its conditions changed; hold: a chunk was
+   * queued behind latency or bandwidth; drop: a chunk was thrown away (blackhole); reset: RST sent;
+   * stats: counters moved
+   */
+  action: z.enum(['open', 'config', 'hold', 'drop', 'reset', 'close', 'stats']),
+  dir: dir.optional(),
+  /** bytes in the chunk held or dropped */
+  bytes: z.number().int().nonnegative().optional(),
+  /** the WebSocket frames that start in that chunk (the first 8) */
+  frames: z
+    .array(z.object({ opcode: z.number().int(), opcodeName: z.string(), length: z.number().int().nonnegative() }))
+    .optional(),
+  conditions: LinkConditions.optional(),
+  counters: z.object({ c2s: linkDirCounters, s2c: linkDirCounters }).optional(),
+  /** the lab path the link connects to, on open */
+  path: z.string().optional(),
+  /** the tag given with ?link=TAG */
+  tag: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export const SimEvent = z.object({
+  ...base,
+  type: z.literal('sim'),
+  /** stats: the periodic figures; spawn, blackhole, restore, clear: what the learner did */
+  action: z.enum(['stats', 'spawn', 'blackhole', 'restore', 'clear']),
+  /** simulated clients that exist (their sockets are open on the client side) */
+  clients: z.number().int().nonnegative(),
+  /** of those, the ones the network still reaches (not blackholed, connection open) */
+  alive: z.number().int().nonnegative(),
+  blackholed: z.number().int().nonnegative(),
+  /** connections to /lab/ghosts the server's registry holds: the ones it believes are online */
+  believed: z.number().int().nonnegative(),
+  /** bytes of per-connection state the ghosts lab keeps for those connections */
+  stateBytes: z.number().int().nonnegative(),
+  /** process.memoryUsage() of the server process */
+  rss: z.number().int().nonnegative(),
+  heapUsed: z.number().int().nonnegative(),
+  /** how many clients the action touched */
+  count: z.number().int().nonnegative().optional(),
+});
+
+export const FlowStrategy = z.enum(['none', 'drop-newest', 'drop-oldest', 'coalesce', 'pause']);
+
+export const FlowEvent = z.object({
+  ...base,
+  type: z.literal('flow'),
+  conn: connId,
+  action: z.enum(['config', 'stats', 'stopped']),
+  strategy: FlowStrategy,
+  /** messages a second the producer aims for, and their size in bytes */
+  rate: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+  /** produced = delivered + dropped + queued, always */
+  produced: z.number().int().nonnegative(),
+  /** handed to the kernel: ws's send callback fired */
+  delivered: z.number().int().nonnegative(),
+  /** thrown away by the strategy (dropped, or replaced by a newer value for the same key) */
+  dropped: z.number().int().nonnegative(),
+  /** in the application queue, or given to ws.send and not yet written to the kernel */
+  queued: z.number().int().nonnegative(),
+  /** the application queue: messages and bytes */
+  queueLength: z.number().int().nonnegative(),
+  queueBytes: z.number().int().nonnegative(),
+  bufferedAmount: z.number().int().nonnegative(),
+  writableLength: z.number().int().nonnegative(),
+  /** the producer is paused by the high-water mark (strategy "pause") */
+  producerPaused: z.boolean(),
+  /** why production stopped for good (strategy "none" hit the safety cap), else null */
+  stopped: z.string().nullable(),
+  capBytes: z.number().int().nonnegative(),
+  highWater: z.number().int().nonnegative(),
+  lowWater: z.number().int().nonnegative(),
+  queueMax: z.number().int().nonnegative(),
+  rss: z.number().int().nonnegative(),
+  heapUsed: z.number().int().nonnegative(),
+});
+
+/**
+ * One hop of a message through the fan-out layer (server/fanout), on the node named by `node`:
+ * a node subscribing to or leaving a topic in the broker, publishing a message (node → broker),
+ * the broker handing it to a node (broker → node), the node delivering it to its local sockets, a DM queued for an offline user and
+ * taken out of the queue, a message dropped for backpressure, a gap of lost messages.
+ * `msgId` ties the hops of one message together across nodes.
+ */
+export const FanoutEvent = z.object({
+  ...base,
+  type: z.literal('fanout'),
+  /** the connection that caused the hop (the sender, the joiner), when there is one */
+  conn: connId.optional(),
+  hop: z.enum(['subscribe', 'unsubscribe', 'publish', 'broker', 'deliver', 'queue', 'dequeue', 'ack', 'drop', 'lost']),
+  node: z.string(),
+  /** the broker topic: room:NAME, user:NAME or all */
+  topic: z.string(),
+  room: z.string().nullable(),
+  msgId: z.string().nullable(),
+  /** chat, dm, broadcast, presence */
+  kind: z.string().nullable(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  /** the node that published the message (deliver hops) */
+  origin: z.string().nullable(),
+  /** deliver: local sockets written to; queue: its length; lost/drop: how many */
+  count: z.number().int().nonnegative().nullable(),
+  /** Redis Streams entry id, when the message went through a stream */
+  streamId: z.string().nullable(),
+  detail: z.string(),
+});
+
+/** A node's link to its broker: up, down, reconnecting, paused, the delivery mode it uses. */
+export const BrokerEvent = z.object({
+  ...base,
+  type: z.literal('broker'),
+  node: z.string(),
+  broker: z.enum(['embedded', 'redis']),
+  mode: z.enum(['pubsub', 'streams']),
+  status: z.enum(['up', 'down', 'reconnecting', 'paused']),
+  /** topics the node is subscribed to (resubscribed after a reconnect) */
+  topics: z.number().int().nonnegative(),
+  detail: z.string(),
+});
+
+/** A fan-out node's own lifecycle: started, stopped (its sockets gone with it), paused, resumed. */
+export const NodeEvent = z.object({
+  ...base,
+  type: z.literal('node'),
+  node: z.string(),
+  action: z.enum(['start', 'stop', 'pause', 'resume']),
+  /** the node's own ws://HOST:PORT/lab/chat */
+  url: z.string(),
+  port: z.number().int().nonnegative(),
+  detail: z.string(),
+});
+
 export const WslabEvent = z.discriminatedUnion('type', [
   ConnOpenEvent,
   HandshakeEvent,
@@ -236,6 +409,12 @@ export const WslabEvent = z.discriminatedUnion('type', [
   MetaEvent,
   ErrorEvent,
   GapEvent,
+  LinkEvent,
+  SimEvent,
+  FlowEvent,
+  FanoutEvent,
+  BrokerEvent,
+  NodeEvent,
 ]);
 
 export type WslabEvent = z.infer<typeof WslabEvent>;

@@ -1,7 +1,9 @@
 // Every lab endpoint, by the name that follows /lab/ in its URL.
+import { backpressureLab } from './backpressure.ts';
 import { echoLab } from './echo.ts';
+import { ghostsLab } from './ghosts.ts';
 import { rawLab } from './raw.ts';
 import { tickerLab } from './ticker.ts';
 import type { Lab } from './types.ts';
 
-export const LABS: ReadonlyMap<string, Lab> = new Map([echoLab, tickerLab, rawLab].map((lab) => [lab.name, lab]));
+export const LABS: ReadonlyMap<string, Lab> = new Map([echoLab, tickerLab, rawLab, ghostsLab, backpressureLab].map((lab) => [lab.name, lab]));

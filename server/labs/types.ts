@@ -1,4 +1,5 @@
 // What a lab endpoint is: a WebSocket route under /lab/ with its own ws options and behaviour.
+import type { IncomingHttpHeaders } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../events/bus.ts';
 import type { ConnectionRecord } from '../registry.ts';
@@ -17,6 +18,8 @@ export interface LabContext {
   record: ConnectionRecord;
   /** the server's default maxPayload for labs */
   maxPayload: number;
+  /** the upgrade request's headers (cookies, subprotocols); the request itself is not kept */
+  headers?: IncomingHttpHeaders;
 }
 
 export interface Lab {

@@ -8,6 +8,7 @@ import { PlaygroundPage } from './playground/PlaygroundPage.tsx';
 import { InspectPage } from './inspect/InspectPage.tsx';
 import { DecodePage } from './decode/DecodePage.tsx';
 import { WorkshopPage } from './workshop/WorkshopPage.tsx';
+import { LabsIndex, LabPage } from './labs/LabsPage.tsx';
 
 export function App() {
   return (
@@ -20,6 +21,8 @@ export function App() {
         <Route path="inspect" element={<InspectPage />} />
         <Route path="decode" element={<DecodePage />} />
         <Route path="workshop" element={<WorkshopPage />} />
+        <Route path="labs" element={<LabsIndex />} />
+        <Route path="labs/:id" element={<LabPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -4,6 +4,7 @@ import { ThemeToggle } from './ThemeToggle.tsx';
 const NAV = [
   { to: '/lessons', label: 'Lessons' },
   { to: '/playground', label: 'Playground' },
+  { to: '/labs', label: 'Labs' },
   { to: '/inspect', label: 'Inspect' },
   { to: '/decode', label: 'Decode' },
   { to: '/workshop', label: 'Workshop' },

@@ -1,0 +1,132 @@
+// The broker in the middle of a fleet of WebSocket nodes. One interface, two implementations:
+// EmbeddedBroker (in-process, Redis pub/sub semantics, nothing to install) and RedisBroker (ioredis).
+//
+// What lives here is METADATA and messages in flight — who is connected where (socketId, sessionId,
+// userId, node, rooms), what each offline user is owed, which messages are travelling — never a
+// socket: a live WebSocket cannot leave the process that accepted it.
+//
+// A Broker object is one node's link to the broker. It remembers the topics its node wants, and
+// after any outage (Redis restarted, the link paused) it reconnects and resubscribes by itself.
+// Operations never throw at the node for a broker outage that the node should ride out:
+// publish/presence/queue calls reject with BrokerDownError, which the node turns into counters and
+// events while it keeps serving its local members.
+
+export type BrokerKind = 'embedded' | 'redis';
+
+/**
+ * pubsub: at-most-once. A subscriber that is away (disconnected, paused, restarting) misses what
+ * was published meanwhile, for good.
+ * streams: a bounded stream per topic; each node reads from the last id it saw, so an outage
+ * shorter than the stream's length loses nothing.
+ */
+export type DeliveryMode = 'pubsub' | 'streams';
+
+export type LinkStatus = 'up' | 'down' | 'reconnecting' | 'paused';
+
+/** One connection's metadata as the broker keeps it (Redis: a hash with a TTL). */
+export interface SocketPresence {
+  socketId: string;
+  sessionId: string | null;
+  userId: string;
+  node: string;
+  rooms: string[];
+  /** ms since the epoch */
+  connectedAt: number;
+}
+
+export interface PublishResult {
+  /** pub/sub: how many subscribers (nodes) the broker handed it to; null in streams mode */
+  receivers: number | null;
+  /** streams: the entry id the broker gave it */
+  streamId: string | null;
+}
+
+export interface QueueResult {
+  /** entries in the user's queue after this one */
+  length: number;
+  /** oldest entries dropped to keep the queue within its bound */
+  dropped: number;
+}
+
+export interface BrokerStatus {
+  kind: BrokerKind;
+  mode: DeliveryMode;
+  node: string;
+  status: LinkStatus;
+  /** topics this node wants (kept across outages, resubscribed on reconnect) */
+  topics: string[];
+  /** where it connects, without credentials */
+  target: string;
+  reconnects: number;
+}
+
+export interface BrokerHandlers {
+  /** a message on a subscribed topic; `streamId` when it came from a stream */
+  message(topic: string, data: string, streamId: string | null): void;
+  /** the link changed state; `detail` says why */
+  status(status: LinkStatus, detail: string): void;
+}
+
+export interface BrokerOptions {
+  node: string;
+  mode: DeliveryMode;
+  /** entries kept per topic stream (streams mode) */
+  streamLength: number;
+}
+
+export interface Broker {
+  readonly kind: BrokerKind;
+  readonly node: string;
+  readonly mode: DeliveryMode;
+  readonly status: LinkStatus;
+  /** connects (or attaches) and starts delivering to `handlers` */
+  start(handlers: BrokerHandlers): Promise<void>;
+
+  // pub/sub ---------------------------------------------------------------------------------
+  publish(topic: string, data: string): Promise<PublishResult>;
+  /** remembers the topic and subscribes when the link is up; resolves once subscribed or queued */
+  subscribe(topic: string): Promise<void>;
+  unsubscribe(topic: string): Promise<void>;
+  /** switches between pub/sub and streams for this node (publishing and receiving) */
+  setMode(mode: DeliveryMode): Promise<void>;
+
+  // presence: metadata with a TTL, refreshed while the node lives -------------------------------
+  /** writes or refreshes one socket's entry, in its user's and rooms' sets, for ttlMs */
+  putPresence(p: SocketPresence, ttlMs: number): Promise<void>;
+  /** refreshes many at once (the node's heartbeat) */
+  refreshPresence(list: readonly SocketPresence[], ttlMs: number): Promise<void>;
+  /** removes the socket from a room's set (it left the room) */
+  leavePresence(p: SocketPresence, room: string): Promise<void>;
+  removePresence(p: SocketPresence): Promise<void>;
+  /** distinct users with a live entry in the room, sorted */
+  roomUsers(room: string): Promise<string[]>;
+  /** live sockets of this user, on any node */
+  userSockets(user: string): Promise<SocketPresence[]>;
+  /** every live socket entry, on every node (GET /__wslab/fanout/presence) */
+  allPresence(): Promise<SocketPresence[]>;
+
+  // offline queues: bounded per user, with a TTL ----------------------------------------------
+  enqueue(user: string, entry: string, max: number, ttlMs: number): Promise<QueueResult>;
+  /** the user's queue, oldest first */
+  queued(user: string): Promise<string[]>;
+  /** removes one entry (exactly this string) once the client acknowledged it */
+  dequeue(user: string, entry: string): Promise<boolean>;
+
+  // lab controls ------------------------------------------------------------------------------
+  /** drops the link as an outage would (subscriptions lost); resume() reconnects and resubscribes */
+  pause(detail?: string): void;
+  resume(): void;
+  describe(): BrokerStatus;
+  close(): Promise<void>;
+}
+
+export class BrokerDownError extends Error {
+  constructor(node: string, what: string) {
+    super(`broker link of node ${node} is down: ${what} not done`);
+  }
+}
+
+/** Presence members are `socketKey|user`; socket keys are `node/socketId` (socket ids are per process). */
+export function socketKey(p: Pick<SocketPresence, 'node' | 'socketId'>): string {
+  return `${p.node}/${p.socketId}`;
+}

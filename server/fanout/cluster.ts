@@ -1,0 +1,323 @@
+// The fleet in one process: N chat nodes (each its own port, HTTP server and ws server, all tapped
+// into the one event bus), the broker they share, a round-robin load balancer at /lab/chat on the
+// main port, and the HTTP API under /__wslab/nodes and /__wslab/fanout/.
+//
+// The load balancer is a TCP proxy, as a real L4 balancer is: it checks the Origin (the main
+// server's upgrade handler already did) and hands the raw upgrade request and every later byte to
+// the next node's port. Browsers do not follow redirects on a WebSocket upgrade, so a redirect
+// would not do. The node does the handshake; the balancer never parses a frame. The node sees the
+// balancer as the client's address (X-Forwarded-For carries the real one), as behind any LB.
+//
+// With `--redis URL` and `--node-id NAME` several wslab processes form a real fleet on one Redis;
+// each runs its own nodes (one by default when named).
+import { connect, type Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventBus } from '../events/bus.ts';
+import type { Registry } from '../registry.ts';
+import type { HeartbeatConfig } from '../heartbeat.ts';
+import { Auth } from '../auth.ts';
+import { refuse } from '../upgrade.ts';
+import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../labs/chat.ts';
+import { NAME_RE } from './envelope.ts';
+import { ChatNode, type NodeCounters } from './node.ts';
+import { EmbeddedHub } from './embedded.ts';
+import type { Broker, DeliveryMode } from './broker.ts';
+import { RedisBroker, redactUrl } from './redis.ts';
+
+export interface FanoutOptions {
+  /** redis://host:port to use Redis; default the embedded broker */
+  redis?: string | null;
+  /** nodes in this process (1-8; default 2, or 1 when nodeId is given) */
+  nodes?: number;
+  /** this process's node name; with several nodes, the prefix of NAME1, NAME2, ... (default n) */
+  nodeId?: string;
+  /** pub/sub (at-most-once, default) or streams (resume from the last id) */
+  mode?: DeliveryMode;
+  /** entries kept per topic stream (default 1000) */
+  streamLength?: number;
+  /** presence TTL, refreshed every third of it while the node lives (default 30 s) */
+  presenceTtlMs?: number;
+  /** offline DMs kept per user (default 100) and their queue's TTL (default 24 h) */
+  queueMax?: number;
+  queueTtlMs?: number;
+  /** JWT secret; default random per start (with Redis, shared by the fleet through Redis) */
+  jwtSecret?: string | null;
+  limits?: Partial<ChatLimits>;
+  /** fixed ports for the nodes (default any free port) */
+  nodePorts?: number[];
+}
+
+export interface ClusterContext {
+  bus: EventBus;
+  registry: Registry;
+  host: string;
+  heartbeat: () => HeartbeatConfig;
+  /** origins allowed to open sockets: the main page's own and --allow-origin ones */
+  allowOrigins: readonly string[];
+  maxPayload: number;
+  maxConnections: number;
+  upgradeRate: { perSecond: number; burst: number };
+}
+
+export const MAX_NODES = 8;
+
+type SendJson = (res: ServerResponse, status: number, body: unknown) => void;
+type ReadJson = (req: IncomingMessage) => Promise<unknown>;
+
+export class FanoutCluster {
+  readonly nodes: ChatNode[] = [];
+  readonly mode: { current: DeliveryMode };
+  private next = 0;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private constructor(
+    readonly auth: Auth,
+    readonly brokerKind: 'embedded' | 'redis',
+    readonly target: string,
+    private readonly admin: RedisBroker | null,
+    mode: DeliveryMode,
+  ) {
+    this.mode = { current: mode };
+  }
+
+  static async start(ctx: ClusterContext, options: FanoutOptions = {}): Promise<FanoutCluster> {
+    const count = options.nodes ?? (options.nodeId ? 1 : 2);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_NODES) throw new Error(`nodes must be 1 to ${MAX_NODES}`);
+    const name = options.nodeId ?? 'n';
+    if (!NAME_RE.test(name)) throw new Error('node id must be 1-32 characters of A-Z a-z 0-9 _ -');
+    const ids = options.nodeId && options.nodes === undefined ? [name] : Array.from({ length: count }, (_, i) => `${name}${i + 1}`);
+    const mode = options.mode ?? 'pubsub';
+    const streamLength = options.streamLength ?? 1000;
+    const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
+
+    let connectBroker: (node: string) => Broker;
+    let cluster: FanoutCluster;
+    if (options.redis) {
+      const url = options.redis;
+      const admin = new RedisBroker(url, { node: `${ids[0]}-admin`, mode, streamLength });
+      await admin.start({ message() {}, status() {} });
+      // A fleet must share one secret to accept each other's tokens: agree on one through Redis.
+      const secret = options.jwtSecret ?? (await admin.sharedSecret().catch(() => null));
+      cluster = new FanoutCluster(new Auth(secret), 'redis', redactUrl(url), admin, mode);
+      connectBroker = (node) => new RedisBroker(url, { node, mode: cluster.mode.current, streamLength });
+    } else {
+      const hub = new EmbeddedHub({ streamLength });
+      cluster = new FanoutCluster(new Auth(options.jwtSecret), 'embedded', 'embedded (in-process)', null, mode);
+      connectBroker = (node) => hub.connect(node, cluster.mode.current);
+    }
+    for (const [i, id] of ids.entries()) {
+      cluster.nodes.push(
+        new ChatNode({
+          id,
+          host: ctx.host,
+          port: options.nodePorts?.[i] ?? 0,
+          bus: ctx.bus,
+          registry: ctx.registry,
+          auth: cluster.auth,
+          connectBroker,
+          limits,
+          heartbeat: ctx.heartbeat,
+          allowOrigins: ctx.allowOrigins,
+          maxPayload: ctx.maxPayload,
+          maxConnections: ctx.maxConnections,
+          upgradeRate: ctx.upgradeRate,
+          presenceTtlMs: options.presenceTtlMs ?? 30_000,
+          queueMax: options.queueMax ?? 100,
+          queueTtlMs: options.queueTtlMs ?? 24 * 3600_000,
+        }),
+      );
+    }
+    try {
+      for (const node of cluster.nodes) await node.start(true);
+    } catch (err) {
+      await cluster.close();
+      throw err;
+    }
+    return cluster;
+  }
+
+  node(id: string): ChatNode | undefined {
+    return this.nodes.find((n) => n.id === id);
+  }
+
+  /** The load balancer: /lab/chat on the main port goes to the next running node, round robin. */
+  route(url: URL, req: IncomingMessage, socket: Socket, head: Buffer): boolean {
+    if (url.pathname !== '/lab/chat' && url.pathname !== '/lab/chat/') return false;
+    const live = this.nodes.filter((n) => n.running);
+    if (live.length === 0) {
+      refuse(socket, 503, 'No chat node is running; start one with POST /__wslab/fanout/nodes/ID/start.');
+      return true;
+    }
+    const node = live[this.next++ % live.length];
+    proxyUpgrade(req, socket, head, node.connectHost, node.port);
+    return true;
+  }
+
+  async login(req: IncomingMessage, res: ServerResponse, readJson: ReadJson, sendJson: SendJson): Promise<void> {
+    let body: unknown;
+    try {
+      body = await readJson(req);
+    } catch (err) {
+      return sendJson(res, 400, { error: (err as Error).message });
+    }
+    await this.auth.login(req, res, body);
+  }
+
+  nodeList(): object[] {
+    return this.nodes.map((n) => ({
+      id: n.id,
+      url: n.url,
+      port: n.port,
+      running: n.running,
+      sockets: n.clientCount,
+      users: n.sessionCount,
+      broker: n.broker?.describe() ?? null,
+      counters: n.counters,
+    }));
+  }
+
+  async status(): Promise<object> {
+    const totals = {} as Record<keyof NodeCounters, number>;
+    for (const n of this.nodes) for (const [k, v] of Object.entries(n.counters)) totals[k as keyof NodeCounters] = (totals[k as keyof NodeCounters] ?? 0) + v;
+    return { broker: this.brokerKind, mode: this.mode.current, target: this.target, loadBalancer: '/lab/chat', nodes: this.nodeList(), totals };
+  }
+
+  private brokerForReads(): Broker | null {
+    if (this.admin?.status === 'up') return this.admin;
+    return this.nodes.find((n) => n.broker?.status === 'up')?.broker ?? null;
+  }
+
+  private schedule(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** GET /__wslab/nodes, and everything under /__wslab/fanout. */
+  async api(req: IncomingMessage, res: ServerResponse, route: string, url: URL, sendJson: SendJson, readJson: ReadJson): Promise<void> {
+    const method = req.method ?? 'GET';
+    const parts = route.split('/'); // ['fanout', ...] or ['nodes']
+    const body = async (): Promise<Record<string, unknown>> => ((await readJson(req)) ?? {}) as Record<string, unknown>;
+    const msOf = (b: Record<string, unknown>, fallback: number | null): number | null => {
+      if (b.ms === undefined) return fallback;
+      if (typeof b.ms !== 'number' || !Number.isInteger(b.ms) || b.ms < 1 || b.ms > 600_000) throw new ApiError('ms must be an integer from 1 to 600000');
+      return b.ms;
+    };
+    try {
+      if (route === 'nodes' && method === 'GET') return sendJson(res, 200, this.nodeList());
+      if (route === 'fanout' && method === 'GET') return sendJson(res, 200, await this.status());
+      if (route === 'fanout/presence' && method === 'GET') {
+        const broker = this.brokerForReads();
+        if (!broker) return sendJson(res, 503, { error: 'the broker is down' });
+        const room = url.searchParams.get('room');
+        const user = url.searchParams.get('user');
+        if (room !== null) return sendJson(res, 200, { room, users: await broker.roomUsers(room) });
+        if (user !== null) return sendJson(res, 200, { user, sockets: await broker.userSockets(user) });
+        return sendJson(res, 200, { sockets: await broker.allPresence() });
+      }
+      if (route === 'fanout/queue' && method === 'GET') {
+        const broker = this.brokerForReads();
+        const user = url.searchParams.get('user') ?? '';
+        if (!NAME_RE.test(user)) return sendJson(res, 400, { error: 'give ?user=NAME' });
+        if (!broker) return sendJson(res, 503, { error: 'the broker is down' });
+        return sendJson(res, 200, { user, queued: (await broker.queued(user)).map((e) => JSON.parse(e)) });
+      }
+      if (route === 'fanout/mode' && method === 'POST') {
+        const b = await body();
+        if (b.mode !== 'pubsub' && b.mode !== 'streams') return sendJson(res, 400, { error: 'mode must be "pubsub" or "streams"' });
+        this.mode.current = b.mode;
+        await Promise.all(this.nodes.map((n) => n.broker?.setMode(b.mode as DeliveryMode)));
+        return sendJson(res, 200, await this.status());
+      }
+      if (route === 'fanout/broker/outage' && method === 'POST') {
+        // every node loses its broker link at once, as when Redis restarts; they come back by themselves
+        const ms = msOf(await body(), 2000)!;
+        for (const n of this.nodes) n.broker?.pause(`broker outage for ${ms} ms (lab)`);
+        this.schedule(ms, () => {
+          for (const n of this.nodes) n.broker?.resume();
+        });
+        return sendJson(res, 200, { outageMs: ms });
+      }
+      if (parts[0] === 'fanout' && parts[1] === 'nodes' && parts.length === 4 && method === 'POST') {
+        const node = this.node(parts[2]);
+        if (!node) return sendJson(res, 404, { error: `no node ${parts[2]}; nodes: ${this.nodes.map((n) => n.id).join(', ')}` });
+        const b = await body();
+        switch (parts[3]) {
+          case 'pause': {
+            if (!node.running) return sendJson(res, 409, { error: `node ${node.id} is not running` });
+            const ms = msOf(b, null);
+            node.pause(ms);
+            if (ms) this.schedule(ms, () => node.resume());
+            break;
+          }
+          case 'resume':
+            node.resume();
+            break;
+          case 'stop':
+            await node.stop(b.crash === true);
+            break;
+          case 'start':
+            await node.start();
+            break;
+          case 'restart':
+            await node.stop(b.crash === true);
+            await node.start();
+            break;
+          default:
+            return sendJson(res, 404, { error: 'actions: pause {ms?}, resume, stop {crash?}, start, restart {crash?}' });
+        }
+        return sendJson(res, 200, this.nodeList().find((n) => (n as { id: string }).id === node.id));
+      }
+      return sendJson(res, 404, {
+        error: 'fan-out API: GET /__wslab/nodes, GET /__wslab/fanout, GET /__wslab/fanout/presence[?room=R|?user=U], GET /__wslab/fanout/queue?user=U, POST /__wslab/fanout/mode {mode}, POST /__wslab/fanout/broker/outage {ms}, POST /__wslab/fanout/nodes/ID/(pause|resume|stop|start|restart)',
+      });
+    } catch (err) {
+      return sendJson(res, err instanceof ApiError ? 400 : 503, { error: (err as Error).message });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.all(this.nodes.map((n) => n.stop().catch(() => {})));
+    await this.admin?.close();
+  }
+}
+
+class ApiError extends Error {}
+
+/**
+ * Hands an upgrade to a node over TCP: the request head as received (plus X-Forwarded-For), the
+ * bytes that came with it, then both directions piped as they are (pipe() applies backpressure).
+ */
+function proxyUpgrade(req: IncomingMessage, client: Socket, head: Buffer, host: string, port: number): void {
+  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  let forwarded = client.remoteAddress ?? '';
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].toLowerCase() === 'x-forwarded-for') forwarded = `${raw[i + 1]}, ${forwarded}`;
+    else lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  }
+  lines.push(`X-Forwarded-For: ${forwarded}`, '', '');
+  const upstream = connect(port, host);
+  let connected = false;
+  client.on('error', () => upstream.destroy());
+  client.on('close', () => upstream.destroy());
+  upstream.on('error', () => {
+    if (!connected) refuse(client, 502, `The load balancer could not reach the chat node on port ${port}.`);
+    else client.destroy();
+  });
+  upstream.on('close', () => client.destroy());
+  upstream.setNoDelay(true);
+  client.setNoDelay(true);
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.write(lines.join('\r\n'));
+    if (head.length) upstream.write(head);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+}

@@ -1,0 +1,147 @@
+// Backpressure: a producer at full rate (20,000 messages/s of 512 B) toward a consumer whose link
+// has stopped reading (pauseServer): the kernel buffers fill, then ws's. For 10 s, every strategy
+// keeps the server's buffered bytes (ws bufferedAmount, as the tap reports it) under the
+// configured cap, and the books balance exactly: produced = delivered + dropped + queued.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { collect, sleep, startTestServer, type Collector, type TestServer } from '../helpers/server.ts';
+import { MAX_FLOW_RATE, type Strategy } from '../../server/flow/producer.ts';
+
+let t: TestServer;
+let log: Collector;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  log = collect(t);
+});
+afterAll(async () => {
+  log.stop();
+  await t?.close();
+});
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${t.httpUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+interface Snapshot {
+  conn: string;
+  strategy: Strategy;
+  produced: number;
+  delivered: number;
+  dropped: number;
+  queued: number;
+  queueLength: number;
+  bufferedAmount: number;
+  producerPaused: boolean;
+  stopped: string | null;
+}
+
+const CAP = 512 * 1024;
+const HIGH = 128 * 1024;
+const LOW = 32 * 1024;
+const QUEUE = 200;
+const KEYS = 16;
+
+describe('backpressure strategies against a paused consumer', () => {
+  test(
+    'each strategy keeps bufferedAmount ≤ the 512 KiB cap for 10 s at 20,000 msg/s, and produced = delivered + dropped + queued',
+    async () => {
+      const strategies: Strategy[] = ['none', 'drop-newest', 'drop-oldest', 'coalesce', 'pause'];
+      const started = await Promise.all(
+        strategies.map((strategy) =>
+          post('/__wslab/flow', {
+            strategy,
+            rate: MAX_FLOW_RATE,
+            size: 512,
+            capBytes: CAP,
+            highWater: HIGH,
+            lowWater: LOW,
+            queueMax: QUEUE,
+            keys: KEYS,
+            link: { pauseServer: true },
+          }),
+        ),
+      );
+      for (const s of started) expect(s.status).toBe(201);
+      const conns = new Map(started.map((s, i) => [strategies[i], s.json.conn as string]));
+
+      await sleep(10_000);
+      const snaps = (await (await fetch(`${t.httpUrl}/__wslab/flow`)).json()) as Snapshot[];
+      const byStrategy = new Map(snaps.map((s) => [s.strategy, s]));
+
+      for (const strategy of strategies) {
+        const conn = conns.get(strategy)!;
+        const s = byStrategy.get(strategy)!;
+        expect(s.conn).toBe(conn);
+        // the books balance, exactly
+        expect(s.produced).toBe(s.delivered + s.dropped + s.queued);
+        expect(s.produced).toBeGreaterThan(0);
+        // what the tap measured on the server's socket never passed the cap
+        const buffers = log.ofType('buffer', conn);
+        expect(buffers.length).toBeGreaterThan(0);
+        const maxTap = Math.max(...buffers.map((b) => b.bufferedAmount));
+        expect(maxTap, `${strategy}: max bufferedAmount ${maxTap}`).toBeLessThanOrEqual(CAP);
+        const flows = log.ofType('flow', conn);
+        expect(Math.max(...flows.map((f) => f.bufferedAmount))).toBeLessThanOrEqual(CAP);
+        for (const f of flows) expect(f.produced).toBe(f.delivered + f.dropped + f.queued);
+      }
+
+      const none = byStrategy.get('none')!;
+      expect(none.stopped).toBe(`bufferedAmount reached the safety cap of ${CAP} bytes`);
+      expect(log.ofType('flow', conns.get('none')!).filter((f) => f.action === 'stopped')).toHaveLength(1);
+
+      const newest = byStrategy.get('drop-newest')!;
+      expect(newest.queueLength).toBe(QUEUE);
+      expect(newest.dropped).toBeGreaterThan(0);
+      expect(newest.stopped).toBeNull();
+
+      const oldest = byStrategy.get('drop-oldest')!;
+      expect(oldest.queueLength).toBe(QUEUE);
+      expect(oldest.dropped).toBeGreaterThan(0);
+
+      const coalesce = byStrategy.get('coalesce')!;
+      expect(coalesce.queueLength).toBe(KEYS);
+      expect(coalesce.dropped).toBeGreaterThan(0);
+
+      const pause = byStrategy.get('pause')!;
+      expect(pause.producerPaused).toBe(true);
+      expect(pause.dropped).toBe(0);
+      expect(pause.bufferedAmount).toBeGreaterThanOrEqual(HIGH);
+
+      // switching live: drop-oldest → pause keeps the books and stops producing
+      const sw = await post(`/__wslab/flow/${conns.get('drop-oldest')}`, { strategy: 'pause' });
+      expect(sw.status).toBe(200);
+      expect((sw.json.config as { strategy: string }).strategy).toBe('pause');
+      await log.waitForType('flow', (e) => e.conn === conns.get('drop-oldest') && e.action === 'config' && e.strategy === 'pause');
+
+      for (const conn of conns.values()) {
+        const res = await fetch(`${t.httpUrl}/__wslab/flow/${conn}`, { method: 'DELETE' });
+        expect(res.status).toBe(200);
+      }
+    },
+    30_000,
+  );
+
+  test('a paused producer resumes below the low-water mark once the consumer reads again, and every message is delivered', async () => {
+    const r = await post('/__wslab/flow', { strategy: 'pause', rate: 5000, size: 256, capBytes: CAP, highWater: HIGH, lowWater: LOW, link: { pauseServer: true } });
+    const conn = r.json.conn as string;
+    await log.waitForType('flow', (e) => e.conn === conn && e.producerPaused, 10_000);
+    const resume = await post('/__wslab/link', { conn, pauseServer: false });
+    expect(resume.status).toBe(200);
+    const seq = log.events.at(-1)!.seq;
+    await log.waitForType('flow', (e) => e.conn === conn && e.seq > seq && !e.producerPaused && e.bufferedAmount <= LOW, 10_000);
+    const last = log.ofType('flow', conn).at(-1)!;
+    expect(last.dropped).toBe(0);
+    expect(last.produced).toBe(last.delivered + last.queued);
+    await fetch(`${t.httpUrl}/__wslab/flow/${conn}`, { method: 'DELETE' });
+  });
+
+  test('invalid settings are refused with the reason', async () => {
+    expect(await post('/__wslab/flow', { strategy: 'yolo' })).toEqual({ status: 400, json: { error: 'strategy must be one of none, drop-newest, drop-oldest, coalesce, pause' } });
+    expect(await post('/__wslab/flow', { capBytes: 8192, highWater: 8192 })).toEqual({
+      status: 400,
+      json: { error: 'highWater (8192) + one message (512 + 10) must fit under capBytes (8192)' },
+    });
+    expect((await post('/__wslab/flow/c999999', { strategy: 'none' })).status).toBe(404);
+  });
+});

@@ -1,0 +1,146 @@
+// Ghost connections: a client behind a blackholed link vanishes without FIN or RST. With
+// heartbeats on, the server notices after interval × misses (one interval more at most, since the
+// first unanswered ping leaves up to one interval after the blackhole), terminates the socket, and
+// the registry entry and the lab's per-connection state are released. With heartbeats off, the
+// ghost stays, believed online, holding its memory.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type WebSocket from 'ws';
+import { collect, openClient, shut, sleep, startTestServer, until, type Collector, type TestServer } from '../helpers/server.ts';
+import { ghostState } from '../../server/labs/ghosts.ts';
+
+let t: TestServer;
+let log: Collector;
+const clients: WebSocket[] = [];
+let tagN = 0;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  log = collect(t);
+});
+afterAll(async () => {
+  log.stop();
+  await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+  await t?.close();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) await shut(c, true);
+  expect(log.invalid).toEqual([]);
+});
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${t.httpUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** The server-side conn behind a link connection, as GET /__wslab/link reports it. */
+async function connOfLink(link: string): Promise<string> {
+  return (await until(async () => {
+    const res = await fetch(`${t.httpUrl}/__wslab/link`);
+    const body = (await res.json()) as { connections: { link: string; conn: string | null }[] };
+    return body.connections.find((c) => c.link === link)?.conn ?? null;
+  }, 2000, `the server conn of ${link}`)) as string;
+}
+
+describe('ghosts and heartbeats', () => {
+  test('heartbeat 200 ms × 2 misses: a blackholed client is terminated 400–650 ms after the blackhole; its registry entry and 64 KiB of state are released', async () => {
+    const tag = `g${++tagN}`;
+    const client = await openClient(t.wsUrl(`/lab/ghosts?heartbeat=200&misses=2&state=65536&link=${tag}`));
+    clients.push(client);
+    const open = await log.waitForType('link', (e) => e.action === 'open' && e.tag === tag);
+    const conn = await connOfLink(open.link);
+    // wait for one answered ping, so the connection is known to be healthy first
+    await log.waitForType('heartbeat', (e) => e.conn === conn && e.action === 'pong', 2000);
+    const stateBefore = ghostState(t.server.bus).bytes;
+    const r = await post('/__wslab/link', { tag, blackhole: true });
+    expect(r.status).toBe(200);
+    const hole = await log.waitForType('link', (e) => e.conn === conn && e.action === 'config' && e.conditions?.blackhole === true);
+    const term = await log.waitForType('heartbeat', (e) => e.conn === conn && e.action === 'terminate', 3000);
+    const after = term.t - hole.t;
+    expect(after).toBeGreaterThanOrEqual(400);
+    expect(after).toBeLessThanOrEqual(650);
+    expect(term).toMatchObject({ missed: 2, maxMisses: 2, intervalMs: 200 });
+    // the pings that went unanswered did leave the server (the tap saw them) and were dropped at the link
+    const unanswered = log.ofType('frame', conn).filter((f) => f.dir === 's2c' && f.opcode === 9 && f.seq > hole.seq);
+    expect(unanswered.length).toBe(2);
+    const dropped = log.ofType('link').filter((e) => e.conn === conn && e.action === 'drop' && e.seq > hole.seq && e.frames?.some((f) => f.opcodeName === 'PING'));
+    expect(dropped.length).toBe(2);
+
+    await log.waitForType('close', (e) => e.conn === conn, 2000);
+    expect(t.server.registry.get(conn)).toBeUndefined();
+    expect(ghostState(t.server.bus).bytes).toBe(stateBefore - 65536);
+    const list = (await (await fetch(`${t.httpUrl}/__wslab/connections`)).json()) as { connections: { conn: string }[] };
+    expect(list.connections.map((c) => c.conn)).not.toContain(conn);
+    // the client never heard a thing: no FIN, no RST crossed the tunnel
+    expect(client.readyState).toBe(1);
+  });
+
+  test('heartbeats off: a blackholed client stays believed online for 1.5 s (3 × the interval × misses above), holding its state', async () => {
+    const tag = `g${++tagN}`;
+    const client = await openClient(t.wsUrl(`/lab/ghosts?heartbeat=0&state=32768&link=${tag}`));
+    clients.push(client);
+    const open = await log.waitForType('link', (e) => e.action === 'open' && e.tag === tag);
+    const conn = await connOfLink(open.link);
+    const stateBefore = ghostState(t.server.bus).bytes;
+    await post('/__wslab/link', { tag, blackhole: true });
+    await sleep(1500);
+    expect(log.ofType('heartbeat', conn).filter((e) => e.action !== 'config')).toEqual([]);
+    expect(log.ofType('close', conn)).toEqual([]);
+    expect(t.server.registry.get(conn)?.ws?.readyState).toBe(1);
+    expect(ghostState(t.server.bus).bytes).toBe(stateBefore);
+    // lifting the blackhole: this connection had nothing swallowed, so it simply works again
+    await post('/__wslab/link', { tag, blackhole: false });
+    const echoed = new Promise<string>((resolve) => client.once('message', (d) => resolve(d.toString())));
+    client.send('back from the tunnel');
+    expect(await echoed).toBe('back from the tunnel');
+  });
+
+  test('20 simulated clients, 8 blackholed, heartbeat 200 ms × 2: the believed count falls from 20 to the 12 really alive', async () => {
+    const spawn = await post('/__wslab/sim/spawn', { count: 20, heartbeatMs: 200, misses: 2, stateBytes: 16384 });
+    expect(spawn.status).toBe(200);
+    expect(spawn.json).toMatchObject({ opened: 20, failed: 0, clients: 20, alive: 20, blackholed: 0, believed: 20 });
+    const hole = await post('/__wslab/sim/blackhole', { count: 8 });
+    expect(hole.json).toMatchObject({ changed: 8, clients: 20, alive: 12, blackholed: 8, believed: 20 });
+    const settled = await log.waitForType('sim', (e) => e.believed === 12, 3000);
+    expect(settled).toMatchObject({ clients: 20, alive: 12, blackholed: 8, believed: 12, stateBytes: 12 * 16384 });
+    const terminated = log.events.filter((e) => e.type === 'heartbeat' && e.action === 'terminate');
+    expect(terminated.length).toBeGreaterThanOrEqual(8);
+
+    const cleared = await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+    expect(((await cleared.json()) as { closed: number }).closed).toBe(20);
+    await until(() => ![...t.server.registry.all()].some((r) => r.meta.lab === 'ghosts'), 3000, 'every ghosts-lab connection to close');
+    expect(ghostState(t.server.bus)).toEqual({ connections: 0, bytes: 0 });
+    // every link connection of those clients is gone too
+    await until(async () => {
+      const l = (await (await fetch(`${t.httpUrl}/__wslab/link`)).json()) as { connections: { tag: string }[] };
+      return l.connections.every((c) => !c.tag.startsWith('sim'));
+    }, 3000, 'the sims’ link connections to close');
+  });
+
+  test('POST /__wslab/sim/heartbeat turns heartbeats on for live ghosts: blackholed ones are then reaped', async () => {
+    const spawn = await post('/__wslab/sim/spawn', { count: 5, heartbeatMs: 0 });
+    expect(spawn.json).toMatchObject({ opened: 5, believed: 5 });
+    await post('/__wslab/sim/blackhole', { all: true });
+    await sleep(600);
+    expect((await (await fetch(`${t.httpUrl}/__wslab/sim`)).json()) as object).toMatchObject({ clients: 5, alive: 0, blackholed: 5, believed: 5 });
+    const hb = await post('/__wslab/sim/heartbeat', { intervalMs: 100, maxMisses: 1 });
+    expect(hb.json).toEqual({ heartbeat: { intervalMs: 100, maxMisses: 1 }, applied: 5 });
+    await log.waitForType('sim', (e) => e.believed === 0 && e.clients === 5, 3000);
+    await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+    await post('/__wslab/sim/heartbeat', { intervalMs: 1000, maxMisses: 2 });
+  });
+
+  test('a ping + pong pair costs a few bytes; one HTTP poll with browser headers costs hundreds', async () => {
+    const spawn = await post('/__wslab/sim/spawn', { count: 1, heartbeatMs: 100, misses: 2 });
+    expect(spawn.json.opened).toBe(1);
+    await log.waitForType('pong', (e) => e.dir === 'c2s', 2000);
+    const res = await fetch(`${t.httpUrl}/__wslab/sim/costs`);
+    const costs = (await res.json()) as { pollBytes: number; pingPongBytes: number; ping: { bytes: number; headerLength: number; payloadLength: number }; pong: { bytes: number; headerLength: number } };
+    // "hb:N" payloads: a server ping is 2 header bytes + payload; the client's pong adds a 4-byte mask
+    expect(costs.ping.headerLength).toBe(2);
+    expect(costs.pong.headerLength).toBe(6);
+    expect(costs.pingPongBytes).toBe(costs.ping.bytes + costs.pong.bytes);
+    expect(costs.pingPongBytes).toBeLessThan(30);
+    expect(costs.pollBytes).toBeGreaterThan(700);
+    await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+  });
+});

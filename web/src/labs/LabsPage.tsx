@@ -1,0 +1,63 @@
+// /labs and /labs/:id: the fault and flow labs.
+import { Link, useParams } from 'react-router';
+import { Page } from '../shell/Page.tsx';
+import { NotFound } from '../shell/NotFound.tsx';
+import { GhostLab } from './GhostLab.tsx';
+import { BackpressureLab } from './BackpressureLab.tsx';
+import { LifecycleLab } from './LifecycleLab.tsx';
+import './labs.css';
+
+export const LAB_PAGES = [
+  {
+    id: 'ghosts',
+    title: 'Ghost connections and heartbeats',
+    lead: 'Clients vanish without a word; the server keeps believing in them, and their memory, until a heartbeat finds out.',
+    view: GhostLab,
+  },
+  {
+    id: 'backpressure',
+    title: 'Backpressure',
+    lead: 'A producer faster than its consumer: where the bytes pile up, and five things a server can do about it.',
+    view: BackpressureLab,
+  },
+  {
+    id: 'lifecycle',
+    title: 'Client lifecycle and reconnects',
+    lead: 'A reconnecting client as a state machine: backoff with full jitter, a cap, a reset after a stable period, resubscription.',
+    view: LifecycleLab,
+  },
+] as const;
+
+export function LabsIndex() {
+  return (
+    <Page title="Labs" lead="Break the network on purpose and watch what the server measures. Every lab runs real sockets through the chaos link, a TCP proxy inside the server.">
+      <ul className="lab-index">
+        {LAB_PAGES.map((l) => (
+          <li key={l.id}>
+            <Link to={`/labs/${l.id}`}>{l.title}</Link>
+            <p className="muted">{l.lead}</p>
+          </li>
+        ))}
+      </ul>
+    </Page>
+  );
+}
+
+export function LabPage() {
+  const { id } = useParams();
+  const lab = LAB_PAGES.find((l) => l.id === id);
+  if (!lab) return <NotFound />;
+  const View = lab.view;
+  return (
+    <Page title={lab.title} lead={lab.lead}>
+      <nav className="lab-switch" aria-label="Labs">
+        {LAB_PAGES.map((l) => (
+          <Link key={l.id} to={`/labs/${l.id}`} aria-current={l.id === id ? 'page' : undefined}>
+            {l.title}
+          </Link>
+        ))}
+      </nav>
+      <View />
+    </Page>
+  );
+}

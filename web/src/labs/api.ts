@@ -1,0 +1,90 @@
+// The fault and flow labs' HTTP API as typed fetch calls (see server/link/api.ts). Errors come back
+// as values with the server's own sentence.
+import type { z } from 'zod';
+import type { LinkConditions as LinkConditionsSchema } from '../../../server/events/schema.ts';
+
+export type LinkConditions = z.infer<typeof LinkConditionsSchema>;
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    return { ok: false, error: `the server did not answer (${(err as Error).message})` };
+  }
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    // not JSON
+  }
+  if (!res.ok) {
+    const error = data && typeof data === 'object' && 'error' in data ? String((data as { error: unknown }).error) : `HTTP ${res.status}`;
+    return { ok: false, error };
+  }
+  return { ok: true, value: data as T };
+}
+
+export interface LinkSelector {
+  link?: string;
+  tag?: string;
+  conn?: string;
+}
+
+export const setLink = (sel: LinkSelector, change: Partial<LinkConditions>) => call<{ changed: number }>('POST', '/__wslab/link', { ...sel, ...change });
+export const resetLink = (sel: LinkSelector) => call<{ reset: number }>('POST', '/__wslab/link/reset', sel);
+
+export interface SimStats {
+  clients: number;
+  alive: number;
+  blackholed: number;
+  believed: number;
+  stateBytes: number;
+  rss: number;
+  heapUsed: number;
+  heartbeat?: { intervalMs: number; maxMisses: number };
+}
+
+export const simStats = () => call<SimStats>('GET', '/__wslab/sim');
+export const spawnSims = (count: number, heartbeatMs: number, misses: number) =>
+  call<SimStats & { opened: number; failed: number }>('POST', '/__wslab/sim/spawn', { count, heartbeatMs, misses });
+export const blackholeSims = (body: { count?: number; all?: boolean; on?: boolean }) => call<SimStats & { changed: number }>('POST', '/__wslab/sim/blackhole', body);
+export const setSimHeartbeat = (intervalMs: number, maxMisses: number) => call<{ applied: number }>('POST', '/__wslab/sim/heartbeat', { intervalMs, maxMisses });
+export const clearSims = () => call<SimStats & { closed: number }>('DELETE', '/__wslab/sim');
+
+export interface ControlFrame {
+  conn: string;
+  headerLength: number;
+  payloadLength: number;
+  bytes: number;
+  headerHex: string;
+  payloadHex: string;
+}
+export interface Costs {
+  poll: { path: string; requestBytes: number; responseBytes: number; request: string; response: string };
+  ping: ControlFrame | null;
+  pong: ControlFrame | null;
+  pingPongBytes: number | null;
+  pollBytes: number;
+}
+export const measureCosts = () => call<Costs>('GET', '/__wslab/sim/costs');
+
+export type Strategy = 'none' | 'drop-newest' | 'drop-oldest' | 'coalesce' | 'pause';
+export interface FlowConfig {
+  strategy: Strategy;
+  rate: number;
+  size: number;
+  capBytes: number;
+  highWater: number;
+  lowWater: number;
+  queueMax: number;
+}
+export const startFlow = (config: Partial<FlowConfig>, link: Partial<LinkConditions>) =>
+  call<{ conn: string; link: string; config: FlowConfig }>('POST', '/__wslab/flow', { ...config, link });
+export const changeFlow = (conn: string, change: Partial<FlowConfig>) => call<{ config: FlowConfig }>('POST', `/__wslab/flow/${encodeURIComponent(conn)}`, change);
+export const stopFlow = (conn: string) => call<{ closed: string }>('DELETE', `/__wslab/flow/${encodeURIComponent(conn)}`);
