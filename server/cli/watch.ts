@@ -7,6 +7,7 @@ import { parseEvent } from '../events/schema.ts';
 const COLORS: Record<string, string> = {
   frame: '36', message: '32', state: '35', handshake: '34', 'conn.open': '34', close: '33',
   ping: '90', pong: '90', heartbeat: '90', buffer: '90', error: '31', gap: '31', meta: '34',
+  link: '33', sim: '90', flow: '90', fanout: '35', broker: '34', node: '34',
 };
 
 export async function runWatch(args: string[]): Promise<number> {

@@ -61,6 +61,25 @@ function formatLine(e: WslabEvent): string {
       return `${head} error (${e.source}${e.dir ? ` ${e.dir}` : ''}) ${escapeControl(e.message, 200)}${e.violation ? ` [close ${e.violation.closeCode} at byte ${e.violation.offset}]` : ''}`;
     case 'gap':
       return `${head} gap: ${e.dropped} events missed (#${e.fromSeq}–#${e.toSeq}, ${e.reason})`;
+    case 'link': {
+      const what =
+        e.action === 'config' && e.conditions
+          ? Object.entries(e.conditions).filter(([, v]) => v !== 0 && v !== false).map(([k, v]) => `${k}=${v}`).join(' ') || 'no conditions'
+          : e.action === 'hold' || e.action === 'drop'
+            ? `${e.dir ?? ''} ${e.bytes ?? 0} B${e.frames?.length ? ` (${e.frames.map((f) => f.opcodeName).join(', ')})` : ''}`
+            : (e.path ?? e.reason ?? '');
+      return `${head} link ${e.link} ${e.action} ${what}`.trimEnd();
+    }
+    case 'sim':
+      return `${head} sim ${e.action}${e.count !== undefined ? ` ${e.count}` : ''}: ${e.clients} clients, ${e.alive} alive, ${e.blackholed} blackholed, server believes ${e.believed}`;
+    case 'flow':
+      return `${head} flow ${e.action} ${e.strategy}: produced ${e.produced} = delivered ${e.delivered} + dropped ${e.dropped} + queued ${e.queued}, bufferedAmount ${e.bufferedAmount} B${e.stopped ? `, stopped: ${e.stopped}` : ''}`;
+    case 'fanout':
+      return `${head} fanout ${e.node} ${e.hop} ${e.topic}${e.msgId ? ` ${e.msgId}` : ''}${e.count !== null ? ` ×${e.count}` : ''}${e.detail ? ` ${e.detail}` : ''}`;
+    case 'broker':
+      return `${head} broker ${e.node} ${e.broker}/${e.mode} ${e.status}, ${e.topics} topics${e.detail ? `: ${e.detail}` : ''}`;
+    case 'node':
+      return `${head} node ${e.node} ${e.action} ${e.url}${e.detail ? `: ${e.detail}` : ''}`;
     default:
       return `${head} ${(e as { type: string }).type}`;
   }

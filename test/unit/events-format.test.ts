@@ -85,6 +85,26 @@ const examples: Record<string, WslabEvent> = {
   gap: { ...base, type: 'gap', dropped: 10, fromSeq: 5, toSeq: 14, reason: 'slow-observer' },
 };
 
+const zero = { read: 0, forwarded: 0, held: 0, dropped: 0 };
+/** The labs' types: the chaos link, simulated clients, the backpressure producer, fan-out. */
+const labExamples: Record<string, WslabEvent> = {
+  link: {
+    ...base, type: 'link', conn: 'c2', link: 'L1', action: 'drop', dir: 's2c', bytes: 6,
+    frames: [{ opcode: 9, opcodeName: 'PING', length: 4 }], counters: { c2s: zero, s2c: { ...zero, read: 6, dropped: 6 } },
+  },
+  sim: { ...base, type: 'sim', action: 'blackhole', clients: 30, alive: 18, blackholed: 12, believed: 30, stateBytes: 1024, rss: 1, heapUsed: 1, count: 12 },
+  flow: {
+    ...base, type: 'flow', conn: 'c3', action: 'stats', strategy: 'drop-oldest', rate: 1000, size: 64, produced: 10, delivered: 6, dropped: 3, queued: 1,
+    queueLength: 1, queueBytes: 64, bufferedAmount: 0, writableLength: 0, producerPaused: false, stopped: null, capBytes: 1, highWater: 1, lowWater: 0, queueMax: 4, rss: 1, heapUsed: 1,
+  },
+  fanout: {
+    ...base, type: 'fanout', conn: 'c4', hop: 'publish', node: 'n1', topic: 'room:lobby', room: 'lobby', msgId: 'm1', kind: 'chat',
+    from: 'ada', to: null, origin: 'n1', count: null, streamId: null, detail: 'bad\x1b[2J',
+  },
+  broker: { ...base, type: 'broker', node: 'n1', broker: 'redis', mode: 'streams', status: 'down', topics: 3, detail: 'ECONNREFUSED' },
+  node: { ...base, type: 'node', node: 'n2', action: 'start', url: 'ws://127.0.0.1:9000/lab/chat', port: 9000, detail: '' },
+};
+
 describe('formatEvent', () => {
   test('there is an example of every core event type, and each is schema-valid', () => {
     // the connection-level stream; the labs add more types (link, sim, flow, fanout, ...)
@@ -96,13 +116,32 @@ describe('formatEvent', () => {
     }
   });
 
-  test.each(Object.keys(examples))('a %s event is one line with no control characters, with its seq and time', (type) => {
-    const line = formatEvent(examples[type]);
+  test('every type in the schema has an example here, and each is schema-valid', () => {
+    const all = { ...examples, ...labExamples };
+    expect(Object.keys(all).sort()).toEqual([...EVENT_TYPES].sort());
+    for (const e of Object.values(labExamples)) {
+      const r = parseEvent(e);
+      expect(r.ok, r.ok ? '' : r.error).toBe(true);
+    }
+  });
+
+  test('lab events read as a sentence, not just their type', () => {
+    expect(formatEvent(labExamples.link)).toContain('link L1 drop s2c 6 B (PING)');
+    expect(formatEvent(labExamples.sim)).toContain('sim blackhole 12: 30 clients, 18 alive, 12 blackholed, server believes 30');
+    expect(formatEvent(labExamples.flow)).toContain('produced 10 = delivered 6 + dropped 3 + queued 1');
+    expect(formatEvent(labExamples.fanout)).toContain('fanout n1 publish room:lobby m1');
+    expect(formatEvent(labExamples.broker)).toContain('broker n1 redis/streams down, 3 topics: ECONNREFUSED');
+    expect(formatEvent(labExamples.node)).toContain('node n2 start ws://127.0.0.1:9000/lab/chat');
+  });
+
+  test.each(Object.keys({ ...examples, ...labExamples }))('a %s event is one line with no control characters, with its seq and time', (type) => {
+    const event = examples[type] ?? labExamples[type];
+    const line = formatEvent(event);
     expect(line).not.toMatch(UNSAFE);
     expect(line.split('\n')).toHaveLength(1);
     expect(line).toContain('#42');
     expect(line).toContain('1234.6ms');
-    if (type !== 'gap') expect(line).toContain(' c1 ');
+    if ('conn' in event && event.conn) expect(line).toContain(` ${event.conn} `);
   });
 
   test('frames show direction, opcode, length, flags and the escaped text', () => {
