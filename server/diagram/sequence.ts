@@ -105,55 +105,167 @@ function drawable(e: WslabEvent): boolean {
       return e.action === 'miss' || e.action === 'terminate';
     case 'error':
       return e.conn !== undefined;
+    case 'fanout':
+      return e.hop !== 'deliver' || (e.count ?? 0) > 0;
+    case 'link':
+      return e.action === 'drop' || e.action === 'reset' || e.action === 'config';
+    case 'broker':
+      return e.status !== 'up' || e.detail !== '';
+    case 'node':
+      return e.action !== 'start';
     default:
       return false;
   }
 }
+
+/** Who is who: which server node a connection reached, and which link connection it goes through. */
+interface Topology {
+  nodeOfConn: Map<string, string>;
+  linkOfConn: Map<string, string>;
+  kinds: Map<string, string>;
+  broker: string | null;
+}
+
+function topology(events: readonly WslabEvent[]): Topology {
+  const nodeByPort = new Map<number, string>();
+  const nodeOfConn = new Map<string, string>();
+  const linkOfConn = new Map<string, string>();
+  const kinds = new Map<string, string>();
+  let broker: string | null = null;
+  for (const e of events) {
+    if (e.type === 'node') nodeByPort.set(e.port, e.node);
+    else if (e.type === 'broker') broker = e.broker;
+    else if (e.type === 'conn.open') {
+      kinds.set(e.conn, e.client);
+      const node = nodeByPort.get(e.local.port);
+      if (node !== undefined) nodeOfConn.set(e.conn, node);
+    } else if (e.type === 'link' && e.conn !== undefined && e.link !== '*') linkOfConn.set(e.conn, e.link);
+  }
+  return { nodeOfConn, linkOfConn, kinds, broker };
+}
+
+const ident = (prefix: string, name: string) => prefix + name.replace(/[^A-Za-z0-9]/g, '_');
 
 export function buildSequenceDiagram(events: readonly WslabEvent[], options: DiagramOptions = {}): Diagram {
   const window = options.window ?? 60;
   const max = options.maxLabel ?? 48;
   const maxNote = options.maxNote ?? 32;
   const server = 'S';
+  const broker = 'B';
   const shown = events.filter(drawable);
   const start = Math.max(0, shown.length - window);
   const slice = shown.slice(start);
+  const topo = topology(events);
 
-  // Clients in order of first appearance; their names come from conn.open when we saw it.
-  const kinds = new Map<string, string>();
-  for (const e of events) if (e.type === 'conn.open') kinds.set(e.conn, e.client);
+  // The server side of a connection: the main server, or the fan-out node it reached.
+  const serverOf = (conn: string) => {
+    const node = topo.nodeOfConn.get(conn);
+    return node === undefined ? server : ident('N_', node);
+  };
+
+  // Participants in order of first appearance within each role.
   const clients: string[] = [];
+  const links: string[] = [];
+  const nodes: string[] = [];
+  let usesServer = false;
+  let usesBroker = false;
+  const addNode = (node: string) => !nodes.includes(node) && nodes.push(node);
   for (const e of slice) {
     const conn = 'conn' in e ? e.conn : undefined;
-    if (conn !== undefined && !clients.includes(conn)) clients.push(conn);
+    if (e.type === 'fanout' || e.type === 'broker' || e.type === 'node') {
+      addNode(e.node);
+      if (e.type !== 'node') usesBroker = true;
+      if (e.type === 'fanout' && conn !== undefined && !clients.includes(conn) && e.hop === 'publish') clients.push(conn);
+      continue;
+    }
+    if (e.type === 'link') {
+      if (!links.includes(e.link)) links.push(e.link);
+      if (e.link === '*') continue;
+    }
+    if (conn === undefined) continue;
+    if (!clients.includes(conn)) clients.push(conn);
+    const link = topo.linkOfConn.get(conn);
+    if (link !== undefined && !links.includes(link)) links.push(link);
+    const node = topo.nodeOfConn.get(conn);
+    if (node === undefined) usesServer = true;
+    else addNode(node);
   }
 
   const lines = ['sequenceDiagram'];
   for (const conn of clients) {
-    const kind = kinds.get(conn);
+    const kind = topo.kinds.get(conn);
     lines.push(`  participant ${participantId(conn)} as ${escapeLabel(`Client ${conn}${kind ? ` (${kind})` : ''}`, 40)}`);
   }
   const extra = options.extraParticipants ?? [];
   const declare = (p: Participant) => lines.push(`  participant P_${p.id.replace(/[^A-Za-z0-9_]/g, '_')} as ${escapeLabel(p.name, 40)}`);
   for (const p of extra) if (p.role === 'link') declare(p);
-  lines.push(`  participant ${server} as ${escapeLabel(options.serverName ?? 'Server', 40)}`);
+  for (const link of links) lines.push(`  participant ${ident('L_', link)} as ${escapeLabel(link === '*' ? 'Chaos link (all)' : `Chaos link ${link}`, 40)}`);
+  if (usesServer || nodes.length === 0) lines.push(`  participant ${server} as ${escapeLabel(options.serverName ?? 'Server', 40)}`);
+  for (const node of nodes) lines.push(`  participant ${ident('N_', node)} as ${escapeLabel(`Node ${node}`, 40)}`);
   for (const p of extra) if (p.role === 'node') declare(p);
+  if (usesBroker) lines.push(`  participant ${broker} as ${escapeLabel(`Broker${topo.broker ? ` (${topo.broker})` : ''}`, 40)}`);
   for (const p of extra) if (p.role === 'broker') declare(p);
 
   const arrows: number[] = [];
   for (const e of slice) {
+    if (e.type === 'fanout') {
+      const n = ident('N_', e.node);
+      const what = escapeLabel(`${e.kind ?? 'message'} ${e.topic}${e.msgId ? ` ${e.msgId}` : ''}`, max);
+      const arrow =
+        e.hop === 'subscribe' ? `${n}->>${broker}: ${escapeLabel(`SUBSCRIBE ${e.topic}`, max)}`
+        : e.hop === 'unsubscribe' ? `${n}->>${broker}: ${escapeLabel(`UNSUBSCRIBE ${e.topic}`, max)}`
+        : e.hop === 'publish' ? `${n}->>${broker}: PUBLISH ${what}`
+        : e.hop === 'broker' ? `${broker}->>${n}: ${what}`
+        : null;
+      if (arrow) {
+        lines.push(`  ${arrow}`);
+        arrows.push(e.seq);
+      } else {
+        // deliver, queue, dequeue, ack, drop, lost: what happened inside the node
+        lines.push(`  Note over ${n}: ${escapeLabel(`${e.hop}${e.count !== null ? ` ${e.count}` : ''} ${e.topic}`, maxNote)}`);
+      }
+      continue;
+    }
+    if (e.type === 'broker') {
+      lines.push(`  Note over ${broker}: ${escapeLabel(`${e.node}: broker ${e.status}${e.detail ? `, ${e.detail}` : ''}`, maxNote)}`);
+      continue;
+    }
+    if (e.type === 'node') {
+      lines.push(`  Note over ${ident('N_', e.node)}: ${escapeLabel(`node ${e.action}${e.detail ? `: ${e.detail}` : ''}`, maxNote)}`);
+      continue;
+    }
+    if (e.type === 'link') {
+      const l = ident('L_', e.link);
+      const note =
+        e.action === 'drop'
+          ? `dropped ${e.frames?.length ? e.frames.map((f) => f.opcodeName).join(', ') : `${e.bytes ?? 0} B`} (${e.dir ?? ''})`
+          : e.action === 'reset'
+            ? 'reset (RST)'
+            : `conditions: ${
+                e.conditions
+                  ? Object.entries(e.conditions).filter(([, v]) => v !== 0 && v !== false).map(([k, v]) => (v === true ? k : `${k} ${v}`)).join(', ') || 'none'
+                  : 'changed'
+              }`;
+      lines.push(`  Note over ${l}: ${escapeLabel(note, maxNote)}`);
+      continue;
+    }
     const c = 'conn' in e && e.conn !== undefined ? participantId(e.conn) : null;
     if (!c) continue;
+    const conn = (e as { conn: string }).conn;
+    const srv = serverOf(conn);
+    const link = topo.linkOfConn.get(conn);
+    // Behind a chaos link, frames are drawn where the tap saw them: between the link and the server.
+    const near = link !== undefined ? ident('L_', link) : c;
     switch (e.type) {
       case 'handshake':
-        lines.push(`  ${c}->>${server}: ${escapeLabel(`${e.request.method} ${shortTarget(e.request.target)} (Upgrade: websocket)`, max)}`);
+        lines.push(`  ${c}->>${srv}: ${escapeLabel(`${e.request.method} ${shortTarget(e.request.target)} (Upgrade: websocket)`, max)}`);
         arrows.push(e.seq);
-        lines.push(`  ${server}->>${c}: ${escapeLabel(`${e.response.status} ${e.response.statusText}`, max)}`);
+        lines.push(`  ${srv}->>${c}: ${escapeLabel(`${e.response.status} ${e.response.statusText}`, max)}`);
         arrows.push(e.seq);
         break;
       case 'frame': {
         const arrow = e.opcode >= 8 ? '-)' : '->>';
-        lines.push(e.dir === 'c2s' ? `  ${c}${arrow}${server}: ${frameLabel(e, max)}` : `  ${server}${arrow}${c}: ${frameLabel(e, max)}`);
+        lines.push(e.dir === 'c2s' ? `  ${near}${arrow}${srv}: ${frameLabel(e, max)}` : `  ${srv}${arrow}${near}: ${frameLabel(e, max)}`);
         arrows.push(e.seq);
         break;
       }
@@ -163,21 +275,21 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
         lines.push(
           e.side === 'client'
             ? `  Note right of ${c}: ${escapeLabel(`client ${STATE[e.to]}: ${e.cause}`, maxNote)}`
-            : `  Note left of ${server}: ${escapeLabel(`${e.conn} ${STATE[e.to]}: ${e.cause}`, maxNote)}`,
+            : `  Note left of ${srv}: ${escapeLabel(`${e.conn} ${STATE[e.to]}: ${e.cause}`, maxNote)}`,
         );
         break;
       case 'heartbeat':
         lines.push(
-          `  Note over ${c},${server}: ${escapeLabel(e.action === 'terminate' ? `heartbeat: terminate after ${e.missed} missed pongs` : `heartbeat: pong missed (${e.missed}/${e.maxMisses})`, maxNote)}`,
+          `  Note over ${c},${srv}: ${escapeLabel(e.action === 'terminate' ? `heartbeat: terminate after ${e.missed} missed pongs` : `heartbeat: pong missed (${e.missed}/${e.maxMisses})`, maxNote)}`,
         );
         break;
       case 'close':
         lines.push(
-          `  Note over ${c},${server}: ${escapeLabel(`closed ${e.code ?? 'without code'} by ${e.initiator}, ${e.clean ? 'clean' : 'not clean'}`, maxNote)}`,
+          `  Note over ${c},${srv}: ${escapeLabel(`closed ${e.code ?? 'without code'} by ${e.initiator}, ${e.clean ? 'clean' : 'not clean'}`, maxNote)}`,
         );
         break;
       case 'error':
-        lines.push(`  Note over ${c},${server}: ${escapeLabel(`error: ${e.violation ? `${e.violation.closeCode} at byte ${e.violation.offset}` : e.message}`, maxNote)}`);
+        lines.push(`  Note over ${c},${srv}: ${escapeLabel(`error: ${e.violation ? `${e.violation.closeCode} at byte ${e.violation.offset}` : e.message}`, maxNote)}`);
         break;
     }
   }

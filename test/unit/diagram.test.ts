@@ -129,3 +129,64 @@ describe('buildSequenceDiagram', () => {
     expect(shortTarget('/lab/echo')).toBe('/lab/echo');
   });
 });
+
+describe('buildSequenceDiagram across nodes, a broker and a chaos link', () => {
+  const open = (conn: string, port: number, client = 'browser'): WslabEvent => ({
+    ...base(), type: 'conn.open', conn, socketId: conn, sessionId: null, lab: 'chat', path: '/lab/chat',
+    remote: { address: '127.0.0.1', port: 40000 }, local: { address: '127.0.0.1', port }, subprotocol: null, extensions: null, client,
+  });
+  const hop = (hopName: 'publish' | 'broker' | 'deliver' | 'subscribe', node: string, conn?: string): WslabEvent => ({
+    ...base(), type: 'fanout', ...(conn ? { conn } : {}), hop: hopName, node, topic: 'room:lobby', room: 'lobby', msgId: 'm1', kind: 'chat',
+    from: 'ada', to: null, origin: 'n1', count: hopName === 'deliver' ? 1 : null, streamId: null, detail: '',
+  });
+
+  it('draws each client against its own node and the message hopping node → broker → node', () => {
+    seq = 0;
+    const events: WslabEvent[] = [
+      { ...base(), type: 'node', node: 'n1', action: 'start', url: 'ws://127.0.0.1:9001/lab/chat', port: 9001, detail: '' },
+      { ...base(), type: 'node', node: 'n2', action: 'start', url: 'ws://127.0.0.1:9002/lab/chat', port: 9002, detail: '' },
+      { ...base(), type: 'broker', node: 'n1', broker: 'redis', mode: 'pubsub', status: 'up', topics: 0, detail: '' },
+      open('c1', 9001),
+      open('c2', 9002),
+      hop('subscribe', 'n1', 'c1'),
+      frame('c2s', 'hi'),
+      hop('publish', 'n1', 'c1'),
+      hop('broker', 'n2'),
+      hop('deliver', 'n2'),
+      { ...(frame('s2c', 'hi') as Extract<WslabEvent, { type: 'frame' }>), conn: 'c2' },
+    ];
+    const d = buildSequenceDiagram(events);
+    expect(d.text).toBe(
+      [
+        'sequenceDiagram',
+        '  participant C_c1 as Client c1 (browser)',
+        '  participant C_c2 as Client c2 (browser)',
+        '  participant N_n1 as Node n1',
+        '  participant N_n2 as Node n2',
+        '  participant B as Broker (redis)',
+        '  N_n1->>B: SUBSCRIBE room#58;lobby',
+        '  C_c1->>N_n1: TEXT masked [2 B] #34;hi#34;',
+        '  N_n1->>B: PUBLISH chat room#58;lobby m1',
+        '  B->>N_n2: chat room#58;lobby m1',
+        '  Note over N_n2: deliver 1 room#58;lobby',
+        '  N_n2->>C_c2: TEXT [2 B] #34;hi#34;',
+        '',
+      ].join('\n'),
+    );
+    expect(d.arrows).toEqual([6, 7, 8, 9, 11]);
+  });
+
+  it('draws a connection behind the chaos link from the link, and a dropped ping as a note on it', () => {
+    seq = 0;
+    const events: WslabEvent[] = [
+      open('c1', 8080, 'sim'),
+      { ...base(), type: 'link', conn: 'c1', link: 'L1', action: 'open', path: '/lab/echo' },
+      { ...(frame('s2c', 'hb:1') as Extract<WslabEvent, { type: 'frame' }>), opcode: 9, opcodeName: 'PING', text: 'hb:1' },
+      { ...base(), type: 'link', conn: 'c1', link: 'L1', action: 'drop', dir: 's2c', bytes: 6, frames: [{ opcode: 9, opcodeName: 'PING', length: 4 }] },
+    ];
+    const d = buildSequenceDiagram(events);
+    expect(d.text).toContain('  participant L_L1 as Chaos link L1\n  participant S as Server');
+    expect(d.text).toContain('  S-)L_L1: PING [4 B] #34;hb#58;1#34;');
+    expect(d.text).toContain('  Note over L_L1: dropped PING (s2c)');
+  });
+});
