@@ -7,7 +7,7 @@
 // observer, so a slow or stuck observer can never grow the server's memory: the ring is the bound.
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import { matches, type BusEntry, type EventBus, type EventFilter } from './events/bus.ts';
+import type { BusEntry, EventBus, EventFilter } from './events/bus.ts';
 
 /** Bytes an observer's socket may have waiting before it stops receiving. */
 export const OBSERVER_HIGH_WATER = 1024 * 1024;
@@ -115,10 +115,9 @@ export class Observer {
     const head = this.bus.headSeq;
     let budget = CATCH_UP_BATCH;
     while (this.cursor < head && budget > 0 && !this.congested()) {
-      const entry = this.bus.at(this.cursor);
-      this.cursor++;
-      if (entry && matches(entry, this.options.filter)) {
-        this.send(entry.json);
+      const seq = this.cursor++;
+      if (this.bus.matchesAt(seq, this.options.filter)) {
+        this.send(this.bus.at(seq)!.json);
         budget--;
       }
     }

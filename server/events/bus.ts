@@ -9,24 +9,102 @@ export interface EventFilter {
 }
 
 /**
- * One published event as the history keeps it: its JSON text (made once, shared by every
- * observer) and the two fields filters need. The object form is parsed again only when asked for,
- * so 100,000 events of history cost their text and little more.
+ * One published event: its JSON text (made once, shared by every observer) and the two fields
+ * filters need. The object form is parsed again only when asked for.
  */
 export class BusEntry {
   private parsed: WslabEvent | undefined;
-  readonly seq: number;
-  readonly type: string;
-  readonly conn: string | undefined;
-  readonly json: string;
-  constructor(event: WslabEvent) {
-    this.seq = event.seq;
-    this.type = event.type;
-    this.conn = 'conn' in event ? event.conn : undefined;
-    this.json = serializeEvent(event);
+  constructor(
+    readonly seq: number,
+    readonly type: string,
+    readonly conn: string | undefined,
+    readonly json: string,
+    event?: WslabEvent,
+  ) {
+    this.parsed = event;
   }
   get event(): WslabEvent {
     return (this.parsed ??= JSON.parse(this.json) as WslabEvent);
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The history: the newest events' JSON as UTF-8 bytes in one preallocated byte ring, with their
+ * offsets and filter fields in fixed arrays. A history of 100,000 events is then a few large
+ * arrays, not 200,000 heap objects: the garbage collector never has to trace or copy it, which on
+ * a busy server is most of what keeping history would otherwise cost.
+ */
+class HistoryRing {
+  readonly bytes: Uint8Array;
+  private readonly starts: Float64Array;
+  private readonly lengths: Int32Array;
+  private readonly types: (string | undefined)[];
+  private readonly conns: (string | undefined)[];
+  /** bytes ever written (a virtual offset; position in `bytes` is this modulo its length) */
+  private written = 0;
+  /** seq of the oldest event still held, and of the next one */
+  oldest = 1;
+  next = 1;
+
+  constructor(
+    readonly slots: number,
+    byteCapacity: number,
+  ) {
+    this.bytes = new Uint8Array(byteCapacity);
+    this.starts = new Float64Array(slots);
+    this.lengths = new Int32Array(slots);
+    this.types = new Array(slots);
+    this.conns = new Array(slots);
+  }
+
+  push(seq: number, type: string, conn: string | undefined, json: string): void {
+    const cap = this.bytes.length;
+    const worst = json.length * 3; // UTF-8 never needs more than 3 bytes per UTF-16 unit
+    let pos = this.written % cap;
+    if (worst > cap) {
+      // Larger than the whole ring: not kept, and everything before it is gone too.
+      this.next = seq + 1;
+      this.oldest = this.next;
+      return;
+    }
+    if (pos + worst > cap) {
+      this.written += cap - pos; // skip the tail: an event never wraps around the end
+      pos = 0;
+    }
+    const { written } = encoder.encodeInto(json, this.bytes.subarray(pos, pos + worst));
+    const slot = seq % this.slots;
+    this.starts[slot] = this.written;
+    this.lengths[slot] = written;
+    this.types[slot] = type;
+    this.conns[slot] = conn;
+    this.written += written;
+    this.next = seq + 1;
+    // Evict by count and by bytes: whatever the new bytes overwrote, or the slot reused.
+    const floor = this.written - cap;
+    while (this.oldest < this.next && (this.next - this.oldest > this.slots || this.starts[this.oldest % this.slots] < floor)) {
+      this.oldest++;
+    }
+  }
+
+  has(seq: number): boolean {
+    return seq >= this.oldest && seq < this.next;
+  }
+
+  type(seq: number): string | undefined {
+    return this.types[seq % this.slots];
+  }
+
+  conn(seq: number): string | undefined {
+    return this.conns[seq % this.slots];
+  }
+
+  json(seq: number): string {
+    const slot = seq % this.slots;
+    const pos = this.starts[slot] % this.bytes.length;
+    return decoder.decode(this.bytes.subarray(pos, pos + this.lengths[slot]));
   }
 }
 
@@ -36,6 +114,8 @@ export type Subscriber = (event: WslabEvent, entry: BusEntry) => void;
 export interface BusOptions {
   /** how many events the history keeps (default 100,000) */
   historySize?: number;
+  /** bytes of JSON the history keeps at most (default 1 KiB per event of historySize) */
+  historyBytes?: number;
   /** milliseconds since the server started; default performance.now() at construction as zero */
   clock?: () => number;
 }
@@ -49,14 +129,14 @@ export function matches(event: { type: string; conn?: string }, filter: EventFil
 
 export class EventBus {
   readonly historySize: number;
-  private readonly ring: (BusEntry | undefined)[];
+  private readonly ring: HistoryRing;
   private nextSeq = 1;
   private readonly subscribers = new Set<{ fn: Subscriber; filter?: EventFilter }>();
   private readonly clock: () => number;
 
   constructor(options: BusOptions = {}) {
     this.historySize = Math.max(1, options.historySize ?? 100_000);
-    this.ring = new Array(this.historySize);
+    this.ring = new HistoryRing(this.historySize, Math.max(64 * 1024, options.historyBytes ?? this.historySize * 1024));
     if (options.clock) {
       this.clock = options.clock;
     } else {
@@ -72,7 +152,7 @@ export class EventBus {
 
   /** Oldest sequence number still in the history (equals headSeq when empty). */
   get oldestSeq(): number {
-    return Math.max(1, this.nextSeq - this.historySize);
+    return this.ring.oldest;
   }
 
   /** Milliseconds since the bus started, the same clock `t` uses. */
@@ -94,18 +174,28 @@ export class EventBus {
     } else {
       event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;
     }
-    const entry = new BusEntry(event);
-    this.ring[seq % this.historySize] = entry;
-    for (const sub of this.subscribers) {
-      if (matches(entry, sub.filter)) sub.fn(event, entry);
+    const conn = 'conn' in event ? event.conn : undefined;
+    const json = serializeEvent(event);
+    this.ring.push(seq, event.type, conn, json);
+    if (this.subscribers.size > 0) {
+      const entry = new BusEntry(seq, event.type, conn, json, event);
+      for (const sub of this.subscribers) {
+        if (matches(entry, sub.filter)) sub.fn(event, entry);
+      }
     }
     return event;
   }
 
   /** The event with this sequence number, if the history still holds it. */
   at(seq: number): BusEntry | undefined {
-    const entry = this.ring[seq % this.historySize];
-    return entry && entry.seq === seq ? entry : undefined;
+    const ring = this.ring;
+    return ring.has(seq) ? new BusEntry(seq, ring.type(seq)!, ring.conn(seq), ring.json(seq)) : undefined;
+  }
+
+  /** Whether the event with this seq is in the history and passes the filter (no decoding). */
+  matchesAt(seq: number, filter: EventFilter | undefined): boolean {
+    const ring = this.ring;
+    return ring.has(seq) && matches({ type: ring.type(seq)!, conn: ring.conn(seq) }, filter);
   }
 
   /**
@@ -122,8 +212,7 @@ export class EventBus {
     const evicted = Math.max(0, Math.min(this.oldestSeq, this.nextSeq) - Math.max(since, 1));
     const entries: BusEntry[] = [];
     for (let seq = from; seq < this.nextSeq; seq++) {
-      const entry = this.ring[seq % this.historySize];
-      if (entry && entry.seq === seq && matches(entry, filter)) entries.push(entry);
+      if (this.matchesAt(seq, filter)) entries.push(this.at(seq)!);
     }
     return { entries, evicted };
   }

@@ -215,3 +215,32 @@ describe('private gap events', () => {
     expect(bus.history(7).entries.map((e) => e.type)).toEqual(['ping', 'ping', 'ping']);
   });
 });
+
+describe('history byte budget', () => {
+  test('evicts the oldest events when their bytes would be overwritten, before the count limit', () => {
+    const bus = new EventBus({ historySize: 1000, historyBytes: 64 * 1024 });
+    const reason = 'x'.repeat(1000);
+    for (let i = 0; i < 200; i++) {
+      bus.publish({ type: 'close', conn: 'c1', code: 1000, reason, initiator: 'client', clean: true, durationMs: 1, bytesIn: 1, bytesOut: 1 });
+    }
+    // each event is ~1.1 KB of JSON: 64 KiB holds about 55 of them, far fewer than 1,000
+    const held = bus.headSeq - bus.oldestSeq;
+    expect(held).toBeGreaterThan(40);
+    expect(held).toBeLessThan(60);
+    const { entries, evicted } = bus.history(1);
+    expect(entries).toHaveLength(held);
+    expect(evicted).toBe(200 - held);
+    // what is held decodes back to exactly what was published
+    expect(entries[entries.length - 1].event).toMatchObject({ seq: 200, type: 'close', reason });
+    expect(bus.at(bus.oldestSeq - 1)).toBeUndefined();
+  });
+
+  test('an event larger than the whole ring is not kept and clears what came before', () => {
+    const bus = new EventBus({ historySize: 10, historyBytes: 64 * 1024 });
+    bus.publish({ type: 'meta', conn: 'c1', socketId: 'c1', sessionId: null, userId: null });
+    bus.publish({ type: 'error', source: 'lab', message: 'y'.repeat(40_000) });
+    expect(bus.history(1)).toEqual({ entries: [], evicted: 2 });
+    bus.publish({ type: 'meta', conn: 'c2', socketId: 'c2', sessionId: null, userId: 'u' });
+    expect(bus.history(1).entries.map((e) => e.event.type)).toEqual(['meta']);
+  });
+});
