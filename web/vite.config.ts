@@ -22,17 +22,19 @@ export default defineConfig({
   server: {
     // The dev server must be allowed to read server/wire and server/events outside web/.
     fs: { allow: [repoRoot] },
+    // changeOrigin stays false: the server checks that a page's Origin matches the Host it asked
+    // for (cross-site WebSocket hijacking), and through this proxy both say localhost:5173.
     proxy: {
       // a regex so that /lessons and /labs-like routes of the app are not proxied
-      '^/lab/': { target: backend, ws: true, changeOrigin: true },
-      '/__wslab': { target: backend, ws: true, changeOrigin: true },
+      '^/lab/': { target: backend, ws: true, changeOrigin: false },
+      '/__wslab': { target: backend, ws: true, changeOrigin: false },
     },
   },
   preview: {
     proxy: {
       // a regex so that /lessons and /labs-like routes of the app are not proxied
-      '^/lab/': { target: backend, ws: true, changeOrigin: true },
-      '/__wslab': { target: backend, ws: true, changeOrigin: true },
+      '^/lab/': { target: backend, ws: true, changeOrigin: false },
+      '/__wslab': { target: backend, ws: true, changeOrigin: false },
     },
   },
 });
