@@ -36,7 +36,16 @@ export async function ensureWebBuild(log: (line: string) => void = () => {}): Pr
   log('wslab: building the web app (first start, or sources changed)…');
   const started = Date.now();
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
+  // Always a production bundle: under vitest NODE_ENV is "test", and Vite would otherwise ship
+  // React's development build (several times slower) to everyone who starts the server next.
+  const before = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+  } finally {
+    if (before === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = before;
+  }
   log(`wslab: web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
 }

@@ -1,17 +1,374 @@
-import { Link } from 'react-router';
-import { Page, Planned } from '../shell/Page.tsx';
+// /inspect: every frame of every lab connection in one windowed list, filters, pause/clear/export,
+// follow mode; beside it the frame taken apart (the /decode anatomy) or its connection (handshake,
+// accept check, ready states, RTTs, buffers). `?seq=N` deep-links a frame, `?conn=c3` a connection;
+// the selection is shared with the other views (web/src/store/selection.ts).
+import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { ConnectionList } from '../connection/ConnectionList.tsx';
+import { ConnectionView } from '../connection/ConnectionView.tsx';
+import { useStoreSelector, useStoreSlice, useThrottledSlice } from '../store/hooks.ts';
+import { getSelection, select, useSelection } from '../store/selection.ts';
+import { getStore } from '../store/store.ts';
+import { FrameDetail } from './FrameDetail.tsx';
+import { FrameList, useStableCallback, type ScrollRequest } from './FrameList.tsx';
+import {
+  DEFAULT_FILTER,
+  FilteredFrames,
+  OPCODE_CHOICES,
+  compileFilter,
+  indexOfSeq,
+  listNotices,
+  messageOpcodeOf,
+  toNdjson,
+  type FrameEvent,
+  type FrameFilter,
+} from './model.ts';
+import './inspect.css';
+
+type Tab = 'frame' | 'conn';
+
+const LIST_REDRAW_MS = 100;
+
+/** What the URL says: a frame (?seq=N) or a connection (?conn=c3). */
+function readParams(p: URLSearchParams): { seq: number | null; conn: string | null } {
+  const raw = p.get('seq');
+  const seq = raw !== null && /^\d+$/.test(raw) ? Number(raw) : null;
+  return { seq, conn: p.get('conn') || null };
+}
+
+function searchFor(tab: Tab, seq: number | null, conn: string | null): string {
+  if (tab === 'frame' && seq !== null) return `seq=${seq}`;
+  if (tab === 'conn' && conn) return `conn=${encodeURIComponent(conn)}`;
+  return '';
+}
 
 export function InspectPage() {
+  const pageRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    document.title = 'Inspect · wslab';
+    // the page fills the window under the top bar, whatever its height (fonts, zoom, projector)
+    const bar = document.querySelector<HTMLElement>('.topbar');
+    const page = pageRef.current;
+    if (!bar || !page) return;
+    const fit = () => page.style.setProperty('--topbar-h', `${bar.offsetHeight}px`);
+    fit();
+    const ro = new ResizeObserver(fit);
+    ro.observe(bar);
+    return () => ro.disconnect();
+  }, []);
+  // the list redraws at most 10 times a second: readable, and cheap under a flood of frames
+  const store = useThrottledSlice('frames', LIST_REDRAW_MS);
+  useStoreSlice('status');
+  const selection = useSelection();
+  const [searchParams, setSearchParams] = useSearchParams();
+
+  // --- filters ---
+  const [filter, setFilter] = useState<FrameFilter>(DEFAULT_FILTER);
+  const deferred = useDeferredValue(filter);
+  const compiled = useMemo(() => compileFilter(deferred), [deferred]);
+  const filtered = useRef(new FilteredFrames()).current;
+  filtered.update(store.frames, compiled);
+  const frames = filtered.matched;
+  const patch = useCallback((p: Partial<FrameFilter>) => setFilter((f) => ({ ...f, ...p })), []);
+
+  // --- panel, follow, scrolling ---
+  const initial = useRef(readParams(searchParams)).current;
+  const [tab, setTab] = useState<Tab>(initial.seq === null && initial.conn ? 'conn' : 'frame');
+  const [follow, setFollow] = useState(initial.seq === null);
+  const [scrollRequest, setScrollRequest] = useState<ScrollRequest | null>(null);
+  const nonce = useRef(0);
+  const requestScroll = useCallback((seq: number, align: ScrollRequest['align']) => {
+    setScrollRequest({ seq, align, nonce: ++nonce.current });
+  }, []);
+  const onScrolled = useCallback((n: number) => setScrollRequest((r) => (r && r.nonce === n ? null : r)), []);
+
+  // The seq this page selected itself; any other selection came from elsewhere (the diagram, a link).
+  const own = useRef<number | null>(null);
+  const written = useRef<string | null>(null);
+
+  // The URL on arrival (and on back/forward): select what it names.
+  useEffect(() => {
+    const p = readParams(searchParams);
+    const search = searchParams.toString();
+    if (search === written.current) return;
+    written.current = search;
+    if (p.seq !== null) {
+      select({ seq: p.seq, ...(p.conn ? { conn: p.conn } : {}) });
+      setTab('frame');
+    } else if (p.conn) {
+      select({ conn: p.conn });
+      setTab('conn');
+    }
+  }, [searchParams]);
+
+  // A selection made elsewhere: open that frame and scroll to it.
+  useEffect(() => {
+    if (selection.seq === null || selection.seq === own.current) return;
+    own.current = selection.seq;
+    setTab('frame');
+    setFollow(false);
+    requestScroll(selection.seq, 'center');
+  }, [selection.seq, requestScroll]);
+
+  // Reflect what is shown in the URL, so a link reproduces it.
+  useEffect(() => {
+    // read the selection afresh: the URL effect above may have just changed it
+    const now = getSelection();
+    const search = searchFor(tab, now.seq, now.conn);
+    if (search === written.current) return;
+    written.current = search;
+    setSearchParams(new URLSearchParams(search), { replace: true, preventScrollReset: true });
+  }, [tab, selection.seq, selection.conn, setSearchParams]);
+
+  const onSelect = useStableCallback((f: FrameEvent) => {
+    own.current = f.seq;
+    select({ seq: f.seq, conn: f.conn });
+    requestScroll(f.seq, 'auto');
+  });
+  const onOpen = useStableCallback((f: FrameEvent) => {
+    own.current = f.seq;
+    select({ seq: f.seq, conn: f.conn });
+    setTab('frame');
+  });
+  const showConnection = useStableCallback((conn: string) => {
+    select({ conn });
+    setTab('conn');
+  });
+  const closeDetail = useStableCallback(() => {
+    own.current = null;
+    select({ seq: null });
+  });
+  const showFramesOf = useStableCallback((conn: string) => {
+    patch({ conn });
+    setFollow(true);
+  });
+
+  // --- actions ---
+  const exportFrames = () => {
+    const blob = new Blob([toNdjson(frames)], { type: 'application/x-ndjson' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `wslab-frames-${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+
+  const notices = listNotices({
+    evictedFrames: store.evictedFrames,
+    clearedFrames: store.clearedFrames,
+    evictedUntil: store.evictedUntil,
+    maxFrames: store.limits.maxFrames,
+    missed: store.missed,
+    skipped: store.skipped,
+    paused: store.paused,
+  });
+  const total = store.frames.length;
+  const received = total + store.evictedFrames;
+
+  // the frame the selection names
+  const selIndex = selection.seq === null ? -1 : indexOfSeq(store.frames, selection.seq);
+  const selFrame = selIndex >= 0 ? store.frames[selIndex] : null;
+  const messageOpcode = selIndex >= 0 ? messageOpcodeOf(store.frames, selIndex) : 0;
+
+  // a frame selected by seq alone (a link, the diagram) puts its connection in focus
+  const selFrameSeq = selFrame?.seq;
+  useEffect(() => {
+    if (!selFrame) return;
+    if (getSelection().conn !== selFrame.conn) select({ conn: selFrame.conn });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [selFrameSeq]);
+
   return (
-    <Page
-      title="Inspect"
-      lead="A live view of every connection to this server: each frame as it crosses the wire, in both directions, with its header drawn bit by bit and the handshake that started it."
-    >
-      <Planned>
-        The inspector will subscribe to the server's event stream and list frames as they arrive, with a sequence
-        diagram of who talked to whom. It will reuse the frame anatomy you can already try on pasted bytes in the{' '}
-        <Link to="/decode">decoder</Link>.
-      </Planned>
-    </Page>
+    <div className="inspect-page" ref={pageRef}>
+      <div className="inspect-head">
+        <h1 title="Every frame of every lab connection, as it crossed the wire">Inspect</h1>
+        <p className={`stream-status ${store.status}`} role="status">
+          event stream: {store.status}
+        </p>
+        <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} />
+      </div>
+      <Toolbar filter={filter} patch={patch} error={compiled.error} />
+      {notices.length > 0 && (
+        <div className="list-notices" role="status" aria-label="Frames not in the list">
+          {notices.map((n) => (
+            <p key={n}>{n}</p>
+          ))}
+        </div>
+      )}
+      <div className="inspect-body">
+        <FrameList
+          frames={frames}
+          count={frames.length}
+          selectedSeq={selection.seq}
+          follow={follow}
+          onFollowChange={setFollow}
+          onSelect={onSelect}
+          onOpen={onOpen}
+          scrollRequest={scrollRequest}
+          onScrolled={onScrolled}
+          emptyText={
+            total === 0
+              ? store.status === 'open'
+                ? 'No frames yet. Connect to a lab (the playground, or wscat -c ws://HOST/lab/echo) and they appear here as they cross the wire.'
+                : 'Connecting to the event stream…'
+              : 'No frame matches these filters.'
+          }
+        />
+        <aside className="inspect-panel" aria-label="Details">
+          <div className="panel-tabs" role="tablist" aria-label="Detail view">
+            <button type="button" role="tab" id="tab-frame" aria-controls="panel-frame" aria-selected={tab === 'frame'} onClick={() => setTab('frame')}>
+              Frame{selection.seq !== null ? ` #${selection.seq}` : ''}
+            </button>
+            <button type="button" role="tab" id="tab-conn" aria-controls="panel-conn" aria-selected={tab === 'conn'} onClick={() => setTab('conn')}>
+              Connection{selection.conn ? ` ${selection.conn}` : 's'}
+            </button>
+          </div>
+          {tab === 'frame' ? (
+            <div className="panel-body" role="tabpanel" id="panel-frame" aria-labelledby="tab-frame">
+              {selFrame ? (
+                <MemoDetail frame={selFrame} messageOpcode={messageOpcode} onShowConnection={showConnection} onClose={closeDetail} />
+              ) : selection.seq !== null ? (
+                <p className="hint missing-frame">
+                  {store.frames.length && selection.seq < store.frames[0].seq && store.evictedFrames > 0
+                    ? `Frame #${selection.seq} is no longer in this page's history (older frames were dropped or cleared).`
+                    : `Waiting for frame #${selection.seq}…`}
+                </p>
+              ) : (
+                <div className="hint panel-hint">
+                  <p>Click a frame (or move with ↑ ↓ and press Enter) to take it apart: header bit by bit, masking key and XOR, payload.</p>
+                  <p>
+                    Keys in the list: <kbd>↑</kbd> <kbd>↓</kbd> <kbd>PgUp</kbd> <kbd>PgDn</kbd> <kbd>Home</kbd> <kbd>End</kbd> move, <kbd>Enter</kbd> opens.
+                  </p>
+                </div>
+              )}
+            </div>
+          ) : (
+            <div className="panel-body" role="tabpanel" id="panel-conn" aria-labelledby="tab-conn">
+              {selection.conn && <ConnectionView conn={selection.conn} onShowFrames={showFramesOf} onClose={() => select({ conn: null })} />}
+              <ConnectionList selected={selection.conn} onPick={showConnection} />
+            </div>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+const MemoDetail = memo(FrameDetail);
+
+interface ToolbarProps {
+  filter: FrameFilter;
+  patch: (p: Partial<FrameFilter>) => void;
+  error: string | null;
+}
+
+interface ActionsProps {
+  paused: boolean;
+  follow: boolean;
+  setFollow: (f: boolean) => void;
+  shown: number;
+  total: number;
+  received: number;
+  onExport: () => void;
+}
+
+function Toolbar({ filter, patch, error }: ToolbarProps) {
+  const connIds = useStoreSelector((s) => Array.from(s.conns.keys()).join(' '), []);
+  const conns = connIds ? connIds.split(' ') : [];
+  return (
+    <div className="inspect-toolbar">
+      <form className="filters" role="search" aria-label="Filter frames" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          <span className="lbl">connection</span>
+          <select value={filter.conn ?? ''} onChange={(e) => patch({ conn: e.target.value || null })} id="filter-conn">
+            <option value="">all</option>
+            {filter.conn && !conns.includes(filter.conn) && <option value={filter.conn}>{filter.conn}</option>}
+            {conns.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span className="lbl">direction</span>
+          <select value={filter.dir ?? ''} onChange={(e) => patch({ dir: (e.target.value || null) as FrameFilter['dir'] })} id="filter-dir">
+            <option value="">both</option>
+            <option value="c2s">client → server</option>
+            <option value="s2c">server → client</option>
+          </select>
+        </label>
+        <label>
+          <span className="lbl">opcode</span>
+          <select value={filter.opcode ?? ''} onChange={(e) => patch({ opcode: e.target.value === '' ? null : Number(e.target.value) })} id="filter-opcode">
+            <option value="">all</option>
+            {OPCODE_CHOICES.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={filter.control} onChange={(e) => patch({ control: e.target.checked })} id="filter-control" />
+          control frames
+        </label>
+        <div className="search">
+          <label>
+            <span className="lbl">search payload</span>
+            <input
+              type="search"
+              id="filter-search"
+              value={filter.search}
+              placeholder={filter.regex ? 'regular expression, e.g. "type":"tick"' : 'text in the payload'}
+              onChange={(e) => patch({ search: e.target.value })}
+              aria-invalid={error !== null}
+              aria-describedby={error ? 'search-error' : undefined}
+              spellCheck={false}
+            />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={filter.regex} onChange={(e) => patch({ regex: e.target.checked })} id="filter-regex" />
+            regex
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={filter.matchCase} onChange={(e) => patch({ matchCase: e.target.checked })} id="filter-case" />
+            Aa
+          </label>
+        </div>
+      </form>
+      {error && (
+        <p className="search-error" id="search-error" role="alert">
+          {error}. The search is ignored until it is fixed.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Actions({ paused, follow, setFollow, shown, total, received, onExport }: ActionsProps) {
+  const store = getStore();
+  const n = (x: number) => x.toLocaleString('en-US');
+  return (
+    <div className="actions" role="toolbar" aria-label="Capture">
+      <span className="counts" data-shown={shown} data-total={total} data-received={received}>
+        {shown === total ? `${n(total)} frames` : `${n(shown)} of ${n(total)} frames`}
+      </span>
+      <button type="button" onClick={() => store.setPaused(!paused)} aria-pressed={paused} className={paused ? 'paused' : undefined}>
+        {paused ? '▶ Resume' : '❚❚ Pause'}
+      </button>
+      <button type="button" onClick={() => store.clear()}>
+        Clear
+      </button>
+      <button type="button" onClick={onExport} disabled={shown === 0} title="Download the listed (filtered) frames as NDJSON, one event per line">
+        Export {n(shown)} as NDJSON
+      </button>
+      <button type="button" onClick={() => setFollow(!follow)} aria-pressed={follow} className={follow ? 'following' : undefined}>
+        {follow ? '⤓ Following' : '⤓ Follow newest'}
+      </button>
+    </div>
   );
 }

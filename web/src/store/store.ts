@@ -4,6 +4,7 @@
 // re-renders only when the part it shows changed.
 import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
 import { EVENT_TYPES } from '../../../server/events/schema.ts';
+import type { FromWorker, ToWorker } from './stream.worker.ts';
 
 export type FrameEvent = EventOf<'frame'>;
 
@@ -46,6 +47,8 @@ export class EventStore {
   /** frames evicted by the cap (or cleared), and the time of the newest evicted one */
   evictedFrames = 0;
   evictedUntil: number | null = null;
+  /** of evictedFrames, those removed by clear() rather than by the cap */
+  clearedFrames = 0;
   events: WslabEvent[] = [];
   readonly conns = new Map<string, ConnView>();
   /** events the server could not send us (gap events), summed */
@@ -62,6 +65,8 @@ export class EventStore {
   private pending: WslabEvent[] = [];
   private scheduled = false;
   private ws: WebSocket | null = null;
+  private worker: Worker | null = null;
+  private readonly fieldShapes = new Map<number, FrameEvent['fields']>();
   private retry = 0;
   private stopped = false;
 
@@ -78,43 +83,78 @@ export class EventStore {
     return () => this.listeners.delete(fn);
   };
 
-  /** Follows the event stream of the server this page came from, resuming after reconnects. */
+  /**
+   * Follows the event stream of the server this page came from, resuming after reconnects. The
+   * socket lives in a worker (stream.worker.ts) that hands events over in batches, so a fast
+   * stream costs the page one task per batch, not one per event; without workers, a socket here.
+   */
   connect(base: string = location.origin): void {
     this.stopped = false;
     const url = new URL('/__wslab/events', base.replace(/^http/, 'ws'));
     url.searchParams.set('since', String(this.lastSeq + 1));
-    const ws = new WebSocket(url);
-    this.ws = ws;
     this.setStatus('connecting');
-    ws.onopen = () => {
+    const onOpen = () => {
       this.retry = 0;
       this.setStatus('open');
     };
-    ws.onmessage = (msg) => {
-      if (typeof msg.data !== 'string') return;
-      let event: WslabEvent;
-      try {
-        event = JSON.parse(msg.data) as WslabEvent;
-      } catch {
-        return;
-      }
-      if (event && event.v === 1 && KNOWN_TYPES.has(event.type)) this.receive(event);
-    };
-    ws.onclose = () => {
-      if (this.ws !== ws) return;
-      this.ws = null;
+    const onClose = () => {
       this.setStatus('closed');
       if (this.stopped) return;
       // Reconnect with capped exponential backoff and full jitter.
       const delay = Math.random() * Math.min(10_000, 250 * 2 ** this.retry++);
       setTimeout(() => !this.stopped && this.connect(base), delay);
     };
+    if (typeof Worker === 'function') {
+      if (!this.worker) {
+        this.worker = new Worker(new URL('./stream.worker.ts', import.meta.url), { type: 'module' });
+        this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
+          const m = e.data;
+          if (m.type === 'batch') this.receiveRaw(m.events);
+          else if (m.type === 'open') onOpen();
+          else onClose();
+        };
+      }
+      this.worker.postMessage({ type: 'connect', url: url.href } satisfies ToWorker);
+      return;
+    }
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onopen = onOpen;
+    ws.onmessage = (msg) => {
+      if (typeof msg.data === 'string') this.receiveRaw([msg.data]);
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      onClose();
+    };
   }
 
   disconnect(): void {
     this.stopped = true;
+    this.worker?.postMessage({ type: 'close' } satisfies ToWorker);
     this.ws?.close();
     this.ws = null;
+  }
+
+  /** Parses events as they came off the stream (JSON text, one event each) and adds the valid ones. */
+  receiveRaw(texts: readonly string[]): void {
+    let parsed: unknown[] | null = null;
+    try {
+      parsed = JSON.parse(`[${texts.join(',')}]`) as unknown[];
+    } catch {
+      parsed = [];
+      for (const t of texts) {
+        try {
+          parsed.push(JSON.parse(t));
+        } catch {
+          // not JSON: ignored
+        }
+      }
+    }
+    for (const event of parsed as WslabEvent[]) {
+      if (event && typeof event === 'object' && event.v === 1 && KNOWN_TYPES.has(event.type)) this.receive(event);
+    }
   }
 
   /** Adds one event (from the stream, or a test); views hear about it on the next frame. */
@@ -138,6 +178,7 @@ export class EventStore {
   clear(): void {
     if (this.frames.length) {
       this.evictedFrames += this.frames.length;
+      this.clearedFrames += this.frames.length;
       this.evictedUntil = this.frames[this.frames.length - 1].t;
     }
     this.frames = [];
@@ -199,6 +240,11 @@ export class EventStore {
       this.markDirty('events');
     }
     if (e.type === 'frame') {
+      // frames with the same header shape have the same field positions: keep one copy
+      const shape = e.headerLength * 2 + (e.masked ? 1 : 0);
+      const known = this.fieldShapes.get(shape);
+      if (known) e.fields = known;
+      else this.fieldShapes.set(shape, e.fields);
       this.frames.push(e);
       this.markDirty('frames');
     }

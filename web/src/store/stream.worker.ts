@@ -1,0 +1,50 @@
+// Reads /__wslab/events off the main thread. At tens of thousands of events a second, one
+// WebSocket message event per event would flood the page's main thread with tiny tasks (and
+// starve rendering); here they are gathered and handed over at most every 16 ms as one batch
+// of raw JSON strings, which the store parses and applies in one go.
+/// <reference lib="webworker" />
+
+export type ToWorker = { type: 'connect'; url: string } | { type: 'close' };
+export type FromWorker = { type: 'open' } | { type: 'close' } | { type: 'batch'; events: string[] };
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const BATCH_MS = 16;
+let ws: WebSocket | null = null;
+let buffer: string[] = [];
+let timer: ReturnType<typeof setTimeout> | null = null;
+
+function post(message: FromWorker): void {
+  scope.postMessage(message);
+}
+
+function send(): void {
+  timer = null;
+  if (buffer.length === 0) return;
+  const events = buffer;
+  buffer = [];
+  post({ type: 'batch', events });
+}
+
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  if (m.type === 'close') {
+    ws?.close();
+    ws = null;
+    return;
+  }
+  ws?.close();
+  const socket = new WebSocket(m.url);
+  ws = socket;
+  socket.onopen = () => post({ type: 'open' });
+  socket.onmessage = (msg) => {
+    if (typeof msg.data !== 'string') return;
+    buffer.push(msg.data);
+    if (timer === null) timer = setTimeout(send, BATCH_MS);
+  };
+  socket.onclose = () => {
+    if (ws !== socket) return;
+    send();
+    ws = null;
+    post({ type: 'close' });
+  };
+};
