@@ -28,6 +28,10 @@ async function main(): Promise<number> {
 
 const port = await main();
 process.on('message', (msg) => {
+  if (msg === 'cpu') {
+    process.send!(process.cpuUsage());
+    return;
+  }
   if (msg === 'mem') {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();

@@ -10,6 +10,8 @@ interface ServerProc {
   child: ChildProcess;
   port: number;
   mem(): Promise<{ heapUsed: number; external: number; arrayBuffers: number; rss: number }>;
+  /** the server process's CPU time so far, µs (process.cpuUsage: user + system) */
+  cpu(): Promise<number>;
   stop(): void;
 }
 
@@ -30,6 +32,14 @@ async function spawnServer(mode: 'bare' | 'tapped'): Promise<ServerProc> {
         child.once('message', (m) => resolve(m as never));
         child.send('mem');
       }),
+    cpu: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => {
+          const c = m as { user: number; system: number };
+          resolve(c.user + c.system);
+        });
+        child.send('cpu');
+      }),
     stop: () => child.kill(),
   };
 }
@@ -42,8 +52,12 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-/** Round trips per second with `clients` each keeping one message in flight. */
-async function echoLoad(port: number, path: string, clients: number, size: number, seconds: number): Promise<number> {
+/**
+ * Round trips per second with `clients` each keeping one message in flight, and the server's CPU
+ * time per round trip (less sensitive than throughput to a machine that is busy with other work).
+ */
+async function echoLoad(server: ServerProc, path: string, clients: number, size: number, seconds: number): Promise<{ rate: number; cpuUs: number }> {
+  const port = server.port;
   const sockets = await Promise.all(Array.from({ length: clients }, () => open(`ws://127.0.0.1:${port}${path}`)));
   const payload = Buffer.alloc(size, 0x61);
   let counting = false;
@@ -57,15 +71,18 @@ async function echoLoad(port: number, path: string, clients: number, size: numbe
     ws.send(payload);
   }
   await new Promise((r) => setTimeout(r, 500)); // warm-up
+  const cpu0 = await server.cpu();
   counting = true;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const elapsed = (performance.now() - started) / 1000;
   counting = false;
+  const cpu1 = await server.cpu();
   running = false;
   const rate = count / elapsed;
+  const cpuUs = (cpu1 - cpu0) / Math.max(1, count);
   await Promise.all(sockets.map((ws) => new Promise((r) => { ws.once('close', r); ws.close(); })));
-  return rate;
+  return { rate, cpuUs };
 }
 
 /** An event-stream observer that reads everything, as the web app would. */
@@ -100,9 +117,9 @@ export async function runEchoBench(options: { seconds?: number; clients?: number
   try {
     for (const size of [1024, 64 * 1024]) {
       const label = size === 1024 ? '1 KiB' : '64 KiB';
-      const bareRate = await echoLoad(bare.port, '/', clients, size, seconds);
+      const { rate: bareRate, cpuUs: bareCpu } = await echoLoad(bare, '/', clients, size, seconds);
       const observer = await attachObserver(tapped.port);
-      const tapRate = await echoLoad(tapped.port, '/lab/echo', clients, size, seconds);
+      const { rate: tapRate, cpuUs: tapCpu } = await echoLoad(tapped, '/lab/echo', clients, size, seconds);
       observer.close();
       rows.push({
         name: `echo ${label}, ${clients} clients: round trips/s`,
@@ -111,6 +128,14 @@ export async function runEchoBench(options: { seconds?: number; clients?: number
         unit: 'rt/s',
         target: '≥ 0.9×',
         higherIsBetter: true,
+      });
+      rows.push({
+        name: `echo ${label}, ${clients} clients: server CPU per round trip`,
+        ours: tapCpu,
+        theirs: bareCpu,
+        unit: 'µs',
+        target: '≤ 1.11×',
+        higherIsBetter: false,
       });
       rows.push({
         name: `echo ${label}, ${clients} clients: MB/s each way`,

@@ -2,6 +2,9 @@
 // of ratios (the machines are shared and noisy: compare ratios, not absolute numbers).
 import { runDecoderBench } from './decoder.ts';
 import { runEchoBench } from './echo.ts';
+import { runFanoutBench } from './fanout.ts';
+import { runGhostBench } from './ghosts.ts';
+import { runInspectBench } from './inspect.ts';
 import { renderTable, type BenchRow } from './table.ts';
 
 const only = process.argv.slice(2);
@@ -17,6 +20,19 @@ if (want('decoder')) {
 if (want('echo')) {
   process.stderr.write('bench: echo through the tapped server (observer attached) vs a bare ws echo server…\n');
   rows.push(...(await runEchoBench()));
+}
+if (want('inspect')) {
+  process.stderr.write('bench: /inspect in headless Chromium under ≥ 20,000 frame events/s…\n');
+  rows.push(...(await runInspectBench()));
+}
+if (want('ghosts')) {
+  process.stderr.write('bench: 1,000 ghosts created and reaped three times (memory after vs at the start)…\n');
+  rows.push(...(await runGhostBench()));
+}
+
+if (want('fanout')) {
+  process.stderr.write('bench: fan-out of one message to 10,000 subscribers over 4 nodes (embedded broker, Redis) vs a bare ws send loop…\n');
+  rows.push(...(await runFanoutBench()));
 }
 
 const machine = `node ${process.version}, ${(await import('node:os')).cpus().length} cores`;
