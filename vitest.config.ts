@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
-    testTimeout: 30_000,
+    // generous: CI machines are shared, and browser tests take screenshots
+    testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration and e2e suites bind real loopback ports and start real browsers; two cores.
     maxWorkers: 2,
