@@ -14,6 +14,7 @@ import type { EventBus } from '../events/bus.ts';
 import { DirectionTap, hex, type Dir, type DirectionSink } from './direction.ts';
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';
+import { offSocketWrite, onSocketWrite } from './socket-hook.ts';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -79,20 +80,9 @@ export class ConnectionTap implements DirectionSink {
     // ws closes the connection with the same code; the close events report it.
   }
 
-  /** Wrap socket.write/end so every byte ws sends passes through the s2c decoder first. */
+  /** Every byte ws writes to the socket passes through the s2c decoder first. */
   private hookWrites(): void {
-    const socket = this.socket;
-    const write = socket.write;
-    const end = socket.end;
-    const tap = this;
-    socket.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
-      tap.onWrite(chunk);
-      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as typeof socket.write;
-    socket.end = function (this: Socket, ...args: unknown[]) {
-      if (args.length > 0 && typeof args[0] !== 'function') tap.onWrite(args[0]);
-      return (end as (...a: unknown[]) => Socket).apply(this, args);
-    } as typeof socket.end;
+    onSocketWrite(this.socket, this.onWrite.bind(this));
   }
 
   /** Called right after ws.handleUpgrade returned: from here on, read every chunk before ws does. */
@@ -293,6 +283,7 @@ export class ConnectionTap implements DirectionSink {
       this.reportBuffer();
     }
     this.closed = true;
+    offSocketWrite(this.socket);
     const { conn } = this.opts;
     if (this.state !== null && this.state !== 3) {
       const how = this.closeC2s && this.closeS2c ? 'after the close handshake' : 'without a close handshake';
