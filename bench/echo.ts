@@ -87,7 +87,7 @@ async function echoLoad(server: ServerProc, path: string, clients: number, size:
 
 /** An event-stream observer that reads everything, as the web app would. */
 async function attachObserver(port: number): Promise<{ events: () => number; close: () => void }> {
-  const ws = await open(`ws://127.0.0.1:${port}/__wslab/events`);
+  const ws = await open(`ws://127.0.0.1:${port}/__wslab/events?batch=1`); // as the web app reads it
   let n = 0;
   ws.on('message', () => n++);
   return { events: () => n, close: () => ws.close() };

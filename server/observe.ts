@@ -20,7 +20,16 @@ export interface ObserverOptions {
   since: number | null;
   filter: EventFilter;
   highWater?: number;
+  /**
+   * Send the events of one event-loop turn as ONE text message of newline-separated JSON
+   * (`?batch=1`). The default stays one event per message; the web app asks for batches, which cost
+   * the server one WebSocket frame per turn instead of one per event.
+   */
+  batch?: boolean;
 }
+
+/** A batch is sent early once it holds this many bytes. */
+const BATCH_BYTES = 256 * 1024;
 
 export class Observer {
   /** the next sequence number this observer has not been offered */
@@ -30,6 +39,8 @@ export class Observer {
   private readonly unsubscribe: () => void;
   private readonly highWater: number;
   private corked = false;
+  private batch: string[] = [];
+  private batchBytes = 0;
   dropped = 0;
   sent = 0;
 
@@ -55,9 +66,18 @@ export class Observer {
 
   /**
    * Sends one event. The observer's socket is corked until the event loop's check phase, so the
-   * events of one loop turn leave in one writev instead of one system call each.
+   * events of one loop turn leave in one writev instead of one system call each; in batch mode they
+   * leave as one message.
    */
   private send(json: string): void {
+    this.sent++;
+    if (this.options.batch) {
+      this.batch.push(json);
+      this.batchBytes += json.length + 1;
+      if (this.batchBytes >= BATCH_BYTES) this.flushBatch();
+      else if (this.batch.length === 1) setImmediate(() => this.flushBatch());
+      return;
+    }
     if (!this.corked) {
       const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
       if (socket) {
@@ -70,11 +90,18 @@ export class Observer {
       }
     }
     this.ws.send(json);
-    this.sent++;
+  }
+
+  private flushBatch(): void {
+    if (this.batch.length === 0) return;
+    const text = this.batch.join('\n');
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
   }
 
   private congested(): boolean {
-    return this.ws.bufferedAmount > this.highWater;
+    return this.ws.bufferedAmount + this.batchBytes > this.highWater;
   }
 
   private onEvent(entry: BusEntry): void {

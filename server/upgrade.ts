@@ -128,7 +128,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       const sinceRaw = url.searchParams.get('since');
       const since = sinceRaw !== null && /^\d+$/.test(sinceRaw) ? Number(sinceRaw) : null;
       observerServer.handleUpgrade(req, socket, head, (ws) => {
-        new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams) });
+        new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1' });
         ws.on('message', ignore); // observers only listen; messages are ignored
       });
       return;

@@ -52,3 +52,17 @@ describe('EventStore', () => {
     expect(store.lastSeq).toBe(9);
   });
 });
+
+describe('EventStore.receiveRaw', () => {
+  it('takes single events and newline-separated batches alike, and skips what is not an event', () => {
+    const store = new EventStore();
+    const one = JSON.stringify(frame(1));
+    const batch = [frame(2), frame(3)].map((e) => JSON.stringify(e)).join('\n');
+    store.receiveRaw([one, batch, '{"not":"an event"}']);
+    store.flush();
+    expect(store.frames.map((f) => f.seq)).toEqual([1, 2, 3]);
+    store.receiveRaw(['{broken', JSON.stringify(frame(4))]);
+    store.flush();
+    expect(store.frames.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+  });
+});

@@ -92,6 +92,7 @@ export class EventStore {
     this.stopped = false;
     const url = new URL('/__wslab/events', base.replace(/^http/, 'ws'));
     url.searchParams.set('since', String(this.lastSeq + 1));
+    url.searchParams.set('batch', '1');
     this.setStatus('connecting');
     const onOpen = () => {
       this.retry = 0;
@@ -137,18 +138,24 @@ export class EventStore {
     this.ws = null;
   }
 
-  /** Parses events as they came off the stream (JSON text, one event each) and adds the valid ones. */
+  /**
+   * Parses events as they came off the stream and adds the valid ones. Each text is one event, or
+   * (with ?batch=1) several separated by newlines: JSON text never holds a raw newline, so the lines
+   * of a batch become array elements by turning each newline into a comma.
+   */
   receiveRaw(texts: readonly string[]): void {
     let parsed: unknown[] | null = null;
     try {
-      parsed = JSON.parse(`[${texts.join(',')}]`) as unknown[];
+      parsed = JSON.parse(`[${texts.join(',').replaceAll('\n', ',')}]`) as unknown[];
     } catch {
       parsed = [];
       for (const t of texts) {
-        try {
-          parsed.push(JSON.parse(t));
-        } catch {
-          // not JSON: ignored
+        for (const line of t.split('\n')) {
+          try {
+            parsed.push(JSON.parse(line));
+          } catch {
+            // not JSON: ignored
+          }
         }
       }
     }
