@@ -87,7 +87,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
 
 export async function startWslab(options: WslabOptions = {}): Promise<WslabServer> {
   const host = options.host ?? '127.0.0.1';
-  const bus = new EventBus({ historySize: options.historySize });
+  const bus = new EventBus({ historySize: options.historySize, allocate: (size) => Buffer.alloc(size) });
   const registry = new Registry(bus);
   let heartbeat: HeartbeatConfig = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };

@@ -49,11 +49,20 @@ class HistoryRing {
   oldest = 1;
   next = 1;
 
+  /** UTF-8 encodes `text` at `pos`, returning the bytes written (Node's Buffer when given one: faster). */
+  private readonly write: (text: string, pos: number, room: number) => number;
+
   constructor(
     readonly slots: number,
     byteCapacity: number,
+    allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ) {
-    this.bytes = new Uint8Array(byteCapacity);
+    this.bytes = allocate(byteCapacity);
+    const native = this.bytes as Uint8Array & { utf8Write?: (text: string, offset: number, length: number) => number };
+    this.write =
+      typeof native.utf8Write === 'function'
+        ? (text, pos, room) => native.utf8Write!(text, pos, room)
+        : (text, pos, room) => encoder.encodeInto(text, this.bytes.subarray(pos, pos + room)).written;
     this.starts = new Float64Array(slots);
     this.lengths = new Int32Array(slots);
     this.types = new Array(slots);
@@ -74,7 +83,7 @@ class HistoryRing {
       this.written += cap - pos; // skip the tail: an event never wraps around the end
       pos = 0;
     }
-    const { written } = encoder.encodeInto(json, this.bytes.subarray(pos, pos + worst));
+    const written = this.write(json, pos, worst);
     const slot = seq % this.slots;
     this.starts[slot] = this.written;
     this.lengths[slot] = written;
@@ -116,6 +125,8 @@ export interface BusOptions {
   historySize?: number;
   /** bytes of JSON the history keeps at most (default 1 KiB per event of historySize) */
   historyBytes?: number;
+  /** allocates the history's byte ring; the server passes Node's Buffer, whose UTF-8 writer is faster */
+  allocate?: (size: number) => Uint8Array;
   /** milliseconds since the server started; default performance.now() at construction as zero */
   clock?: () => number;
 }
@@ -136,7 +147,7 @@ export class EventBus {
 
   constructor(options: BusOptions = {}) {
     this.historySize = Math.max(1, options.historySize ?? 100_000);
-    this.ring = new HistoryRing(this.historySize, Math.max(64 * 1024, options.historyBytes ?? this.historySize * 1024));
+    this.ring = new HistoryRing(this.historySize, Math.max(64 * 1024, options.historyBytes ?? this.historySize * 1024), options.allocate);
     if (options.clock) {
       this.clock = options.clock;
     } else {
