@@ -5,6 +5,7 @@ import { NotFound } from '../shell/NotFound.tsx';
 import { GhostLab } from './GhostLab.tsx';
 import { BackpressureLab } from './BackpressureLab.tsx';
 import { LifecycleLab } from './LifecycleLab.tsx';
+import { ChatLab } from './ChatLab.tsx';
 import './labs.css';
 
 export const LAB_PAGES = [
@@ -25,6 +26,12 @@ export const LAB_PAGES = [
     title: 'Client lifecycle and reconnects',
     lead: 'A reconnecting client as a state machine: backoff with full jitter, a cap, a reset after a stable period, resubscription.',
     view: LifecycleLab,
+  },
+  {
+    id: 'chat',
+    title: 'Chat, fan-out and scale',
+    lead: 'Two clients, two nodes, one broker: rooms, DMs, where sockets live, what pub/sub loses.',
+    view: ChatLab,
   },
 ] as const;
 
