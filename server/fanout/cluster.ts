@@ -128,7 +128,8 @@ export class FanoutCluster {
       );
     }
     try {
-      for (const node of cluster.nodes) await node.start(true);
+      // Announced: the stream (and the diagram) learn which port is which node from these events.
+      for (const node of cluster.nodes) await node.start();
     } catch (err) {
       await cluster.close();
       throw err;

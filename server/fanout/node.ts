@@ -317,8 +317,16 @@ export class ChatNode implements ChatNodeApi {
   private async unsubscribe(topic: string, s: ChatSession): Promise<void> {
     if (!this.table.unsubscribe(topic, s)) return;
     this.hop({ hop: 'unsubscribe', topic, conn: s.conn, detail: 'no local member left: unsubscribe in the broker' });
-    for (const key of this.seen.keys()) if (key.endsWith(`|${topic}`)) this.seen.delete(key);
+    this.forgetSequences(topic);
     await this.broker?.unsubscribe(topic).catch(() => {});
+  }
+
+  /**
+   * A node that leaves a topic stops following its publishers' sequence numbers: what they publish
+   * while nobody here listens is not lost, merely not ours, and must not count as a gap on rejoin.
+   */
+  private forgetSequences(topic: string): void {
+    for (const key of this.seen.keys()) if (key.endsWith(`|${topic}`)) this.seen.delete(key);
   }
 
   // ChatNodeApi -----------------------------------------------------------------------------
@@ -339,6 +347,7 @@ export class ChatNode implements ChatNodeApi {
       // the notes' last steps: detect the drop (heartbeat timeout or close), unsubscribe, clean up
       for (const topic of emptied) {
         this.hop({ hop: 'unsubscribe', topic, conn: s.conn, detail: 'last local member gone: unsubscribe in the broker' });
+        this.forgetSequences(topic);
         await this.broker?.unsubscribe(topic).catch(() => {});
       }
       if (this.stopping) return;

@@ -46,6 +46,28 @@ for (const broker of ['embedded', 'redis'] as const) {
     const brokerUp = (node: string, after: number) =>
       log.waitForType('broker', (e) => e.node === node && e.status === 'up' && e.seq >= after, 10_000);
 
+    test('a node whose last room member left counts nothing as lost when someone rejoins there', async () => {
+      expect((await api(s, '/__wslab/fanout/mode', { mode: 'pubsub' })).json.mode).toBe('pubsub');
+      const room = 'rejoin';
+      const pub = await user('rejoinpub', 0);
+      const first = await user('rejoinfirst', 1);
+      await pub.join(room);
+      await first.join(room);
+      await pub.request('chat', { room, text: 'before' });
+      await first.waitFor((m) => m.type === 'chat' && m.payload.text === 'before');
+      const mark = s.bus.headSeq;
+      await first.terminate(); // n2's only member of the room goes: n2 unsubscribes
+      await log.waitForType('fanout', (e) => e.hop === 'unsubscribe' && e.node === 'n2' && e.topic === `room:${room}` && e.seq >= mark);
+      for (let i = 1; i <= 3; i++) await pub.request('chat', { room, text: `while away ${i}` });
+      const n2Before = { ...s.fanout.nodes[1].counters };
+      const again = await user('rejoinsecond', 1);
+      await again.join(room);
+      await pub.request('chat', { room, text: 'after' });
+      await again.waitFor((m) => m.type === 'chat' && m.payload.text === 'after');
+      // nobody on n2 was listening to those three: not lost, just not n2's to deliver
+      expect(s.fanout.nodes[1].counters.lost - n2Before.lost).toBe(0);
+    });
+
     for (const mode of ['pubsub', 'streams'] as const) {
       test(`${mode}: a node paused mid-stream ${mode === 'pubsub' ? 'loses what was published meanwhile, and counts it' : 'resumes from its last id and loses nothing'}`, async () => {
         expect((await api(s, '/__wslab/fanout/mode', { mode })).json.mode).toBe(mode);
