@@ -1,34 +1,12 @@
 // The fault and flow labs' HTTP API as typed fetch calls (see server/link/api.ts). Errors come back
 // as values with the server's own sentence.
+import { apiCall as call, type Result } from '../http.ts';
 import type { z } from 'zod';
 import type { LinkConditions as LinkConditionsSchema } from '../../../server/events/schema.ts';
 
-export type LinkConditions = z.infer<typeof LinkConditionsSchema>;
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+export type { Result };
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (err) {
-    return { ok: false, error: `the server did not answer (${(err as Error).message})` };
-  }
-  let data: unknown = null;
-  try {
-    data = await res.json();
-  } catch {
-    // not JSON
-  }
-  if (!res.ok) {
-    const error = data && typeof data === 'object' && 'error' in data ? String((data as { error: unknown }).error) : `HTTP ${res.status}`;
-    return { ok: false, error };
-  }
-  return { ok: true, value: data as T };
-}
+export type LinkConditions = z.infer<typeof LinkConditionsSchema>;
 
 export interface LinkSelector {
   link?: string;

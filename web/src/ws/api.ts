@@ -1,6 +1,9 @@
 // The server's puppet-client and frame-builder APIs, as typed fetch calls. Errors come back as
 // values ({ error }) with the server's own sentence, so the views can show them as they are.
+import { apiCall as call, type Result } from '../http.ts';
 import type { FrameJson, Violation } from '../../../server/wire/types.ts';
+
+export type { Result };
 
 export interface PuppetInfo {
   id: string;
@@ -22,32 +25,6 @@ export type PuppetAction = 'send' | 'ping' | 'pong' | 'close' | 'pause' | 'resum
 
 /** A payload body for send/ping/pong. */
 export type PayloadBody = { text: string } | { json: unknown } | { hex: string } | Record<string, never>;
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string; status: number };
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<Result<T>> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (err) {
-    return { ok: false, status: 0, error: `the server did not answer (${(err as Error).message})` };
-  }
-  let data: unknown = null;
-  try {
-    data = await res.json();
-  } catch {
-    // a non-JSON answer: fall through with the status
-  }
-  if (!res.ok) {
-    const error = data && typeof data === 'object' && 'error' in data ? String((data as { error: unknown }).error) : `HTTP ${res.status}`;
-    return { ok: false, status: res.status, error };
-  }
-  return { ok: true, value: data as T };
-}
 
 export function createPuppet(spec: PuppetSpec): Promise<Result<PuppetInfo>> {
   return call<PuppetInfo>('POST', '/__wslab/puppets', spec);

@@ -1,33 +1,9 @@
 // The chat lab's HTTP calls: login, the nodes, the fan-out API and the registry (README, "Chat,
 // fan-out and scale"). Errors come back as values with the server's own sentence.
+import { apiCall as call, type Result } from '../../http.ts';
 import type { NodeInfo } from './model.ts';
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
-
-async function call<T>(method: string, path: string, body?: unknown, credentials: RequestCredentials = 'same-origin'): Promise<Result<T>> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      credentials,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (err) {
-    return { ok: false, error: `the server did not answer (${(err as Error).message})` };
-  }
-  let data: unknown = null;
-  try {
-    data = await res.json();
-  } catch {
-    // not JSON
-  }
-  if (!res.ok) {
-    const error = data && typeof data === 'object' && 'error' in data ? String((data as { error: unknown }).error) : `HTTP ${res.status}`;
-    return { ok: false, error };
-  }
-  return { ok: true, value: data as T };
-}
+export type { Result };
 
 export interface Login {
   user: string;
