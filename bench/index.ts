@@ -1,40 +1,45 @@
-// `npm run bench`: wslab against bare ws, measured in the same run, printed as one markdown table
-// of ratios (the machines are shared and noisy: compare ratios, not absolute numbers).
-import { runDecoderBench } from './decoder.ts';
-import { runEchoBench } from './echo.ts';
-import { runFanoutBench } from './fanout.ts';
-import { runGhostBench } from './ghosts.ts';
-import { runInspectBench } from './inspect.ts';
+// `npm run bench [section...]`: wslab against bare ws, measured in the same run, printed as one
+// markdown table of ratios (the machines are shared and noisy: compare ratios, not absolute
+// numbers). Each section runs in a fresh process (bench/section.ts).
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../server/build.ts';
 import { renderTable, type BenchRow } from './table.ts';
 
-const only = process.argv.slice(2);
-const want = (name: string) => only.length === 0 || only.includes(name);
+const SECTIONS: Record<string, string> = {
+  decoder: 'decoder vs ws Receiver',
+  echo: 'echo through the tapped server (observer attached) vs a bare ws echo server',
+  inspect: '/inspect in headless Chromium under ≥ 20,000 frame events/s',
+  ghosts: '1,000 ghosts created and reaped three times (memory after vs at the start)',
+  fanout: 'fan-out of one message to 10,000 subscribers over 4 nodes (embedded broker, Redis) vs a bare ws send loop',
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((s) => !(s in SECTIONS));
+if (unknown.length) {
+  process.stderr.write(`bench: unknown section ${unknown.join(', ')}; sections: ${Object.keys(SECTIONS).join(', ')}\n`);
+  process.exit(2);
+}
 const rows: BenchRow[] = [];
-
-if (want('decoder')) {
-  process.stderr.write('bench: decoder vs ws Receiver…\n');
-  for (const r of await runDecoderBench()) {
-    rows.push({ name: `decode ${r.case} (baseline: ws Receiver)`, ours: r.ours, theirs: r.baseline, unit: r.unit, target: '≥ 1.0×', higherIsBetter: true });
+let failed = false;
+for (const [name, what] of Object.entries(SECTIONS)) {
+  if (asked.length && !asked.includes(name)) continue;
+  process.stderr.write(`bench: ${what}…\n`);
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'run-ts.js'), join(ROOT, 'bench', 'section.ts'), name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !last.startsWith('[')) {
+    process.stderr.write(`bench: section ${name} failed (exit ${run.status})\n${run.stdout}\n`);
+    failed = true;
+    continue;
   }
-}
-if (want('echo')) {
-  process.stderr.write('bench: echo through the tapped server (observer attached) vs a bare ws echo server…\n');
-  rows.push(...(await runEchoBench()));
-}
-if (want('inspect')) {
-  process.stderr.write('bench: /inspect in headless Chromium under ≥ 20,000 frame events/s…\n');
-  rows.push(...(await runInspectBench()));
-}
-if (want('ghosts')) {
-  process.stderr.write('bench: 1,000 ghosts created and reaped three times (memory after vs at the start)…\n');
-  rows.push(...(await runGhostBench()));
+  rows.push(...(JSON.parse(last) as BenchRow[]));
 }
 
-if (want('fanout')) {
-  process.stderr.write('bench: fan-out of one message to 10,000 subscribers over 4 nodes (embedded broker, Redis) vs a bare ws send loop…\n');
-  rows.push(...(await runFanoutBench()));
-}
-
-const machine = `node ${process.version}, ${(await import('node:os')).cpus().length} cores`;
-console.log(`wslab bench — ${new Date().toISOString().slice(0, 10)}, ${machine}\n`);
+console.log(`wslab bench — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} cores\n`);
 console.log(renderTable(rows, 'wslab', 'baseline'));
+if (failed) process.exitCode = 1;
