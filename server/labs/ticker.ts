@@ -1,11 +1,17 @@
 // /lab/ticker?rate=N&size=B: the server pushes N messages a second of B bytes each, without being
 // asked. It is the producer the backpressure labs throttle; here it simply shows server push.
 // `&binary=1` sends binary frames instead of JSON text.
+//
+// A client that does not read must not grow the server without bound: while more than
+// SEND_BUFFER_CAP bytes wait in ws's and the socket's buffers, due messages are skipped (their
+// seq numbers too, so the client can see the hole). The backpressure lab shows the other choices.
 import { intParam, type Lab } from './types.ts';
 
 /** Sends are batched on a timer this often; the rate is kept by sending what is due. */
 const TICK_MS = 10;
 export const MAX_RATE = 20_000;
+/** bytes allowed to wait in the send buffers before due messages are skipped */
+export const SEND_BUFFER_CAP = 1024 * 1024;
 
 /** A JSON text message of exactly `size` bytes when size allows, else ASCII digits. */
 export function tickerPayload(seq: number, size: number): string {
@@ -30,6 +36,10 @@ export const tickerLab: Lab = {
       if (ws.readyState !== ws.OPEN) return;
       const due = Math.floor(((performance.now() - started) / 1000) * rate);
       while (seq < due) {
+        if (ws.bufferedAmount > SEND_BUFFER_CAP) {
+          seq = due; // skipped: the client is not keeping up
+          return;
+        }
         seq++;
         const text = tickerPayload(seq, size);
         ws.send(binary ? Buffer.from(text) : text, { binary });
