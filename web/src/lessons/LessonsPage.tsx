@@ -1,53 +1,181 @@
+// /lessons and /lessons/:id: the curriculum (lessons/NN-slug.md, parsed by model.ts).
+import { Children, isValidElement, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
-import { Page, Planned } from '../shell/Page.tsx';
+import Markdown, { type Components } from 'react-markdown';
+import remarkGfm from 'remark-gfm';
+import { Page } from '../shell/Page.tsx';
+import { NotFound } from '../shell/NotFound.tsx';
+import { LESSONS } from './data.ts';
+import { findLesson, progressOf, slugify, type Block, type Lesson } from './model.ts';
+import { useAnswers, resetAnswers } from './progress.ts';
+import { Decode, LabLink, Mermaid, Quiz } from './blocks.tsx';
+import '../diagram/diagram.css';
+import './lessons.css';
 
-/** The planned curriculum (DESIGN.md, lesson map). Lessons will be loaded from lessons/NN-slug.md. */
-const PLANNED = [
-  'Why HTTP struggles with real time',
-  'The handshake',
-  'Stateful connections',
-  'Frames and opcodes',
-  'Data types',
-  'Lifecycle',
-  'Ghost connections and heartbeats',
-  'Backpressure',
-  'Message design',
-  'Delivery patterns',
-  'Scaling',
-  'Offline messages and reconnects',
-  'Authentication',
-  'Choosing your tools',
-  'Beyond WebSockets',
-  'Testing WebSockets',
-];
+function textOf(node: ReactNode): string {
+  let out = '';
+  Children.forEach(node, (c) => {
+    if (typeof c === 'string' || typeof c === 'number') out += String(c);
+    else if (isValidElement<{ children?: ReactNode }>(c)) out += textOf(c.props.children);
+  });
+  return out;
+}
+
+const COMPONENTS: Components = {
+  h2: ({ children }) => <h2 id={slugify(textOf(children))}>{children}</h2>,
+  h3: ({ children }) => <h3 id={slugify(textOf(children))}>{children}</h3>,
+  a: ({ href = '', children }) =>
+    href.startsWith('/') ? (
+      <Link to={href}>{children}</Link>
+    ) : (
+      <a href={href} target="_blank" rel="noreferrer noopener">
+        {children}
+      </a>
+    ),
+  table: ({ children }) => (
+    <div className="lesson-table">
+      <table>{children}</table>
+    </div>
+  ),
+};
+
+function ProgressBadge({ lesson }: { lesson: Lesson }) {
+  const answers = useAnswers();
+  const p = progressOf(lesson, answers);
+  const done = p.answered === p.total;
+  return (
+    <span className={`lesson-progress ${done ? 'done' : p.answered ? 'partial' : ''}`} aria-label={`Quizzes: ${p.correct} of ${p.total} right, ${p.answered} answered`}>
+      {done ? '✓ ' : ''}
+      {p.correct}/{p.total} quizzes
+    </span>
+  );
+}
 
 export function LessonsPage() {
+  const answers = useAnswers();
+  const totals = LESSONS.reduce(
+    (acc, l) => {
+      const p = progressOf(l, answers);
+      return { correct: acc.correct + p.correct, answered: acc.answered + p.answered, total: acc.total + p.total };
+    },
+    { correct: 0, answered: 0, total: 0 },
+  );
   return (
     <Page
       title="Lessons"
-      lead="Short lessons that each pair an idea with something live: you read a paragraph, then open a real connection to this server and watch the bytes it causes."
+      lead="Sixteen short lessons, from why HTTP struggles with real time to testing a socket by hand. Each pairs an idea with something live on this server: read a few paragraphs, then open a real connection and watch the bytes it causes."
     >
-      <Planned>
-        The lesson texts, their embedded labs, quizzes and exercises are being written. Until then, the{' '}
-        <Link to="/decode">frame decoder</Link> already works: paste bytes and see every bit of a frame explained.
-      </Planned>
-      <h2>The planned path</h2>
-      <ol className="lesson-plan">
-        {PLANNED.map((title) => (
-          <li key={title}>{title}</li>
+      <p className="lessons-summary">
+        <span>
+          Quizzes: <strong>{totals.correct}</strong> right of <strong>{totals.total}</strong> ({totals.answered} answered)
+        </span>
+        {totals.answered > 0 && (
+          <button type="button" className="lessons-reset" onClick={() => resetAnswers()}>
+            Forget my answers
+          </button>
+        )}
+      </p>
+      <ol className="lesson-list">
+        {LESSONS.map((l) => (
+          <li key={l.id} className="lesson-card" data-lesson={l.id}>
+            <span className="lesson-num" aria-hidden="true">
+              {l.number}
+            </span>
+            <div className="lesson-card-body">
+              <h2>
+                <Link to={`/lessons/${l.id}`}>{l.title}</Link>
+              </h2>
+              <p className="lesson-card-summary">{l.summary}</p>
+              <p className="lesson-card-meta">
+                <ProgressBadge lesson={l} />
+                <span className="lesson-topics">{l.topics.join(' · ')}</span>
+              </p>
+            </div>
+          </li>
         ))}
       </ol>
     </Page>
   );
 }
 
+function BlockView({ block, lesson, chosen }: { block: Block; lesson: Lesson; chosen: Record<string, number> }) {
+  switch (block.kind) {
+    case 'markdown':
+      return (
+        <Markdown remarkPlugins={[remarkGfm]} skipHtml components={COMPONENTS}>
+          {block.text}
+        </Markdown>
+      );
+    case 'lab':
+      return <LabLink block={block} />;
+    case 'quiz':
+      return <Quiz block={block} lessonId={lesson.id} chosen={chosen[String(block.index)]} />;
+    case 'mermaid':
+      return <Mermaid text={block.text} />;
+    case 'decode':
+      return <Decode block={block} />;
+  }
+}
+
 export function LessonPage() {
   const { id = '' } = useParams();
+  const answers = useAnswers();
+  const lesson = findLesson(LESSONS, id);
+  if (!lesson) return <NotFound />;
+  const i = LESSONS.indexOf(lesson);
+  const prev = LESSONS[i - 1];
+  const next = LESSONS[i + 1];
+  const chosen = answers[lesson.id] ?? {};
   return (
-    <Page title={`Lesson “${id}”`} lead="Each lesson will show its text beside a live lab, with quizzes and small coding exercises.">
-      <Planned>
-        This lesson is not written yet. <Link to="/lessons">Back to the lesson list</Link>.
-      </Planned>
+    <Page title={lesson.title} lead={lesson.summary}>
+      <div className="lesson-layout">
+        <aside className="lesson-aside">
+          <nav className="lesson-toc" aria-label="In this lesson">
+            <p className="lesson-toc-title">
+              Lesson {lesson.number} of {LESSONS.length}
+            </p>
+            <ol>
+              {lesson.headings
+                .filter((h) => h.depth === 2)
+                .map((h) => (
+                  <li key={h.slug}>
+                    <a href={`#${h.slug}`}>{h.text}</a>
+                  </li>
+                ))}
+            </ol>
+            <p className="lesson-toc-title">Live</p>
+            <ul className="lesson-live">
+              {lesson.live.map((p) => (
+                <li key={p}>
+                  <Link to={p}>{p}</Link>
+                </li>
+              ))}
+            </ul>
+            <ProgressBadge lesson={lesson} />
+          </nav>
+        </aside>
+        <article className="lesson-body" key={lesson.id}>
+          {lesson.blocks.map((b, n) => (
+            <BlockView key={n} block={b} lesson={lesson} chosen={chosen} />
+          ))}
+          <nav className="lesson-pager" aria-label="Lessons">
+            {prev ? (
+              <Link to={`/lessons/${prev.id}`} rel="prev">
+                ← {prev.number} {prev.title}
+              </Link>
+            ) : (
+              <Link to="/lessons">← All lessons</Link>
+            )}
+            {next ? (
+              <Link to={`/lessons/${next.id}`} rel="next">
+                {next.number} {next.title} →
+              </Link>
+            ) : (
+              <Link to="/lessons">All lessons →</Link>
+            )}
+          </nav>
+        </article>
+      </div>
     </Page>
   );
 }

@@ -1,0 +1,106 @@
+// The curriculum in a real browser against the real server: the list of 16 lessons, a lesson
+// with its mermaid diagram and decode blocks, a quiz answered and remembered, a lab block
+// followed to its page, and screenshots in light and dark.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startWslab } from '../../server/app.ts';
+import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+
+describeWithChromium('/lessons in Chromium', () => {
+  let server: { url: string; close(): Promise<void> | void };
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startWslab({ port: 0, host: '127.0.0.1' });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('/lessons lists the 16 lessons with numbers, titles and progress', async () => {
+    const res = await page.goto(`${server.url}/lessons`);
+    expect(res?.status()).toBe(200);
+    await page.locator('li.lesson-card').first().waitFor();
+    expect(await page.locator('li.lesson-card').count()).toBe(16);
+    expect(await page.locator('.lesson-num').first().textContent()).toBe('01');
+    expect(await page.locator('li.lesson-card h2').nth(3).textContent()).toBe('Frames and opcodes');
+    expect(await page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('0/3 quizzes');
+  });
+
+  test('lesson 4 shows real frame bytes: decode blocks with one-line summaries and a link to /decode', async () => {
+    await page.goto(`${server.url}/lessons/frames-and-opcodes`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Frames and opcodes');
+    const first = page.locator('figure.lesson-decode').first();
+    await first.waitFor();
+    expect(await first.locator('.lesson-decode-lines li').first().textContent()).toBe("TEXT 'Hello' [5 bytes, fin]");
+    expect(await first.locator('a.lesson-decode-link').getAttribute('href')).toBe('/decode?hex=81+05+48+65+6c+6c+6f&dir=server');
+    expect(await page.locator('figure.lesson-decode').count()).toBe(8);
+    expect(await page.locator('figure.lesson-decode.violation').count()).toBe(3);
+    // the table of contents links to the headings
+    expect(await page.locator('.lesson-toc a[href="#masking-why-clients-scramble-their-bytes"]').count()).toBe(1);
+    expect(await page.locator('h2#masking-why-clients-scramble-their-bytes').count()).toBe(1);
+  });
+
+  test('a mermaid block is drawn as an SVG', async () => {
+    await page.goto(`${server.url}/lessons/handshake`);
+    await page.locator('.lesson-diagram svg').first().waitFor({ timeout: 20_000 });
+    expect(await page.locator('.lesson-diagram svg').count()).toBe(1);
+    await page.locator('.lesson-diagram').scrollIntoViewIfNeeded();
+    await screenshot(page, 'lesson-handshake-diagram');
+  });
+
+  test('answering a quiz shows right or wrong with the explanation, and /lessons remembers it', async () => {
+    await page.goto(`${server.url}/lessons/frames-and-opcodes`);
+    const quiz = page.locator('fieldset.quiz').first();
+    await quiz.waitFor();
+    await quiz.locator('label.quiz-choice').nth(0).click(); // 0x02: wrong
+    await quiz.locator('button.quiz-check').click();
+    expect(await quiz.locator('.quiz-result').textContent()).toContain('Not quite.');
+    await quiz.locator('label.quiz-choice').nth(1).click(); // 0x82: right
+    await quiz.locator('button.quiz-check').click();
+    const result = await quiz.locator('.quiz-result').textContent();
+    expect(result).toContain('Right.');
+    expect(result).toContain('0x80 | 0x02 = 0x82');
+    await quiz.scrollIntoViewIfNeeded();
+    await screenshot(page, 'lesson-quiz-answered');
+    await page.goto(`${server.url}/lessons`);
+    await expect.poll(() => page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('1/3 quizzes');
+  });
+
+  test('a lab block leads to its live page', async () => {
+    await page.goto(`${server.url}/lessons/ghosts-and-heartbeats`);
+    const link = page.locator('a.lesson-lab-link[href="/labs/ghosts"]').first();
+    await link.click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/labs/ghosts');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Ghost connections and heartbeats');
+  });
+
+  test('previous and next links walk the curriculum; lessons load by number too', async () => {
+    await page.goto(`${server.url}/lessons/4`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Frames and opcodes');
+    await page.locator('a[rel="next"]').click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Data types');
+    expect(new URL(page.url()).pathname).toBe('/lessons/data-types');
+  });
+
+  test('screenshots in light and dark', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(`${server.url}/lessons`);
+      await page.locator('li.lesson-card').first().waitFor();
+      await screenshot(page, `lessons-${scheme}`);
+      await page.goto(`${server.url}/lessons/frames-and-opcodes`);
+      await page.locator('figure.lesson-decode').first().scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-frames-${scheme}`);
+      await page.goto(`${server.url}/lessons/handshake`);
+      await page.locator('.lesson-diagram svg').first().waitFor({ timeout: 20_000 });
+      await page.locator('fieldset.quiz').first().scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-handshake-quiz-${scheme}`);
+    }
+  });
+});

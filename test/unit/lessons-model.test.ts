@@ -1,0 +1,254 @@
+// The curriculum as data (STYLE.md, "Learn Git Branching"): every lesson file parses, is
+// numbered and named consistently, and every embedded block is checked against the real
+// thing — quiz answers are valid indexes, lab links are real routes, decode blocks decode
+// (with server/wire) to the verdict the lesson claims. Plus coverage of the notes' topics and
+// a check that no lesson copies a sentence from the notes.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { createReader, parseHex } from '../../server/wire/index.ts';
+import {
+  findLesson,
+  isKnownRoute,
+  parseLesson,
+  parseLessons,
+  progressOf,
+  quizzesOf,
+  sanitizeAnswers,
+  type Block,
+  type DecodeBlock,
+  type Lesson,
+} from '../../web/src/lessons/model.ts';
+import { summarizeDecode } from '../../web/src/lessons/decode-summary.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const LESSON_DIR = join(ROOT, 'lessons');
+const files = readdirSync(LESSON_DIR)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
+const raw: Record<string, string> = Object.fromEntries(files.map((f) => [f, readFileSync(join(LESSON_DIR, f), 'utf8')]));
+const lessons: Lesson[] = parseLessons(raw);
+const blocks = <K extends Block['kind']>(kind: K) =>
+  lessons.flatMap((l) => l.blocks.filter((b): b is Extract<Block, { kind: K }> => b.kind === kind).map((b) => ({ lesson: l, block: b })));
+
+const LESSON_MAP = [
+  'Why HTTP struggles with real time',
+  'The handshake',
+  'Stateful connections',
+  'Frames and opcodes',
+  'Data types',
+  'Lifecycle',
+  'Ghost connections and heartbeats',
+  'Backpressure',
+  'Message design',
+  'Delivery patterns',
+  'Scaling',
+  'Offline messages and reconnects',
+  'Authentication',
+  'Choosing your tools',
+  'Beyond WebSockets',
+  'Testing WebSockets',
+];
+
+describe('lesson files', () => {
+  test('there are 16 lessons numbered 01..16 without gaps, in the DESIGN lesson-map order', () => {
+    expect(lessons.map((l) => l.number)).toEqual(Array.from({ length: 16 }, (_, i) => String(i + 1).padStart(2, '0')));
+    expect(lessons.map((l) => l.title)).toEqual(LESSON_MAP);
+  });
+
+  test('ids are unique and equal the file name without its number and .md', () => {
+    expect(new Set(lessons.map((l) => l.id)).size).toBe(16);
+    for (const [i, f] of files.entries()) expect(f).toBe(`${lessons[i].number}-${lessons[i].id}.md`);
+  });
+
+  test('every lesson has a summary, topics, live pages that are real routes, headings and 2-3 quizzes', () => {
+    for (const l of lessons) {
+      expect(l.summary.length, l.id).toBeGreaterThan(40);
+      expect(l.topics.length, l.id).toBeGreaterThan(0);
+      for (const p of l.live) expect(isKnownRoute(p), `${l.id}: ${p}`).toBe(true);
+      expect(l.headings.length, l.id).toBeGreaterThanOrEqual(3);
+      const q = quizzesOf(l).length;
+      expect(q >= 2 && q <= 3, `${l.id} has ${q} quizzes`).toBe(true);
+    }
+  });
+
+  test('every lesson body is 400-900 words of prose (blocks and code listings not counted)', () => {
+    for (const l of lessons) {
+      const prose = l.blocks
+        .filter((b) => b.kind === 'markdown')
+        .map((b) => (b as { text: string }).text.replace(/```[\s\S]*?```/g, ''))
+        .join(' ');
+      const words = prose.split(/\s+/).filter((w) => /[A-Za-z0-9]/.test(w)).length;
+      expect(words >= 400 && words <= 900, `${l.id}: ${words} words`).toBe(true);
+    }
+  });
+
+  test('every lesson ends with its quizzes', () => {
+    for (const l of lessons) {
+      const last = l.blocks.filter((b) => b.kind !== 'markdown' || b.text.trim() !== '');
+      expect(last[last.length - 1].kind, l.id).toBe('quiz');
+    }
+  });
+});
+
+describe('embedded blocks', () => {
+  test('every quiz has at least two choices and an answer index inside them', () => {
+    const quizzes = blocks('quiz');
+    expect(quizzes.length).toBeGreaterThanOrEqual(32);
+    for (const { lesson, block } of quizzes) {
+      expect(block.choices.length, lesson.id).toBeGreaterThanOrEqual(2);
+      expect(Number.isInteger(block.answer) && block.answer >= 0 && block.answer < block.choices.length, `${lesson.id}: ${block.question}`).toBe(true);
+      expect(block.explain.length).toBeGreaterThan(20);
+    }
+  });
+
+  test('quiz indexes count 0, 1, 2… within each lesson', () => {
+    for (const l of lessons) expect(quizzesOf(l).map((q) => q.index)).toEqual(quizzesOf(l).map((_, i) => i));
+  });
+
+  test('every lab block points at a real route of the app', () => {
+    const labs = blocks('lab');
+    expect(labs.length).toBeGreaterThanOrEqual(16);
+    for (const { lesson, block } of labs) expect(isKnownRoute(block.page), `${lesson.id}: ${block.page}`).toBe(true);
+  });
+
+  test('every decode block decodes with server/wire to the verdict the lesson claims', () => {
+    const decodes = blocks('decode');
+    expect(decodes.length).toBeGreaterThanOrEqual(10);
+    for (const { lesson, block } of decodes) {
+      const parsed = parseHex(block.hex);
+      if ('error' in parsed) throw new Error(`${lesson.id}: ${parsed.error}`);
+      const reader = createReader({ direction: block.dir });
+      const events = reader.push(parsed.bytes);
+      const violation = events.find((e) => e.type === 'violation');
+      const verdict = violation ? 'violation' : reader.finish() ? 'incomplete' : 'valid';
+      expect(verdict, `${lesson.id}: ${block.hex}`).toBe(block.expect);
+      expect(summarizeDecode(block).verdict).toBe(block.expect);
+    }
+  });
+
+  test('lesson 4 shows the RFC masked Hello, an unmasked client frame and a fragmented message, with exact summaries', () => {
+    const l4 = findLesson(lessons, '4')!;
+    const dec = l4.blocks.filter((b): b is DecodeBlock => b.kind === 'decode');
+    const byHex = (hex: string) => summarizeDecode(dec.find((b) => b.hex === hex)!);
+    expect(byHex('81 85 37 fa 21 3d 7f 9f 4d 51 58').lines).toEqual(["TEXT 'Hello' [5 bytes, fin, masked]"]);
+    expect(byHex('81 05 48 65 6c 6c 6f').lines).toEqual(["TEXT 'Hello' [5 bytes, fin]"]);
+    expect(byHex('89 00').lines).toEqual(["PING '' [0 bytes, fin]"]);
+    const frag = byHex('01 03 48 65 6c 89 00 80 02 6c 6f');
+    expect(frag.verdict).toBe('valid');
+    expect(frag.lines).toHaveLength(3);
+    const unmasked = dec.find((b) => b.hex === '81 05 48 65 6c 6c 6f' && b.dir === 'client')!;
+    expect(summarizeDecode(unmasked).violation?.closeCode).toBe(1002);
+    expect(summarizeDecode(dec.find((b) => b.hex === '81 02 c3 28')!).violation?.closeCode).toBe(1007);
+  });
+
+  test('mermaid blocks are sequence diagrams', () => {
+    const m = blocks('mermaid');
+    expect(m.length).toBeGreaterThanOrEqual(8);
+    for (const { lesson, block } of m) expect(block.text.startsWith('sequenceDiagram'), lesson.id).toBe(true);
+  });
+});
+
+describe('the parser', () => {
+  const ok = ['---', 'id: demo', 'title: Demo', 'summary: A demo lesson used by the tests.', 'topics: [a]', 'live: [/inspect]', '---', '## One', 'text'].join('\n');
+
+  test('parses front matter, markdown and headings', () => {
+    const l = parseLesson('lessons/99-demo.md', ok);
+    expect(l).toMatchObject({ number: '99', id: 'demo', title: 'Demo', topics: ['a'], live: ['/inspect'] });
+    expect(l.headings).toEqual([{ depth: 2, text: 'One', slug: 'one' }]);
+    expect(l.blocks).toEqual([{ kind: 'markdown', text: '## One\ntext' }]);
+  });
+
+  test('keeps ordinary code fences in the markdown and ignores headings inside them', () => {
+    const l = parseLesson('01-demo.md', ok + '\n```js\n## not a heading\n```\n');
+    expect(l.headings.map((h) => h.text)).toEqual(['One']);
+    expect(l.blocks).toHaveLength(1);
+  });
+
+  test('rejects an id that does not match the file name, a bad quiz answer, an unknown lab route', () => {
+    expect(() => parseLesson('01-other.md', ok)).toThrow(/does not match the file name/);
+    const quiz = ok + '\n```quiz\nquestion: Q?\nchoices: [a, b]\nanswer: 2\nexplain: because\n```\n';
+    expect(() => parseLesson('01-demo.md', quiz)).toThrow(/answer must be an index/);
+    expect(() => parseLesson('01-demo.md', ok + '\n```lab\npage: /nowhere\n```\n')).toThrow(/not a route/);
+    expect(() => parseLesson('01-demo.md', ok + '\n```decode\nhex: "zz"\n```\n')).toThrow(/hex digits/);
+    expect(() => parseLesson('01-demo.md', ok + '\n```lab\npage: /inspect\n')).toThrow(/unclosed code fence/);
+  });
+
+  test('routes: the live pages are known, others are not', () => {
+    for (const r of ['/playground', '/playground?tab=terminal', '/inspect', '/decode', '/decode?hex=89%2000&dir=server', '/labs/ghosts', '/labs/backpressure', '/labs/lifecycle', '/labs/chat', '/lessons/handshake'])
+      expect(isKnownRoute(r), r).toBe(true);
+    for (const r of ['/labs/nope', '/playground?tab=x', 'https://example.com', '/admin']) expect(isKnownRoute(r), r).toBe(false);
+  });
+
+  test('progress counts answered and correct quizzes; malformed storage is dropped', () => {
+    const l = findLesson(lessons, 'frames-and-opcodes')!;
+    const qs = quizzesOf(l);
+    const answers = sanitizeAnswers({ 'frames-and-opcodes': { '0': qs[0].answer, '1': (qs[1].answer + 1) % qs[1].choices.length, x: 3 }, bad: 5 });
+    expect(progressOf(l, answers)).toEqual({ answered: 2, correct: 1, total: qs.length });
+    expect(sanitizeAnswers('junk')).toEqual({});
+    expect(findLesson(lessons, '04')?.id).toBe('frames-and-opcodes');
+  });
+});
+
+// The notes' topics, as keywords: each must be named in some lesson's `topics`.
+const NOTE_TOPICS = [
+  'request/response', 'stateless', 'polling', 'long polling', 'sse', 'pizza analogy', 'keep-alive',
+  'handshake', 'upgrade', 'sec-websocket-key', 'sec-websocket-accept', '101', 'ws vs wss', 'same port', 'cors', 'origin',
+  'stateful', 'sockets in memory', 'socket not in database', 'metadata vs socket data', 'one connection per client', '4-tuple',
+  'fin', 'rsv', 'opcodes', 'continuation', 'masking', 'payload length', 'fragmentation',
+  'text vs binary', 'json', 'permessage-deflate',
+  'readystate', 'send only when open', 'server events', 'client events', 'close handshake', 'close codes',
+  'ghost connections', 'heartbeats', 'ping/pong', 'tcp keepalive',
+  'backpressure', 'buffers', 'memory blowups', 'drop', 'batch', 'rate limit', 'pause',
+  'envelope', 'type routing', 'pub/sub',
+  'unicast', 'broadcast', 'multicast/rooms',
+  'fleet', 'load balancing', 'horizontal scaling', 'vertical scaling', 'broker', 'presence',
+  'offline messages', 'message queue per user', 'delivery on return', 'reconnect backoff', 'jitter',
+  'session auth', 'jwt', 'handshake auth', 'first-message auth', 'cross-site hijacking',
+  'socket.io', 'managed services', 'native library',
+  'webrtc', 'webtransport', 'quic', 'head-of-line blocking',
+  'devtools', 'wscat', 'postman',
+];
+
+describe('coverage of the notes', () => {
+  test('every topic from the notes is named in some lesson', () => {
+    const named = new Set(lessons.flatMap((l) => l.topics.map((t) => t.toLowerCase())));
+    const missing = NOTE_TOPICS.filter((t) => !named.has(t));
+    expect(missing).toEqual([]);
+  });
+});
+
+const NOTES_DIR = join(ROOT, '..', 'shared', 'notes');
+
+function normalize(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[*_`#>|]/g, ' ')
+    .replace(/[’‘]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Sentences (split on . ! ? ; : and line breaks) of at least 8 words. */
+function sentences(text: string): string[] {
+  return text
+    .split(/[.!?;:\n]+/)
+    .map(normalize)
+    .filter((s) => s.split(' ').filter(Boolean).length >= 8);
+}
+
+describe.skipIf(!existsSync(NOTES_DIR))(`no sentence copied from the notes (${NOTES_DIR})`, () => {
+  test('no sentence of 8+ words from the notes appears verbatim in any lesson', () => {
+    const notes = readdirSync(NOTES_DIR).map((f) => readFileSync(join(NOTES_DIR, f), 'utf8'));
+    const noteSentences = [...new Set(notes.flatMap(sentences))];
+    expect(noteSentences.length).toBeGreaterThan(50);
+    const copied: string[] = [];
+    for (const f of files) {
+      const body = normalize(raw[f]);
+      for (const s of noteSentences) if (body.includes(s)) copied.push(`${f}: "${s}"`);
+    }
+    expect(copied).toEqual([]);
+  });
+});
