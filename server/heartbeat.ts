@@ -20,7 +20,7 @@ export class Heartbeat {
   private missed = 0;
   private sent = 0;
   private lastRtt: number | null = null;
-  private readonly onPong = (rtt: number | null) => this.pong(rtt);
+  private readonly onPongFn = (rtt: number | null) => this.pong(rtt);
 
   constructor(
     private readonly ws: WebSocket,
@@ -29,7 +29,7 @@ export class Heartbeat {
     private readonly conn: string,
     private config: HeartbeatConfig,
   ) {
-    tap.pongListeners.add(this.onPong);
+    tap.onPong = this.onPongFn;
     this.schedule();
   }
 
@@ -48,7 +48,7 @@ export class Heartbeat {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.tap.pongListeners.delete(this.onPong);
+    if (this.tap.onPong === this.onPongFn) this.tap.onPong = null;
   }
 
   private schedule(): void {

@@ -39,7 +39,8 @@ export class ConnectionTap implements DirectionSink {
   private readonly c2s: DirectionTap;
   private readonly s2c: DirectionTap;
   private responseBuf: Buffer | null = Buffer.alloc(0);
-  private pendingC2s: Buffer[] = [];
+  /** client bytes that arrived before the handshake response was parsed (rare; made on demand) */
+  private pendingC2s: Buffer[] | null = null;
   private ws: WebSocket | null = null;
   private state: ReadyState | null = null;
   private readonly openedAt: number;
@@ -56,7 +57,8 @@ export class ConnectionTap implements DirectionSink {
   private responseLength = 0;
   private requestLength = 0;
   /** listeners of pong frames (the heartbeat uses them) */
-  readonly pongListeners = new Set<(rtt: number | null) => void>();
+  /** told of every client pong with its RTT (the heartbeat sets it) */
+  onPong: ((rtt: number | null) => void) | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -94,7 +96,6 @@ export class ConnectionTap implements DirectionSink {
   bindWebSocket(ws: WebSocket): void {
     this.ws = ws;
     this.scheduleBufferReport();
-    this.socket.on('drain', () => this.scheduleBufferReport());
   }
 
   /** Notes a server-side cause for the next readyState change (e.g. terminate after missed pongs). */
@@ -110,7 +111,7 @@ export class ConnectionTap implements DirectionSink {
 
   private onRead(chunk: Buffer): void {
     if (!this.c2s.started) {
-      this.pendingC2s.push(chunk);
+      (this.pendingC2s ??= []).push(chunk);
       return;
     }
     this.c2s.push(chunk);
@@ -212,8 +213,8 @@ export class ConnectionTap implements DirectionSink {
       deflate ? new TapInflater(!('client_no_context_takeover' in params), maxOut) : null,
     );
     this.setState(1, '101 Switching Protocols sent');
-    for (const chunk of this.pendingC2s) this.c2s.push(chunk);
-    this.pendingC2s = [];
+    if (this.pendingC2s) for (const chunk of this.pendingC2s) this.c2s.push(chunk);
+    this.pendingC2s = null;
   }
 
   onFrame(frame: Frame, dir: Dir): void {
@@ -246,7 +247,7 @@ export class ConnectionTap implements DirectionSink {
         this.pings![other].delete(key);
       }
       this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
-      if (dir === 'c2s') for (const l of this.pongListeners) l(rtt);
+      if (dir === 'c2s') this.onPong?.(rtt);
     }
   }
 
@@ -303,7 +304,7 @@ export class ConnectionTap implements DirectionSink {
         bytesOut: this.responseLength + this.s2c.bytes,
       });
     }
-    this.pongListeners.clear();
+    this.onPong = null;
     this.opts.onClosed?.();
   }
 }
