@@ -201,7 +201,16 @@ export class FanoutCluster {
   async api(req: IncomingMessage, res: ServerResponse, route: string, url: URL, sendJson: SendJson, readJson: ReadJson): Promise<void> {
     const method = req.method ?? 'GET';
     const parts = route.split('/'); // ['fanout', ...] or ['nodes']
-    const body = async (): Promise<Record<string, unknown>> => ((await readJson(req)) ?? {}) as Record<string, unknown>;
+    // A body that is not JSON (or too large) is the client's mistake: 400, like every other API.
+    const body = async (): Promise<Record<string, unknown>> => {
+      let parsed: unknown;
+      try {
+        parsed = await readJson(req);
+      } catch (err) {
+        throw new ApiError((err as Error).message);
+      }
+      return (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
+    };
     const msOf = (b: Record<string, unknown>, fallback: number | null): number | null => {
       if (b.ms === undefined) return fallback;
       if (typeof b.ms !== 'number' || !Number.isInteger(b.ms) || b.ms < 1 || b.ms > 600_000) throw new ApiError('ms must be an integer from 1 to 600000');
