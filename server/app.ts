@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { EventBus, filterFromQuery } from './events/bus.ts';
 import { Registry } from './registry.ts';
-import { createUpgradeHandler } from './upgrade.ts';
+import { createUpgradeHandler, originAllowed } from './upgrade.ts';
 import { captureConnection } from './tap/capture.ts';
 import { createStaticHandler, sendText, PAGE_HEADERS } from './http/static.ts';
 import { writeHistory } from './observe.ts';
@@ -199,6 +199,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       url = new URL(req.url ?? '/', 'http://wslab.invalid');
     } catch {
       return sendText(res, 400, 'The request target is not a valid URL.');
+    }
+    // Cross-site request forgery: a page on another site can POST to 127.0.0.1 (a form, or fetch in
+    // no-cors mode). Browsers send Origin with such requests, so a foreign Origin on anything that
+    // changes state is refused, as it is on WebSocket upgrades. Scripts and curl send none.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req, allowOrigins)) {
+      return sendJson(res, 403, { error: `Origin ${req.headers.origin} may not change this server (cross-site requests are refused).` });
     }
     if (url.pathname.startsWith('/__wslab/')) {
       api(req, res, url).catch((err) => {

@@ -230,3 +230,25 @@ describe('binding', () => {
     }
   });
 });
+
+describe('cross-site requests to the HTTP API', () => {
+  test("a POST from another site's page is refused with 403 and changes nothing; the page's own origin and scripts without Origin are served", async () => {
+    const before = (await (await fetch(`${t.httpUrl}/__wslab/heartbeat`)).json()) as { intervalMs: number };
+    const evil = await fetch(`${t.httpUrl}/__wslab/heartbeat`, {
+      method: 'POST',
+      headers: { Origin: 'http://evil.example', 'content-type': 'text/plain' },
+      body: JSON.stringify({ intervalMs: 0 }),
+    });
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as { error: string }).error).toMatch(/^Origin http:\/\/evil\.example may not change this server/);
+    expect(((await (await fetch(`${t.httpUrl}/__wslab/heartbeat`)).json()) as { intervalMs: number }).intervalMs).toBe(before.intervalMs);
+
+    const login = await fetch(`${t.httpUrl}/lab/login`, { method: 'POST', headers: { Origin: 'https://evil.example' }, body: '{"user":"mallory"}' });
+    expect(login.status).toBe(403);
+
+    const own = await fetch(`${t.httpUrl}/__wslab/heartbeat`, { method: 'POST', headers: { Origin: t.httpUrl }, body: JSON.stringify({ intervalMs: before.intervalMs }) });
+    expect(own.status).toBe(200);
+    const script = await fetch(`${t.httpUrl}/__wslab/heartbeat`, { method: 'POST', body: JSON.stringify({ intervalMs: before.intervalMs }) });
+    expect(script.status).toBe(200);
+  });
+});
