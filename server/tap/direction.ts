@@ -1,6 +1,6 @@
 // One direction of a tapped connection: the raw bytes that crossed it, decoded by server/wire into
 // frame and message events. Nothing here is rebuilt from ws's callbacks.
-import { createReader, frameFields, opcodeName, parseClosePayload } from '../wire/index.ts';
+import { createReader, frameFields, frameHeader, opcodeName, parseClosePayload } from '../wire/index.ts';
 import type { Frame, Violation, WireReader } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
 import type { TapInflater } from './inflate.ts';
@@ -54,35 +54,6 @@ function fieldPositions(frame: Frame): FieldRecord {
     layoutCache.set(key, record);
   }
   return record;
-}
-
-const headerScratch = Buffer.alloc(14);
-
-/** The frame's header bytes exactly as sent, as hex: the length encoding used is known, so this is lossless. */
-export function headerHex(frame: Frame): string {
-  const out = headerScratch;
-  out[0] =
-    (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | (frame.opcode & 0x0f);
-  let i = 2;
-  const len = frame.payloadLength;
-  if (frame.lengthBits === 7) {
-    out[1] = len;
-  } else if (frame.lengthBits === 16) {
-    out[1] = 126;
-    out.writeUInt16BE(len, 2);
-    i = 4;
-  } else {
-    out[1] = 127;
-    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
-    out.writeUInt32BE(len >>> 0, 6);
-    i = 10;
-  }
-  if (frame.masked && frame.maskingKey) {
-    out[1] |= 0x80;
-    out.set(frame.maskingKey, i);
-    i += 4;
-  }
-  return out.toString('hex', 0, i);
 }
 
 interface MessageInProgress {
@@ -246,7 +217,7 @@ export class DirectionTap {
       maskingKey: frame.maskingKey ? hex(frame.maskingKey) : null,
       payloadLength: frame.payloadLength,
       headerLength: frame.headerLength,
-      headerHex: headerHex(frame),
+      headerHex: hex(frameHeader(frame)),
       fields: fieldPositions(frame),
       payloadHex: hex(preview),
       truncated,

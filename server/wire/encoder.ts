@@ -2,7 +2,7 @@
 // including invalid ones on purpose (unmasked client frames, oversized control frames,
 // reserved opcodes, lengths that lie, non-minimal length encodings) for the frame builder.
 
-import type { FrameSpec } from './types.ts';
+import type { Frame, FrameSpec } from './types.ts';
 
 const TWO_32 = 0x100000000;
 
@@ -59,6 +59,23 @@ function writeU32(out: Uint8Array, at: number, v: number): void {
   out[at + 1] = (v >>> 16) & 0xff;
   out[at + 2] = (v >>> 8) & 0xff;
   out[at + 3] = v & 0xff;
+}
+
+/**
+ * The header bytes of a decoded frame, exactly as they were sent: the frame records which length
+ * encoding it used (lengthBits), so even a non-minimal length comes back byte for byte.
+ */
+export function frameHeader(frame: Frame): Uint8Array {
+  return encodeFrame({
+    fin: frame.fin,
+    rsv1: frame.rsv1,
+    rsv2: frame.rsv2,
+    rsv3: frame.rsv3,
+    opcode: frame.opcode,
+    maskingKey: frame.maskingKey,
+    lengthOverride: frame.payloadLength,
+    lengthBits: frame.lengthBits,
+  });
 }
 
 /** Concatenate frames (or any byte arrays) into one stream. */

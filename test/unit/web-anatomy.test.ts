@@ -1,7 +1,8 @@
 // The pure helpers behind the frame anatomy view: the §5.2 bit layout, field explanations,
 // and how payloads are shown.
 import { describe, expect, it } from 'vitest';
-import { headerRows, bitAt, rebuildHeader } from '../../web/src/anatomy/layout.ts';
+import { headerRows, bitAt } from '../../web/src/anatomy/layout.ts';
+import { frameHeader } from '../../server/wire/index.ts';
 import { decodeInput } from '../../web/src/decode/model.ts';
 import { explainField } from '../../web/src/anatomy/explain.ts';
 import { payloadView } from '../../web/src/anatomy/payload.ts';
@@ -68,7 +69,7 @@ describe('RFC 6455 §5.2 layout: 32 bits per row', () => {
   });
 });
 
-describe('rebuildHeader', () => {
+describe('frameHeader', () => {
   it('gives back the header bytes a frame was decoded from', () => {
     const cases: [string, 'client' | 'server'][] = [
       ['81 85 37 fa 21 3d 7f 9f 4d 51 58', 'client'],
@@ -79,7 +80,7 @@ describe('rebuildHeader', () => {
       const r = decodeInput(hex, dir);
       if (r.kind !== 'decoded') throw new Error(r.kind);
       const f = r.frames[0].frame;
-      expect(Array.from(rebuildHeader(f))).toEqual(Array.from(r.bytes.subarray(0, f.headerLength)));
+      expect(Array.from(frameHeader(f))).toEqual(Array.from(r.bytes.subarray(0, f.headerLength)));
     }
   });
 });

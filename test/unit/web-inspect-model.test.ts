@@ -20,7 +20,7 @@ import {
   type FrameFilter,
 } from '../../web/src/inspect/model.ts';
 import { EventStore } from '../../web/src/store/store.ts';
-import { rebuildHeader } from '../../web/src/anatomy/layout.ts';
+import { frameHeader } from '../../server/wire/index.ts';
 
 function frame(seq: number, over: Partial<FrameEvent> = {}): FrameEvent {
   return {
@@ -224,16 +224,16 @@ describe('the Frame for the anatomy', () => {
     expect(Array.from(f.maskingKey!)).toEqual([0x37, 0xfa, 0x21, 0x3d]);
     expect(new TextDecoder().decode(f.payload)).toBe('hello');
     expect(f.lengthBits).toBe(7);
-    expect(Buffer.from(rebuildHeader(f)).toString('hex')).toBe('818537fa213d');
+    expect(Buffer.from(frameHeader(f)).toString('hex')).toBe('818537fa213d');
   });
 
   it('knows the 16- and 64-bit length encodings from the header length', () => {
     const f16 = eventToFrame(frame(1, { masked: false, maskingKey: null, headerLength: 4, payloadLength: 300, headerHex: '817e012c', truncated: true }));
     expect(f16.lengthBits).toBe(16);
-    expect(Buffer.from(rebuildHeader(f16)).toString('hex')).toBe('817e012c');
+    expect(Buffer.from(frameHeader(f16)).toString('hex')).toBe('817e012c');
     const f64 = eventToFrame(frame(1, { masked: true, headerLength: 14, payloadLength: 70_000, headerHex: '81ff000000000001117037fa213d', truncated: true }));
     expect(f64.lengthBits).toBe(64);
-    expect(Buffer.from(rebuildHeader(f64)).toString('hex')).toBe('81ff000000000001117037fa213d');
+    expect(Buffer.from(frameHeader(f64)).toString('hex')).toBe('81ff000000000001117037fa213d');
   });
 
   it('a continuation frame belongs to the last data frame of its connection and direction', () => {

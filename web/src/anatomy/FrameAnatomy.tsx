@@ -5,7 +5,8 @@ import { frameFields } from '../../../server/wire/index.ts';
 import type { FieldName, Frame } from '../../../server/wire/types.ts';
 import { bytesLabel, hex2 } from './bytes.ts';
 import { explainField, type FieldExplanation } from './explain.ts';
-import { BITS_PER_ROW, headerRows, rebuildHeader, type Segment } from './layout.ts';
+import { BITS_PER_ROW, headerRows, type Segment } from './layout.ts';
+import { frameHeader } from '../../../server/wire/index.ts';
 import { RfcRef } from './Rfc.tsx';
 
 export interface FrameAnatomyProps {
@@ -24,7 +25,7 @@ export function FrameAnatomy({ frame, header: headerProp, selected: selectedProp
     setOwn(f);
     onSelect?.(f);
   };
-  const header = useMemo(() => headerProp ?? rebuildHeader(frame), [headerProp, frame]);
+  const header = useMemo(() => headerProp ?? frameHeader(frame), [headerProp, frame]);
   const fields = useMemo(() => frameFields(frame), [frame]);
   const rows = useMemo(() => headerRows(fields, header), [fields, header]);
   const explanations = useMemo(() => {

@@ -1,7 +1,6 @@
 // The RFC 6455 §5.2 drawing of a frame header: 32 bits per row, each field a run of bits,
 // fields longer than what is left of a row continued on the next (as the RFC draws
 // "Extended payload length continued" and "Masking-key (continued)"). Pure.
-import { encodeFrame } from '../../../server/wire/index.ts';
 import type { FieldLayout, FieldName, Frame } from '../../../server/wire/types.ts';
 
 export const BITS_PER_ROW = 32;
@@ -62,21 +61,3 @@ export function headerRows(fields: FieldLayout[], header: Uint8Array): Row[] {
   return rows;
 }
 
-/**
- * The header bytes of a decoded frame, rebuilt from its fields — for views that hold a Frame
- * but not the raw bytes it came from (the live inspector). Same bytes as on the wire, since a
- * frame's fields (including lengthBits) determine its header exactly.
- */
-export function rebuildHeader(frame: Frame): Uint8Array {
-  return encodeFrame({
-    fin: frame.fin,
-    rsv1: frame.rsv1,
-    rsv2: frame.rsv2,
-    rsv3: frame.rsv3,
-    opcode: frame.opcode,
-    maskingKey: frame.maskingKey,
-    payload: new Uint8Array(0),
-    lengthOverride: frame.payloadLength,
-    lengthBits: frame.lengthBits,
-  });
-}

@@ -7,9 +7,8 @@ import { FrameAnatomy } from '../anatomy/FrameAnatomy.tsx';
 import { PayloadView } from '../anatomy/PayloadView.tsx';
 import { XorTable } from '../anatomy/XorTable.tsx';
 import { bytesLabel, spacedHex } from '../anatomy/bytes.ts';
-import { rebuildHeader } from '../anatomy/layout.ts';
 import { payloadView, type PayloadView as View } from '../anatomy/payload.ts';
-import { formatFrame, opcodeName } from '../../../server/wire/index.ts';
+import { formatFrame, frameHeader, opcodeName } from '../../../server/wire/index.ts';
 import { eventToFrame, formatT, frameName, hexToBytes, showControls, type FrameEvent } from './model.ts';
 
 export interface FrameDetailProps {
@@ -39,7 +38,7 @@ export function FrameDetail({ frame: f, messageOpcode, onShowConnection, onClose
   const frame = useMemo(() => eventToFrame(f), [f]);
   const header = useMemo(() => {
     const wire = hexToBytes(f.headerHex);
-    return wire.length === f.headerLength ? wire : rebuildHeader(frame);
+    return wire.length === f.headerLength ? wire : frameHeader(frame);
   }, [f, frame]);
   const view = useMemo(
     () =>
