@@ -7,7 +7,8 @@ import { EventBus, filterFromQuery } from './events/bus.ts';
 import { Registry } from './registry.ts';
 import { createUpgradeHandler, originAllowed } from './upgrade.ts';
 import { captureConnection } from './tap/capture.ts';
-import { createStaticHandler, sendText, PAGE_HEADERS } from './http/static.ts';
+import { createStaticHandler, sendText } from './http/static.ts';
+import { readJson, sendJson } from './http/json.ts';
 import { writeHistory } from './observe.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './heartbeat.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -54,35 +55,6 @@ export interface WslabServer {
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
   close(): Promise<void>;
-}
-
-const MAX_BODY = 16 * 1024;
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...PAGE_HEADERS });
-  res.end(JSON.stringify(body, null, 2) + '\n');
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`body over ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
-      } catch {
-        reject(new Error('body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 export async function startWslab(options: WslabOptions = {}): Promise<WslabServer> {

@@ -23,7 +23,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { Registry } from '../registry.ts';
 import { captureFor } from '../tap/capture.ts';
 import { refuse } from '../upgrade.ts';
-import { PAGE_HEADERS } from '../http/static.ts';
+import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { ChaosLink, LinkError, type LinkConnection, type LinkSelector } from './link.ts';
 import { ConditionError, parseConditionChange } from './conditions.ts';
 import { SimClients, SimError } from '../sim/clients.ts';
@@ -33,7 +33,6 @@ import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig } from '../flow/producer
 
 const TAG_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const LAB_PATH_RE = /^\/lab\/[a-z0-9-]+\/?$/;
-const MAX_BODY = 16 * 1024;
 const MAX_CONSUMERS = 16;
 
 export interface FaultLabsOptions {
@@ -41,44 +40,6 @@ export interface FaultLabsOptions {
   registry: Registry;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...PAGE_HEADERS });
-  res.end(JSON.stringify(body, null, 2) + '\n');
-}
-
-function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, `body over ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        const v = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error();
-        resolve(v as Record<string, unknown>);
-      } catch {
-        reject(new HttpError(400, 'body must be a JSON object'));
-      }
-    });
-    req.on('error', reject);
-  });
 }
 
 /** The target without its link parameter: /lab/echo?link=x&a=1 → /lab/echo?a=1. */
@@ -168,7 +129,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       return sendJson(res, 200, { defaults: link.defaults, count: list.length, connections: list.slice(0, 500).map(describeLink) });
     }
     if (!action && req.method === 'POST') {
-      const b = await readJson(req);
+      const b = await readJsonObject(req);
       const sel = selector(b);
       const change = parseConditionChange(b);
       const changed = link.configure(change, sel);
@@ -176,7 +137,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       return sendJson(res, 200, { ...(sel ? {} : { defaults: link.defaults }), changed: changed.length, connections: changed.slice(0, 500).map(describeLink) });
     }
     if (action === 'reset' && req.method === 'POST') {
-      const sel = selector(await readJson(req));
+      const sel = selector(await readJsonObject(req));
       const chosen = link.reset(sel);
       if (sel && chosen.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
       return sendJson(res, 200, { reset: chosen.length, links: chosen.map((lc) => lc.id) });
@@ -188,7 +149,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
     if (!action && req.method === 'GET') return sendJson(res, 200, { ...sims.stats(), heartbeat: sims.heartbeat });
     if (!action && req.method === 'DELETE') return sendJson(res, 200, { closed: sims.clear(), ...sims.stats() });
     if (action === 'spawn' && req.method === 'POST') {
-      const b = await readJson(req);
+      const b = await readJsonObject(req);
       const int = (k: string, min: number, max: number): number | undefined => {
         const v = b[k];
         if (v === undefined) return undefined;
@@ -202,7 +163,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       return sendJson(res, 200, { ...result, ...sims.stats() });
     }
     if (action === 'blackhole' && req.method === 'POST') {
-      const b = await readJson(req);
+      const b = await readJsonObject(req);
       const on = b.on === undefined ? true : b.on;
       if (typeof on !== 'boolean') throw new HttpError(400, 'on must be true or false');
       let count: number | 'all' = 'all';
@@ -214,7 +175,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       return sendJson(res, 200, { changed, ...sims.stats() });
     }
     if (action === 'heartbeat' && req.method === 'POST') {
-      const b = await readJson(req);
+      const b = await readJsonObject(req);
       const ms = b.intervalMs;
       const misses = b.maxMisses ?? sims.heartbeat.maxMisses;
       if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 3_600_000 || (ms > 0 && ms < 50)) {
@@ -271,7 +232,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
     if (!conn && req.method === 'GET') return sendJson(res, 200, [...all.values()].map((s) => s.snapshot()));
     if (!conn && req.method === 'POST') {
       if (consumers.size >= MAX_CONSUMERS) throw new HttpError(429, `at most ${MAX_CONSUMERS} consumers at a time; close one first`);
-      const b = await readJson(req);
+      const b = await readJsonObject(req);
       const { link: linkConditions, ...change } = b;
       const config = mergeFlowConfig(DEFAULT_FLOW, change);
       if (linkConditions !== undefined && (typeof linkConditions !== 'object' || linkConditions === null)) throw new HttpError(400, 'link must be an object of link conditions');
@@ -287,7 +248,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
     const session = all.get(conn);
     if (req.method === 'POST') {
       if (!session) throw new HttpError(404, `no backpressure producer on ${conn}`);
-      const config = session.configure(await readJson(req));
+      const config = session.configure(await readJsonObject(req));
       return sendJson(res, 200, { conn, config, stats: session.snapshot() });
     }
     if (req.method === 'DELETE') {
