@@ -6,6 +6,7 @@
 import { useSyncExternalStore } from 'react';
 import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
 import { ReconnectingClient, type SocketLike } from '../reconnect/client.ts';
+import { Versioned } from '../store/versioned.ts';
 
 /** points kept per series (at 4 a second: 5 minutes) */
 const MAX_POINTS = 1200;
@@ -34,19 +35,18 @@ export class Series {
   }
 }
 
-export class LabStream {
+export class LabStream extends Versioned {
   readonly sim = new Series(['clients', 'alive', 'believed', 'rssMB', 'heapMB', 'stateKB']);
   lastSim: EventOf<'sim'> | null = null;
   readonly flow = new Map<string, { series: Series; last: EventOf<'flow'> }>();
   /** the newest link events, newest last (at most 60) */
   readonly links: EventOf<'link'>[] = [];
   status: 'connecting' | 'open' | 'closed' = 'connecting';
-  private version = 0;
   private scheduled = false;
-  private readonly listeners = new Set<() => void>();
   private readonly client: ReconnectingClient;
 
   constructor(base: string = location.origin) {
+    super();
     const url = new URL('/__wslab/events', base.replace(/^http/, 'ws'));
     url.searchParams.set('types', 'sim,flow,link');
     this.client = new ReconnectingClient({
@@ -96,19 +96,11 @@ export class LabStream {
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
-      this.version++;
-      for (const fn of this.listeners) fn();
+      this.changed();
     };
     if (typeof requestAnimationFrame === 'function' && !document.hidden) requestAnimationFrame(run);
     else setTimeout(run, 16);
   }
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
 
   close(): void {
     this.client.stop();

@@ -11,6 +11,7 @@
 // one's); a connection that stays open for stableMs resets the retry count, so one flap after an
 // hour does not start at the cap.
 import { DEFAULT_POLICY, backoffCeiling, fullJitterDelay, type BackoffPolicy } from './backoff.ts';
+import { Versioned } from '../store/versioned.ts';
 
 export type ReconnectState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
@@ -63,7 +64,7 @@ export interface ReconnectOptions {
   keep?: number;
 }
 
-export class ReconnectingClient {
+export class ReconnectingClient extends Versioned {
   state: ReconnectState = 'idle';
   readonly policy: BackoffPolicy;
   /** newest last */
@@ -80,25 +81,12 @@ export class ReconnectingClient {
   private counter = 0;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly listeners = new Set<() => void>();
-  private version = 0;
 
   constructor(private readonly options: ReconnectOptions) {
+    super();
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
-  }
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
-
-  private changed(): void {
-    this.version++;
-    for (const fn of this.listeners) fn();
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 // A browser WebSocket with its life written down: every readyState transition (time, from → to,
 // cause), what was sent and received, and the exceptions the API throws (InvalidStateError when
 // send() is called while CONNECTING). Outside React: views subscribe and read.
+import { Versioned } from '../store/versioned.ts';
 export type ReadyState = 0 | 1 | 2 | 3;
 export const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'] as const;
 
@@ -25,7 +26,7 @@ export type SendOutcome = { ok: true } | { ok: false; name: string; message: str
 
 const MAX_LOG = 500;
 
-export class BrowserClient {
+export class BrowserClient extends Versioned {
   ws: WebSocket | null = null;
   url = '';
   session: string | null = null;
@@ -35,17 +36,8 @@ export class BrowserClient {
   log: LogEntry[] = [];
   close: { code: number; reason: string; wasClean: boolean } | null = null;
   private readonly t0 = performance.now();
-  private version = 0;
-  private readonly listeners = new Set<() => void>();
   private poll: ReturnType<typeof setInterval> | null = null;
   private last: ReadyState | null = null;
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
 
   get readyState(): ReadyState | null {
     return this.ws ? (this.ws.readyState as ReadyState) : null;
@@ -192,10 +184,6 @@ export class BrowserClient {
     this.log = this.log.length >= MAX_LOG ? [...this.log.slice(-MAX_LOG + 1), entry] : [...this.log, entry];
   }
 
-  private changed(): void {
-    this.version++;
-    for (const fn of this.listeners) fn();
-  }
 }
 
 function toHexShort(bytes: Uint8Array, max: number): string {

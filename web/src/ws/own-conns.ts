@@ -4,6 +4,7 @@
 import { useSyncExternalStore } from 'react';
 import { getStore, type EventStore } from '../store/store.ts';
 import { findConnBySession } from './session.ts';
+import { Versioned } from '../store/versioned.ts';
 
 export type OwnKind = 'browser' | 'puppet' | 'terminal' | 'builder';
 
@@ -19,21 +20,14 @@ export interface OwnConn {
   afterSeq: number;
 }
 
-export class OwnConns {
+export class OwnConns extends Versioned {
   list: OwnConn[] = [];
-  private version = 0;
-  private readonly listeners = new Set<() => void>();
   private unsubscribeStore: (() => void) | null = null;
   private counter = 0;
 
-  constructor(private readonly store: () => EventStore = getStore) {}
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
+  constructor(private readonly store: () => EventStore = getStore) {
+    super();
+  }
 
   /** Adds a connection; `conn` when already known (puppets, the builder), else matched by `session`. */
   add(kind: OwnKind, label: string, ids: { conn?: string | null; session?: string | null }): OwnConn {
@@ -99,10 +93,6 @@ export class OwnConns {
     if (found) this.changed();
   }
 
-  private changed(): void {
-    this.version++;
-    for (const fn of this.listeners) fn();
-  }
 }
 
 let shared: OwnConns | null = null;

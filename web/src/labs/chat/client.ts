@@ -4,6 +4,7 @@ import { getStore, type EventStore } from '../../store/store.ts';
 import { findConnBySession, newSessionId, wsOrigin } from '../../ws/session.ts';
 import { getNodes, login } from './api.ts';
 import { applyIncoming, closeMeaning, connectSpec, emptyView, envelope, needsToken, pushFeed, resetConnection, missingNodeEvents, type Transport } from './model.ts';
+import { Versioned } from '../../store/versioned.ts';
 
 export type Status = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
 
@@ -24,7 +25,7 @@ export async function ensureTopology(store: EventStore = getStore()): Promise<vo
   store.flush();
 }
 
-export class LabChatClient {
+export class LabChatClient extends Versioned {
   readonly view = emptyView();
   status: Status = 'idle';
   token: string | null = null;
@@ -38,8 +39,6 @@ export class LabChatClient {
   problem: string | null = null;
   private ws: WebSocket | null = null;
   private counter = 0;
-  private version = 0;
-  private readonly listeners = new Set<() => void>();
   private unwatch: (() => void) | null = null;
 
   constructor(
@@ -47,19 +46,8 @@ export class LabChatClient {
     public user: string,
     public transport: Transport,
     private readonly store: () => EventStore = getStore,
-  ) {}
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-
-  getVersion = (): number => this.version;
-
-  private changed(): void {
-    this.version++;
-    for (const fn of this.listeners) fn();
-  }
+  ) {
+    super();}
 
   set(change: { user?: string; transport?: Transport }): void {
     if (change.user !== undefined) this.user = change.user;
