@@ -8,14 +8,14 @@ import { Registry } from './registry.ts';
 import { createUpgradeHandler, originAllowed } from './upgrade.ts';
 import { captureConnection } from './tap/capture.ts';
 import { createStaticHandler, sendText } from './http/static.ts';
-import { readJson, sendJson } from './http/json.ts';
+import { HttpError, readJson, sendJson } from './http/json.ts';
 import { writeHistory } from './observe.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './heartbeat.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { LABS } from './labs/index.ts';
 import { WEB_DIST } from './build.ts';
-import { PuppetError, PuppetManager } from './puppet.ts';
-import { craft, CraftError, parseCraftRequest } from './craft.ts';
+import { PuppetManager } from './puppet.ts';
+import { craft, parseCraftRequest } from './craft.ts';
 import { FanoutCluster, type FanoutOptions } from './fanout/cluster.ts';
 import { CHAT_DESCRIPTION } from './labs/chat.ts';
 import { createFaultLabs } from './link/api.ts';
@@ -143,14 +143,14 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
         if (id && action && req.method === 'POST') return sendJson(res, 200, puppets.act(id, action, (await readJson(req)) as Record<string, unknown>));
         return sendJson(res, 405, { error: 'use GET/POST /__wslab/puppets, POST /__wslab/puppets/ID/ACTION or DELETE /__wslab/puppets/ID' });
       } catch (err) {
-        return sendJson(res, err instanceof PuppetError ? err.status : 400, { error: (err as Error).message });
+        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: (err as Error).message });
       }
     } else if (route === 'craft' && req.method === 'POST') {
       try {
         const request = parseCraftRequest(await readJson(req));
         return sendJson(res, 200, await craft(selfHost.replace(/^\[|\]$/g, ''), port, request, connByRemotePort));
       } catch (err) {
-        return sendJson(res, err instanceof CraftError ? err.status : 400, { error: (err as Error).message });
+        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: (err as Error).message });
       }
     } else if (await faultLabs.handleApi(req, res, route)) {
       // answered by the fault and flow labs

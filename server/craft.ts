@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { computeAccept, createReader, encodeFrame, frameToJson, parseHex } from './wire/index.ts';
 import type { FrameJson, FrameSpec, Violation } from './wire/types.ts';
 import { headEnd, parseHead } from './tap/http-head.ts';
+import { HttpError } from './http/json.ts';
 
 export const MAX_CRAFT_FRAMES = 16;
 export const MAX_CRAFT_BYTES = 256 * 1024;
@@ -29,44 +30,35 @@ export interface CraftResult {
   closed: boolean;
 }
 
-export class CraftError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function bool(v: unknown, fallback: boolean): boolean {
   return v === undefined ? fallback : Boolean(v);
 }
 
-/** Turns an API body into frame specs; throws CraftError(400) with the reason for anything malformed. */
+/** Turns an API body into frame specs; throws HttpError(400) with the reason for anything malformed. */
 export function parseCraftRequest(body: unknown): CraftRequest {
   const b = (body ?? {}) as Record<string, unknown>;
   if (!Array.isArray(b.frames) || b.frames.length === 0 || b.frames.length > MAX_CRAFT_FRAMES) {
-    throw new CraftError(400, `frames must be a list of 1 to ${MAX_CRAFT_FRAMES} frames`);
+    throw new HttpError(400, `frames must be a list of 1 to ${MAX_CRAFT_FRAMES} frames`);
   }
   let total = 0;
   const frames = b.frames.map((raw, i): FrameSpec => {
     const f = (raw ?? {}) as Record<string, unknown>;
     const where = `frame ${i + 1}`;
     const opcode = Number(f.opcode);
-    if (!Number.isInteger(opcode) || opcode < 0 || opcode > 15) throw new CraftError(400, `${where}: opcode must be 0-15`);
+    if (!Number.isInteger(opcode) || opcode < 0 || opcode > 15) throw new HttpError(400, `${where}: opcode must be 0-15`);
     let payload: Uint8Array = new Uint8Array(0);
     if (typeof f.payloadHex === 'string') {
       const parsed = parseHex(f.payloadHex);
-      if ('error' in parsed) throw new CraftError(400, `${where}: ${parsed.error}`);
+      if ('error' in parsed) throw new HttpError(400, `${where}: ${parsed.error}`);
       payload = parsed.bytes;
     } else if (typeof f.payloadText === 'string') payload = new TextEncoder().encode(f.payloadText);
     total += payload.length;
-    if (total > MAX_CRAFT_BYTES) throw new CraftError(400, `payloads add up to more than ${MAX_CRAFT_BYTES} bytes`);
+    if (total > MAX_CRAFT_BYTES) throw new HttpError(400, `payloads add up to more than ${MAX_CRAFT_BYTES} bytes`);
     let maskingKey: Uint8Array | null = null;
     if (bool(f.mask, true)) {
       if (typeof f.maskingKey === 'string') {
         const parsed = parseHex(f.maskingKey);
-        if ('error' in parsed || parsed.bytes.length !== 4) throw new CraftError(400, `${where}: maskingKey must be 4 bytes of hex`);
+        if ('error' in parsed || parsed.bytes.length !== 4) throw new HttpError(400, `${where}: maskingKey must be 4 bytes of hex`);
         maskingKey = parsed.bytes;
       } else maskingKey = new Uint8Array(randomBytes(4));
     }
@@ -81,11 +73,11 @@ export function parseCraftRequest(body: unknown): CraftRequest {
     };
     if (f.lengthOverride !== undefined) {
       const n = Number(f.lengthOverride);
-      if (!Number.isSafeInteger(n) || n < 0) throw new CraftError(400, `${where}: lengthOverride must be a whole number`);
+      if (!Number.isSafeInteger(n) || n < 0) throw new HttpError(400, `${where}: lengthOverride must be a whole number`);
       spec.lengthOverride = n;
     }
     if (f.lengthBits !== undefined) {
-      if (f.lengthBits !== 7 && f.lengthBits !== 16 && f.lengthBits !== 64) throw new CraftError(400, `${where}: lengthBits must be 7, 16 or 64`);
+      if (f.lengthBits !== 7 && f.lengthBits !== 16 && f.lengthBits !== 64) throw new HttpError(400, `${where}: lengthBits must be 7, 16 or 64`);
       spec.lengthBits = f.lengthBits;
     }
     return spec;
@@ -117,7 +109,7 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
     };
     const deadline = setTimeout(() => {
       socket.destroy();
-      reject(new CraftError(504, 'the server did not answer the upgrade within 5 s'));
+      reject(new HttpError(504, 'the server did not answer the upgrade within 5 s'));
     }, 5000);
     socket.on('connect', () => {
       socket.write(
@@ -167,7 +159,7 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
       closed = true;
       clearTimeout(deadline);
       if (head === null) finish();
-      else reject(new CraftError(502, 'the server closed the connection during the upgrade'));
+      else reject(new HttpError(502, 'the server closed the connection during the upgrade'));
     });
     socket.on('error', () => {});
   });

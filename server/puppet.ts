@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { parseHex } from './wire/index.ts';
 import type { EventBus } from './events/bus.ts';
 import type { Registry } from './registry.ts';
+import { HttpError } from './http/json.ts';
 
 export const MAX_PUPPETS = 32;
 
@@ -34,15 +35,6 @@ export interface PuppetInfo {
   paused: boolean;
 }
 
-export class PuppetError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 interface Puppet {
   id: string;
   ws: WebSocket;
@@ -63,26 +55,26 @@ export class PuppetManager {
     private readonly origin: () => string,
   ) {}
 
-  /** Checks a learner's spec; throws PuppetError(400) with the reason when it is not acceptable. */
+  /** Checks a learner's spec; throws HttpError(400) with the reason when it is not acceptable. */
   static validate(spec: unknown): PuppetSpec {
     const s = (spec ?? {}) as Record<string, unknown>;
     if (typeof s.path !== 'string' || !/^\/lab\/[a-z0-9-]+\/?(\?[^\s#]*)?$/.test(s.path)) {
-      throw new PuppetError(400, 'path must be a lab on this server, like /lab/echo or /lab/echo?deflate=1');
+      throw new HttpError(400, 'path must be a lab on this server, like /lab/echo or /lab/echo?deflate=1');
     }
     const protocols = s.protocols ?? [];
     if (!Array.isArray(protocols) || protocols.length > 16 || !protocols.every((p) => typeof p === 'string' && TOKEN.test(p))) {
-      throw new PuppetError(400, 'protocols must be a list of up to 16 tokens (letters, digits and !#$%&\'*+.^_`|~-)');
+      throw new HttpError(400, 'protocols must be a list of up to 16 tokens (letters, digits and !#$%&\'*+.^_`|~-)');
     }
     const headers: Record<string, string> = {};
     const raw = s.headers ?? {};
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.keys(raw).length > 32) {
-      throw new PuppetError(400, 'headers must be an object of at most 32 name: value pairs');
+      throw new HttpError(400, 'headers must be an object of at most 32 name: value pairs');
     }
     for (const [name, value] of Object.entries(raw)) {
-      if (!TOKEN.test(name)) throw new PuppetError(400, `"${name}" is not a valid header name`);
-      if (RESERVED_HEADERS.has(name.toLowerCase())) throw new PuppetError(400, `${name} is set by the WebSocket handshake itself and cannot be overridden`);
+      if (!TOKEN.test(name)) throw new HttpError(400, `"${name}" is not a valid header name`);
+      if (RESERVED_HEADERS.has(name.toLowerCase())) throw new HttpError(400, `${name} is set by the WebSocket handshake itself and cannot be overridden`);
       if (typeof value !== 'string' || /[\r\n\0]/.test(value) || value.length > 4096) {
-        throw new PuppetError(400, `the value of ${name} must be one line of text (at most 4096 characters)`);
+        throw new HttpError(400, `the value of ${name} must be one line of text (at most 4096 characters)`);
       }
       headers[name] = value;
     }
@@ -96,7 +88,7 @@ export class PuppetManager {
   }
 
   create(spec: PuppetSpec): Promise<PuppetInfo> {
-    if (this.puppets.size >= MAX_PUPPETS) throw new PuppetError(429, `at most ${MAX_PUPPETS} puppet clients at a time; close one first`);
+    if (this.puppets.size >= MAX_PUPPETS) throw new HttpError(429, `at most ${MAX_PUPPETS} puppet clients at a time; close one first`);
     const id = `p${++this.counter}`;
     const url = this.origin().replace(/^http/, 'ws') + spec.path;
     const ws = new WebSocket(url, spec.protocols ?? [], {
@@ -120,10 +112,10 @@ export class PuppetManager {
         resolve(this.info(puppet));
       });
       ws.once('unexpected-response', (_req, res) => {
-        reject(new PuppetError(502, `the server answered the upgrade with ${res.statusCode} ${res.statusMessage}`));
+        reject(new HttpError(502, `the server answered the upgrade with ${res.statusCode} ${res.statusMessage}`));
         ws.terminate();
       });
-      ws.once('close', () => reject(new PuppetError(502, 'the connection closed before it opened')));
+      ws.once('close', () => reject(new HttpError(502, 'the connection closed before it opened')));
     });
   }
 
@@ -155,13 +147,13 @@ export class PuppetManager {
 
   private get(id: string): Puppet {
     const p = this.puppets.get(id);
-    if (!p) throw new PuppetError(404, `no puppet client ${id} (it may have closed)`);
+    if (!p) throw new HttpError(404, `no puppet client ${id} (it may have closed)`);
     return p;
   }
 
   private requireOpen(p: Puppet, what: string): void {
     if (p.ws.readyState !== WebSocket.OPEN) {
-      throw new PuppetError(409, `cannot ${what}: the socket is ${['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][p.ws.readyState]}, and sending needs OPEN`);
+      throw new HttpError(409, `cannot ${what}: the socket is ${['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'][p.ws.readyState]}, and sending needs OPEN`);
     }
   }
 
@@ -181,14 +173,14 @@ export class PuppetManager {
     switch (action) {
       case 'send':
         this.requireOpen(p, 'send');
-        if (data === null) throw new PuppetError(400, 'send needs one of text, json or hex');
+        if (data === null) throw new HttpError(400, 'send needs one of text, json or hex');
         p.ws.send(data.bytes, { binary: data.binary });
         break;
       case 'ping':
       case 'pong': {
         this.requireOpen(p, action);
         const bytes = data?.bytes ?? Buffer.alloc(0);
-        if (bytes.length > 125) throw new PuppetError(400, `a ${action} payload is at most 125 bytes (RFC 6455 §5.5); this one is ${bytes.length}`);
+        if (bytes.length > 125) throw new HttpError(400, `a ${action} payload is at most 125 bytes (RFC 6455 §5.5); this one is ${bytes.length}`);
         if (action === 'ping') p.ws.ping(bytes);
         else p.ws.pong(bytes);
         break;
@@ -197,9 +189,9 @@ export class PuppetManager {
         const code = body.code === undefined ? undefined : Number(body.code);
         const reason = typeof body.reason === 'string' ? body.reason : undefined;
         if (code !== undefined && !(code === 1000 || (code >= 3000 && code <= 4999))) {
-          throw new PuppetError(400, 'close code must be 1000 or 3000-4999 (the codes an application may send)');
+          throw new HttpError(400, 'close code must be 1000 or 3000-4999 (the codes an application may send)');
         }
-        if (reason !== undefined && Buffer.byteLength(reason) > 123) throw new PuppetError(400, 'a close reason is at most 123 bytes of UTF-8');
+        if (reason !== undefined && Buffer.byteLength(reason) > 123) throw new HttpError(400, 'a close reason is at most 123 bytes of UTF-8');
         this.track(p, 2, `close(${code ?? ''}${reason ? `, "${reason}"` : ''}) called`);
         p.ws.close(code, reason);
         break;
@@ -217,7 +209,7 @@ export class PuppetManager {
         (p.ws as unknown as { _autoPong: boolean })._autoPong = Boolean(body.enabled);
         break;
       default:
-        throw new PuppetError(404, `unknown puppet action ${action}; use send, ping, pong, close, terminate, pause, resume or autopong`);
+        throw new HttpError(404, `unknown puppet action ${action}; use send, ping, pong, close, terminate, pause, resume or autopong`);
     }
     return this.info(p);
   }
@@ -234,7 +226,7 @@ function payloadOf(body: Record<string, unknown>): { bytes: Buffer; binary: bool
   if (body.json !== undefined) return { bytes: Buffer.from(JSON.stringify(body.json), 'utf8'), binary: false };
   if (typeof body.hex === 'string') {
     const parsed = parseHex(body.hex);
-    if ('error' in parsed) throw new PuppetError(400, parsed.error);
+    if ('error' in parsed) throw new HttpError(400, parsed.error);
     return { bytes: Buffer.from(parsed.bytes), binary: true };
   }
   return null;

@@ -1,25 +1,14 @@
 // The server's puppet-client and frame-builder APIs, as typed fetch calls. Errors come back as
 // values ({ error }) with the server's own sentence, so the views can show them as they are.
 import { apiCall as call, type Result } from '../http.ts';
-import type { FrameJson, Violation } from '../../../server/wire/types.ts';
+import type { PuppetInfo, PuppetSpec } from '../../../server/puppet.ts';
+import type { CraftResult } from '../../../server/craft.ts';
 
 export type { Result };
 
-export interface PuppetInfo {
-  id: string;
-  conn: string | null;
-  path: string;
-  readyState: number;
-  autoPong: boolean;
-  paused: boolean;
-}
-
-export interface PuppetSpec {
-  path: string;
-  protocols?: string[];
-  headers?: Record<string, string>;
-  autoPong?: boolean;
-}
+// The shapes are the server's own: one definition for both ends of each call.
+export type { PuppetInfo, PuppetSpec } from '../../../server/puppet.ts';
+export type { CraftResult } from '../../../server/craft.ts';
 
 export type PuppetAction = 'send' | 'ping' | 'pong' | 'close' | 'pause' | 'resume' | 'autopong' | 'terminate';
 
@@ -50,15 +39,6 @@ export interface CraftFrame {
   payloadHex?: string;
   lengthOverride?: number;
   lengthBits?: 7 | 16 | 64;
-}
-
-export interface CraftResult {
-  conn: string | null;
-  status: number;
-  sentHex: string;
-  frames: FrameJson[];
-  violation: Violation | null;
-  closed: boolean;
 }
 
 export function craft(frames: CraftFrame[], waitMs?: number): Promise<Result<CraftResult>> {
