@@ -7,6 +7,7 @@ import { useLabStream } from './stream.ts';
 import { bytes, count } from './format.ts';
 import { Figure } from './Figure.tsx';
 import { LinkPanel } from './LinkPanel.tsx';
+import { DEFAULT_FLOW } from '../../../server/flow/producer.ts';
 
 const STRATEGIES: { id: Strategy; label: string; explain: string }[] = [
   { id: 'none', label: 'None', explain: 'send everything; the buffers grow' },
@@ -20,7 +21,7 @@ type ConsumerMode = 'paused' | 'throttled' | 'open';
 
 export function BackpressureLab() {
   const stream = useLabStream();
-  const [config, setConfig] = useState<FlowConfig>({ strategy: 'none', rate: 2000, size: 512, capBytes: 1048576, highWater: 262144, lowWater: 65536, queueMax: 500 });
+  const [config, setConfig] = useState<FlowConfig>(DEFAULT_FLOW);
   const [mode, setMode] = useState<ConsumerMode>('paused');
   const [throttle, setThrottle] = useState(100_000);
   const [conn, setConn] = useState<string | null>(null);

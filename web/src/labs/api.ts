@@ -3,6 +3,7 @@
 import { apiCall as call, type Result } from '../http.ts';
 import type { z } from 'zod';
 import type { LinkConditions as LinkConditionsSchema } from '../../../server/events/schema.ts';
+import type { FlowConfig } from '../../../server/flow/producer.ts';
 
 export type { Result };
 
@@ -52,16 +53,8 @@ export interface Costs {
 }
 export const measureCosts = () => call<Costs>('GET', '/__wslab/sim/costs');
 
-export type Strategy = 'none' | 'drop-newest' | 'drop-oldest' | 'coalesce' | 'pause';
-export interface FlowConfig {
-  strategy: Strategy;
-  rate: number;
-  size: number;
-  capBytes: number;
-  highWater: number;
-  lowWater: number;
-  queueMax: number;
-}
+// The producer's own types: one definition for the server and the page.
+export type { FlowConfig, Strategy } from '../../../server/flow/producer.ts';
 export const startFlow = (config: Partial<FlowConfig>, link: Partial<LinkConditions>) =>
   call<{ conn: string; link: string; config: FlowConfig }>('POST', '/__wslab/flow', { ...config, link });
 export const changeFlow = (conn: string, change: Partial<FlowConfig>) => call<{ config: FlowConfig }>('POST', `/__wslab/flow/${encodeURIComponent(conn)}`, change);
