@@ -29,7 +29,8 @@ export interface ObserverOptions {
 }
 
 /** A batch is sent early once it holds this many bytes. */
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
 
 export class Observer {
   /** the next sequence number this observer has not been offered */
@@ -39,8 +40,9 @@ export class Observer {
   private readonly unsubscribe: () => void;
   private readonly highWater: number;
   private corked = false;
-  private batch: string[] = [];
-  private batchBytes = 0;
+  /** batch mode: this turn's events, newline-separated, copied out of the history as they come */
+  private stage: Buffer | null = null;
+  private staged = 0;
   dropped = 0;
   sent = 0;
 
@@ -53,7 +55,7 @@ export class Observer {
     // A since beyond the head can only be a cursor from an earlier run of the server (a page
     // reconnecting after a restart): start live rather than wait, silent, for that seq to come.
     this.cursor = Math.min(options.since ?? bus.headSeq, bus.headSeq);
-    this.unsubscribe = bus.subscribe((_event, entry) => this.onEvent(entry), options.filter);
+    this.unsubscribe = bus.subscribeEntries((entry) => this.onEvent(entry), options.filter);
     ws.once('close', () => this.stop());
     this.pump('history-evicted');
   }
@@ -62,20 +64,28 @@ export class Observer {
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.stage = null;
   }
 
   /**
-   * Sends one event. The observer's socket is corked until the event loop's check phase, so the
-   * events of one loop turn leave in one writev instead of one system call each; in batch mode they
-   * leave as one message.
+   * Sends one event's JSON bytes (copied: the history reuses its bytes). The observer's socket is
+   * corked until the event loop's check phase, so the events of one loop turn leave in one writev
+   * instead of one system call each; in batch mode they leave as one message.
    */
-  private send(json: string): void {
+  private send(json: Uint8Array): void {
     this.sent++;
     if (this.options.batch) {
-      this.batch.push(json);
-      this.batchBytes += json.length + 1;
-      if (this.batchBytes >= BATCH_BYTES) this.flushBatch();
-      else if (this.batch.length === 1) setImmediate(() => this.flushBatch());
+      const need = json.length + 1;
+      if (this.staged + need > BATCH_BYTES) this.flushBatch();
+      if (need > BATCH_BYTES) {
+        this.sendNow(json); // larger than a whole batch: a message of its own
+        return;
+      }
+      const stage = (this.stage ??= Buffer.allocUnsafe(BATCH_BYTES));
+      if (this.staged === 0) setImmediate(() => this.flushBatch());
+      else stage[this.staged++] = NEWLINE;
+      stage.set(json, this.staged);
+      this.staged += json.length;
       return;
     }
     if (!this.corked) {
@@ -89,25 +99,28 @@ export class Observer {
         });
       }
     }
-    this.ws.send(json);
+    this.sendNow(json);
+  }
+
+  private sendNow(json: Uint8Array): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(Buffer.from(json), { binary: false });
   }
 
   private flushBatch(): void {
-    if (this.batch.length === 0) return;
-    const text = this.batch.join('\n');
-    this.batch = [];
-    this.batchBytes = 0;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    if (this.staged === 0 || !this.stage) return;
+    const text = Buffer.from(this.stage.subarray(0, this.staged));
+    this.staged = 0;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
   }
 
   private congested(): boolean {
-    return this.ws.bufferedAmount + this.batchBytes > this.highWater;
+    return this.ws.bufferedAmount + this.staged > this.highWater;
   }
 
   private onEvent(entry: BusEntry): void {
     if (this.caughtUp && entry.seq === this.cursor && !this.congested()) {
       this.cursor++;
-      this.send(entry.json);
+      this.send(entry.bytes);
       return;
     }
     // Behind (or just became so): the pump reads the history when the socket can take more.
@@ -135,7 +148,7 @@ export class Observer {
       const dropped = oldest - this.cursor;
       this.dropped += dropped;
       const gap = this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason });
-      this.send(JSON.stringify(gap));
+      this.send(Buffer.from(JSON.stringify(gap)));
       this.sent--; // the gap stands for missed events; it is not one of them
       this.cursor = oldest;
     }
@@ -144,7 +157,7 @@ export class Observer {
     while (this.cursor < head && budget > 0 && !this.congested()) {
       const seq = this.cursor++;
       if (this.bus.matchesAt(seq, this.options.filter)) {
-        this.send(this.bus.at(seq)!.json);
+        this.send(this.bus.bytesAt(seq)!);
         budget--;
       }
     }

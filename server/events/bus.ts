@@ -1,7 +1,7 @@
 // The event bus: stamps events with v/seq/t, keeps a bounded ring-buffer history, and hands
 // each event to subscribers. Pure (no node:* imports): the clock is injected.
 import { EVENT_SCHEMA_VERSION, type EventBody, type EventType, type WslabEvent } from './schema.ts';
-import { serializeEvent } from './serialize.ts';
+import { ascii, JsonBytes } from './json-bytes.ts';
 
 export interface EventFilter {
   conn?: ReadonlySet<string> | null;
@@ -9,19 +9,30 @@ export interface EventFilter {
 }
 
 /**
- * One published event: its JSON text (made once, shared by every observer) and the two fields
- * filters need. The object form is parsed again only when asked for.
+ * One event of the history: its seq, the two fields filters need, and its JSON, read from the
+ * history's bytes only when asked for. An entry handed to a subscriber is meant for that call:
+ * keep what you need from it, not the entry (the ring reuses its bytes).
  */
 export class BusEntry {
   private parsed: WslabEvent | undefined;
+  private text: string | undefined;
   constructor(
     readonly seq: number,
     readonly type: string,
     readonly conn: string | undefined,
-    readonly json: string,
+    private readonly ring: HistoryRing,
+    json?: string,
     event?: WslabEvent,
   ) {
+    this.text = json;
     this.parsed = event;
+  }
+  get json(): string {
+    return (this.text ??= this.ring.json(this.seq));
+  }
+  /** The JSON as UTF-8 bytes: a view of the history (copy it to keep it), or the encoded text of an event too big to keep. */
+  get bytes(): Uint8Array {
+    return this.ring.has(this.seq) ? this.ring.view(this.seq) : encoder.encode(this.json);
   }
   get event(): WslabEvent {
     return (this.parsed ??= JSON.parse(this.json) as WslabEvent);
@@ -30,6 +41,10 @@ export class BusEntry {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const HEAD_V = ascii(`{"v":${EVENT_SCHEMA_VERSION},"seq":`);
+const HEAD_T = ascii(',"t":');
+const HEAD_TYPE = ascii(',"type":"');
+const HEAD_CONN = ascii('","conn":');
 
 /**
  * The history: the newest events' JSON as UTF-8 bytes in one preallocated byte ring, with their
@@ -69,33 +84,46 @@ class HistoryRing {
     this.conns = new Array(slots);
   }
 
-  push(seq: number, type: string, conn: string | undefined, json: string): void {
+  /**
+   * Where an event of at most `worst` bytes is written next, or -1 when it is larger than the
+   * whole ring. An event never wraps around the end: the tail is skipped instead.
+   */
+  reserve(worst: number): number {
     const cap = this.bytes.length;
-    const worst = json.length * 3; // UTF-8 never needs more than 3 bytes per UTF-16 unit
-    let pos = this.written % cap;
-    if (worst > cap) {
-      // Larger than the whole ring: not kept, and everything before it is gone too.
-      this.next = seq + 1;
-      this.oldest = this.next;
-      return;
-    }
-    if (pos + worst > cap) {
-      this.written += cap - pos; // skip the tail: an event never wraps around the end
-      pos = 0;
-    }
-    const written = this.write(json, pos, worst);
+    if (worst > cap) return -1;
+    const pos = this.written % cap;
+    if (pos + worst <= cap) return pos;
+    this.written += cap - pos;
+    return 0;
+  }
+
+  /** Records the event just written at the reserved position: `length` bytes. */
+  commit(seq: number, type: string, conn: string | undefined, length: number): void {
     const slot = seq % this.slots;
     this.starts[slot] = this.written;
-    this.lengths[slot] = written;
+    this.lengths[slot] = length;
     this.types[slot] = type;
     this.conns[slot] = conn;
-    this.written += written;
+    this.written += length;
     this.next = seq + 1;
     // Evict by count and by bytes: whatever the new bytes overwrote, or the slot reused.
-    const floor = this.written - cap;
+    const floor = this.written - this.bytes.length;
     while (this.oldest < this.next && (this.next - this.oldest > this.slots || this.starts[this.oldest % this.slots] < floor)) {
       this.oldest++;
     }
+  }
+
+  /** Larger than the whole ring: not kept, and everything before it is gone too. */
+  skip(seq: number): void {
+    this.next = seq + 1;
+    this.oldest = this.next;
+  }
+
+  push(seq: number, type: string, conn: string | undefined, json: string): void {
+    const worst = json.length * 3; // UTF-8 never needs more than 3 bytes per UTF-16 unit
+    const pos = this.reserve(worst);
+    if (pos < 0) return this.skip(seq);
+    this.commit(seq, type, conn, this.write(json, pos, worst));
   }
 
   has(seq: number): boolean {
@@ -110,15 +138,27 @@ class HistoryRing {
     return this.conns[seq % this.slots];
   }
 
-  json(seq: number): string {
+  /** The event's bytes, in place (valid until the ring moves past them). */
+  view(seq: number): Uint8Array {
     const slot = seq % this.slots;
     const pos = this.starts[slot] % this.bytes.length;
-    return decoder.decode(this.bytes.subarray(pos, pos + this.lengths[slot]));
+    return this.bytes.subarray(pos, pos + this.lengths[slot]);
+  }
+
+  json(seq: number): string {
+    return decoder.decode(this.view(seq));
   }
 }
 
 /** Called for each event as it is published, with the event object and its history entry. */
 export type Subscriber = (event: WslabEvent, entry: BusEntry) => void;
+
+interface SubscriberRecord {
+  fn: (a: unknown, b?: BusEntry) => void;
+  filter?: EventFilter;
+  /** called with the entry only */
+  raw: boolean;
+}
 
 export interface BusOptions {
   /** how many events the history keeps (default 100,000) */
@@ -142,12 +182,20 @@ export class EventBus {
   readonly historySize: number;
   private readonly ring: HistoryRing;
   private nextSeq = 1;
-  private readonly subscribers = new Set<{ fn: Subscriber; filter?: EventFilter }>();
+  private readonly subscribers = new Set<SubscriberRecord>();
+  private readonly writer: JsonBytes;
+  // the event between begin() and end()
+  private pendingSeq = 0;
+  private pendingType: EventType = 'frame';
+  private pendingConn = '';
+  private pendingStart = 0;
+  private pendingKept = false;
   private readonly clock: () => number;
 
   constructor(options: BusOptions = {}) {
     this.historySize = Math.max(1, options.historySize ?? 100_000);
     this.ring = new HistoryRing(this.historySize, Math.max(64 * 1024, options.historyBytes ?? this.historySize * 1024), options.allocate);
+    this.writer = new JsonBytes(this.ring.bytes);
     if (options.clock) {
       this.clock = options.clock;
     } else {
@@ -174,33 +222,82 @@ export class EventBus {
   publish<T extends EventType>(body: EventBody<T>): WslabEvent {
     const seq = this.nextSeq++;
     const t = Math.round(this.clock() * 1000) / 1000;
-    let event: WslabEvent;
-    if (body.type === 'frame' || body.type === 'message') {
-      // The hot types are stamped in place (no copy); their JSON is written field by field anyway.
-      const stamped = body as unknown as WslabEvent;
-      stamped.v = EVENT_SCHEMA_VERSION;
-      stamped.seq = seq;
-      stamped.t = t;
-      event = stamped;
-    } else {
-      event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;
-    }
+    const event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;
     const conn = 'conn' in event ? event.conn : undefined;
-    const json = serializeEvent(event);
+    const json = JSON.stringify(event);
     this.ring.push(seq, event.type, conn, json);
-    if (this.subscribers.size > 0) {
-      const entry = new BusEntry(seq, event.type, conn, json, event);
-      for (const sub of this.subscribers) {
-        if (matches(entry, sub.filter)) sub.fn(event, entry);
-      }
-    }
+    if (this.subscribers.size > 0) this.notify(new BusEntry(seq, event.type, conn, this.ring, json, event));
     return event;
   }
 
-  /** The event with this sequence number, if the history still holds it. */
+  /**
+   * Starts an event written as bytes straight into the history (the tap's frame and message
+   * events: no object, no strings). Writes `{"v":…,"seq":…,"t":…,"type":…,"conn":…` and returns
+   * the writer for the rest of the fields, each starting with a comma; `end()` closes and
+   * publishes it. `maxBody` bounds the bytes the caller will write. Synchronous: nothing else may
+   * publish between begin() and end().
+   */
+  begin(type: EventType, conn: string, maxBody: number): JsonBytes {
+    const seq = this.nextSeq++;
+    const worst = maxBody + 96 + conn.length * 6;
+    const pos = this.ring.reserve(worst);
+    const w = this.writer;
+    if (pos >= 0) {
+      w.buf = this.ring.bytes;
+      w.pos = pos;
+    } else {
+      w.buf = new Uint8Array(worst); // larger than the whole history: written aside, not kept
+      w.pos = 0;
+    }
+    this.pendingSeq = seq;
+    this.pendingType = type;
+    this.pendingConn = conn;
+    this.pendingStart = w.pos;
+    this.pendingKept = pos >= 0;
+    w.lit(HEAD_V);
+    w.uint(seq);
+    w.lit(HEAD_T);
+    w.micros(Math.round(this.clock() * 1000));
+    w.lit(HEAD_TYPE);
+    w.raw(type);
+    w.lit(HEAD_CONN);
+    w.str(conn);
+    return w;
+  }
+
+  /** Ends the event begin() started and publishes it. */
+  end(): void {
+    const w = this.writer;
+    w.byte(0x7d); // }
+    const seq = this.pendingSeq;
+    let json: string | undefined;
+    if (this.pendingKept) {
+      this.ring.commit(seq, this.pendingType, this.pendingConn, w.pos - this.pendingStart);
+    } else {
+      json = decoder.decode(w.buf.subarray(0, w.pos));
+      this.ring.skip(seq);
+      w.buf = this.ring.bytes;
+    }
+    if (this.subscribers.size > 0) this.notify(new BusEntry(seq, this.pendingType, this.pendingConn, this.ring, json));
+  }
+
+  private notify(entry: BusEntry): void {
+    for (const sub of this.subscribers) {
+      if (!matches(entry, sub.filter)) continue;
+      if (sub.raw) sub.fn(entry);
+      else sub.fn(entry.event, entry);
+    }
+  }
+
+  /** The event with this sequence number, if the history still holds it (its JSON read now). */
   at(seq: number): BusEntry | undefined {
     const ring = this.ring;
-    return ring.has(seq) ? new BusEntry(seq, ring.type(seq)!, ring.conn(seq), ring.json(seq)) : undefined;
+    return ring.has(seq) ? new BusEntry(seq, ring.type(seq)!, ring.conn(seq), ring, ring.json(seq)) : undefined;
+  }
+
+  /** The JSON bytes of the event with this seq, in place in the history (copy them to keep them). */
+  bytesAt(seq: number): Uint8Array | undefined {
+    return this.ring.has(seq) ? this.ring.view(seq) : undefined;
   }
 
   /** Whether the event with this seq is in the history and passes the filter (no decoding). */
@@ -228,8 +325,20 @@ export class EventBus {
     return { entries, evicted };
   }
 
+  /** Calls `fn` with each published event (as an object) that passes the filter. */
   subscribe(fn: Subscriber, filter?: EventFilter): () => void {
-    const sub = { fn, filter };
+    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, filter, raw: false });
+  }
+
+  /**
+   * Calls `fn` with the history entry of each published event that passes the filter, without
+   * making the event object: for subscribers that forward the JSON (observers).
+   */
+  subscribeEntries(fn: (entry: BusEntry) => void, filter?: EventFilter): () => void {
+    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, filter, raw: true });
+  }
+
+  private add(sub: SubscriberRecord): () => void {
     this.subscribers.add(sub);
     return () => {
       this.subscribers.delete(sub);

@@ -1,60 +1,114 @@
 // One direction of a tapped connection: the raw bytes that crossed it, decoded by server/wire into
 // frame and message events. Nothing here is rebuilt from ws's callbacks.
-import { createReader, frameFields, frameHeader, opcodeName, parseClosePayload } from '../wire/index.ts';
+//
+// This runs for every frame on every lab socket, so the two hot events are written as JSON bytes
+// straight into the bus history (bus.begin/end): no event object, no hex or text strings. A text
+// message that arrives in one frame is checked as UTF-8 once, natively, by the codec; previews
+// are cut from that checked payload. Rare paths (fragments, compression, errors) keep it simple.
+import { isUtf8 } from 'node:buffer';
+import { createReader, frameFields, opcodeName, parseClosePayload, writeFrameHeader } from '../wire/index.ts';
 import type { Frame, Violation, WireReader } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
+import type { EventBus } from '../events/bus.ts';
+import { ascii, hexJsonBound, utf8JsonBound } from '../events/json-bytes.ts';
 import type { TapInflater } from './inflate.ts';
 
 export type Dir = 'c2s' | 's2c';
 
-import { isUtf8 } from 'node:buffer';
 // The event stream carries previews, not whole payloads: it must stay much smaller than the
 // traffic it describes, or watching a connection would cost more than the connection itself.
 import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../events/schema.ts';
 export { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES };
 
-/** Hex without separators; Node's native encoder, since the tap runs for every frame. */
+/** Hex without separators; Node's native encoder. */
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-/** Length of the longest prefix of `bytes` that does not end inside a UTF-8 character. */
-function utf8Boundary(bytes: Uint8Array): number {
-  const n = bytes.length;
+/** Length of the longest prefix of bytes[0, end) that does not end inside a UTF-8 character. */
+function utf8Boundary(bytes: Uint8Array, end: number): number {
   // Walk back over up to 3 continuation bytes to the lead byte of the last character.
-  let i = n - 1;
-  while (i >= 0 && i >= n - 4 && (bytes[i] & 0xc0) === 0x80) i--;
-  if (i < 0) return n;
+  let i = end - 1;
+  while (i >= 0 && i >= end - 4 && (bytes[i] & 0xc0) === 0x80) i--;
+  if (i < 0) return end;
   const lead = bytes[i];
   const need = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return n - i >= need ? n : i;
+  return end - i >= need ? end : i;
 }
 
 /**
- * Decodes a byte preview as text when it is valid UTF-8 (Node's native check and decoder: the tap
- * does this for every text frame). A preview cut inside a multi-byte character loses that partial
- * character, so truncation alone never hides the text.
+ * Where the text preview of bytes[0, end) ends, or -1 when it is not text. A preview cut
+ * (`truncated`) inside a multi-byte character loses that partial character, so truncation alone
+ * never hides the text. `checked`: the codec already found the whole payload valid UTF-8.
  */
-export function previewText(bytes: Uint8Array, truncated: boolean): string | null {
-  let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (truncated) buf = buf.subarray(0, utf8Boundary(buf));
-  return isUtf8(buf) ? buf.toString('utf8') : null;
+function textEnd(bytes: Uint8Array, end: number, truncated: boolean, checked: boolean): number {
+  const cut = truncated ? utf8Boundary(bytes, end) : end;
+  if (checked) return cut;
+  return isUtf8(bytes.subarray(0, cut)) ? cut : -1;
 }
 
-type FieldRecord = Record<string, [number, number, number]>;
-const layoutCache = new Map<string, FieldRecord>();
+/**
+ * The literal runs of a frame event that depend only on the header layout (length encoding ×
+ * mask bit): `,"headerLength":N,"headerHex":` and `,"fields":{…},"payloadHex":`. Made once each.
+ */
+interface LayoutJson {
+  headerLength: Uint8Array;
+  fields: Uint8Array;
+}
+const layouts: LayoutJson[] = [];
 
-/** Field positions depend only on the length encoding and the mask bit, so they are computed once each. */
-function fieldPositions(frame: Frame): FieldRecord {
-  const key = `${frame.lengthBits}${frame.masked ? 'm' : ''}`;
-  let record = layoutCache.get(key);
-  if (!record) {
-    record = {};
+function layoutFor(frame: Frame): LayoutJson {
+  const key = (frame.lengthBits === 7 ? 0 : frame.lengthBits === 16 ? 2 : 4) + (frame.masked ? 1 : 0);
+  let layout = layouts[key];
+  if (layout === undefined) {
+    const record: Record<string, [number, number, number]> = {};
     for (const f of frameFields(frame)) record[f.field] = [f.byteOffset, f.bitOffset, f.bits];
-    layoutCache.set(key, record);
+    layout = layouts[key] = {
+      headerLength: ascii(`,"headerLength":${frame.headerLength},"headerHex":`),
+      fields: ascii(`,"fields":${JSON.stringify(record)},"payloadHex":`),
+    };
   }
-  return record;
+  return layout;
 }
+
+/** `,"fin":…,"rsv1":…,"rsv2":…,"rsv3":…,"opcode":…,"opcodeName":…,"masked":…,"maskingKey":` per byte 0 and mask bit. */
+const bitsRuns: Uint8Array[] = [];
+
+function bitsJson(frame: Frame): Uint8Array {
+  const b0 = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | frame.opcode;
+  const key = (b0 << 1) | (frame.masked ? 1 : 0);
+  return (bitsRuns[key] ??= ascii(
+    `,"fin":${frame.fin},"rsv1":${frame.rsv1},"rsv2":${frame.rsv2},"rsv3":${frame.rsv3},"opcode":${frame.opcode}` +
+      `,"opcodeName":${JSON.stringify(opcodeName(frame.opcode))},"masked":${frame.masked},"maskingKey":`,
+  ));
+}
+
+// The other literal parts of the two events, encoded once.
+const L_DIR_C2S_OFFSET = ascii(',"dir":"c2s","offset":');
+const L_DIR_S2C_OFFSET = ascii(',"dir":"s2c","offset":');
+const L_PAYLOADLENGTH = ascii(',"payloadLength":');
+const L_TRUNCATED_TRUE_TEXT = ascii(',"truncated":true,"text":');
+const L_TRUNCATED_FALSE_TEXT = ascii(',"truncated":false,"text":');
+const L_CLOSECODE = ascii(',"closeCode":');
+const L_CLOSEREASON = ascii(',"closeReason":');
+const L_INFLATED = ascii(',"inflated":');
+const L_NO_CLOSE_INFLATED = ascii(',"closeCode":null,"closeReason":null,"inflated":');
+const L_DIR_C2S_OPCODE = ascii(',"dir":"c2s","opcode":');
+const L_DIR_S2C_OPCODE = ascii(',"dir":"s2c","opcode":');
+const L_TEXT_LENGTH = ascii(',"opcodeName":"TEXT","length":');
+const L_BINARY_LENGTH = ascii(',"opcodeName":"BINARY","length":');
+const L_WIRELENGTH = ascii(',"wireLength":');
+const L_FRAMES = ascii(',"frames":');
+const L_COMPRESSED_TRUE_TEXT = ascii(',"compressed":true,"text":');
+const L_COMPRESSED_FALSE_TEXT = ascii(',"compressed":false,"text":');
+const L_PREVIEWHEX = ascii(',"previewHex":');
+const L_TRUNCATED = ascii(',"truncated":');
+
+/** Scratch for the header bytes of the frame being written (at most 14). */
+const HEADER = new Uint8Array(14);
+/** Bytes of a frame event besides its previews and `fields` (field names, numbers, booleans): generous. */
+const FRAME_FIXED_BYTES = 640;
+const MESSAGE_FIXED_BYTES = 320;
 
 interface MessageInProgress {
   opcode: 1 | 2;
@@ -87,6 +141,7 @@ export class DirectionTap {
     readonly dir: Dir,
     private readonly conn: string,
     private readonly sink: DirectionSink,
+    private readonly bus: EventBus,
     private readonly maxPayload: number,
   ) {}
 
@@ -114,6 +169,7 @@ export class DirectionTap {
       direction: this.dir === 'c2s' ? 'client' : 'server',
       maxPayload: this.maxPayload,
       perMessageDeflate: this.deflate,
+      isUtf8,
     }));
   }
 
@@ -144,109 +200,158 @@ export class DirectionTap {
 
   private onFrame(frame: Frame, broken: boolean): void {
     const op = frame.opcode;
-    let inflated: string | null = null;
-    let finished: MessageInProgress | null = null;
-    let finishedData: Uint8Array | null = null;
+    const payload = frame.payload;
+    /** opcode of the data message this frame belongs to (0: a control frame, or no message) */
+    let msgOpcode = 0;
+    let msgCompressed = false;
+    /** the message this frame completes: its data (a preview when uncompressed), frames and wire bytes */
+    let done: { data: Uint8Array; frames: number; wireLength: number } | null = null;
+    let inflated: Uint8Array | null = null;
 
-    if (op === 1 || op === 2 || op === 0) {
-      if (op !== 0) {
-        this.message = { opcode: op as 1 | 2, compressed: frame.rsv1, frames: 0, wireLength: 0, parts: [], kept: 0 };
+    if (op === 1 || op === 2) {
+      msgOpcode = op;
+      msgCompressed = frame.rsv1;
+      if (frame.fin && !frame.rsv1) {
+        // A whole uncompressed message in one frame (the common case): nothing to assemble.
+        this.message = null;
+        done = { data: payload, frames: 1, wireLength: frame.payloadLength };
+      } else {
+        this.message = { opcode: op, compressed: frame.rsv1, frames: 0, wireLength: 0, parts: [], kept: 0 };
       }
-      const m = this.message;
-      if (m) {
-        m.frames++;
-        m.wireLength += frame.payloadLength;
-        const room = m.compressed ? frame.payload.length : Math.max(0, MESSAGE_PREVIEW_BYTES + 4 - m.kept);
-        if (room > 0 && frame.payload.length > 0) {
-          const part = frame.payload.length <= room ? frame.payload : frame.payload.subarray(0, room);
-          m.parts.push(part);
-          m.kept += part.length;
-        }
-        if (frame.fin) {
-          finished = m;
-          this.message = null;
-          if (m.compressed) {
-            const result = this.inflater
-              ? this.inflater.inflate(concat(m.parts, m.kept))
-              : { error: 'RSV1 set but permessage-deflate was not negotiated' };
-            if ('data' in result) {
-              finishedData = result.data;
-              inflated = m.opcode === 1 ? previewText(result.data.subarray(0, MESSAGE_PREVIEW_BYTES), result.data.length > MESSAGE_PREVIEW_BYTES) : null;
-              if (m.opcode === 1 && previewText(result.data, false) === null) {
-                this.sink.emit({
-                  type: 'error',
-                  conn: this.conn,
-                  dir: this.dir,
-                  source: 'wire',
-                  message: 'The inflated text message is not valid UTF-8 (RFC 6455 §8.1); the receiver must close with 1007.',
-                });
-              }
-            } else {
-              this.sink.emit({
-                type: 'error',
-                conn: this.conn,
-                dir: this.dir,
-                source: 'wire',
-                message: `Could not inflate a compressed message: ${result.error}`,
-              });
-            }
-          } else {
-            finishedData = concat(m.parts, m.kept);
-          }
+    }
+    const m = op <= 2 ? this.message : null; // control frames may come between fragments
+    if (m) {
+      msgOpcode = m.opcode;
+      msgCompressed = m.compressed;
+      m.frames++;
+      m.wireLength += frame.payloadLength;
+      const room = m.compressed ? payload.length : Math.max(0, MESSAGE_PREVIEW_BYTES + 4 - m.kept);
+      if (room > 0 && payload.length > 0) {
+        const part = payload.length <= room ? payload : payload.subarray(0, room);
+        m.parts.push(part);
+        m.kept += part.length;
+      }
+      if (frame.fin) {
+        this.message = null;
+        const data = m.compressed ? this.inflate(m) : concat(m.parts, m.kept);
+        if (data) {
+          done = { data, frames: m.frames, wireLength: m.wireLength };
+          if (m.compressed) inflated = data;
         }
       }
     }
 
-    const truncated = frame.payload.length > FRAME_PREVIEW_BYTES;
-    const preview = truncated ? frame.payload.subarray(0, FRAME_PREVIEW_BYTES) : frame.payload;
-    const close = op === 8 ? parseClosePayload(frame.payload) : null;
-    const isText = op === 1 || op === 9 || op === 10 || (op === 0 && (finished ?? this.message)?.opcode === 1);
-    const compressedData = frame.rsv1 || (op === 0 && (finished ?? this.message)?.compressed === true);
-    this.sink.emit({
-      type: 'frame',
-      conn: this.conn,
-      dir: this.dir,
-      offset: frame.offset + this.base,
-      fin: frame.fin,
-      rsv1: frame.rsv1,
-      rsv2: frame.rsv2,
-      rsv3: frame.rsv3,
-      opcode: op,
-      opcodeName: opcodeName(op),
-      masked: frame.masked,
-      maskingKey: frame.maskingKey ? hex(frame.maskingKey) : null,
-      payloadLength: frame.payloadLength,
-      headerLength: frame.headerLength,
-      headerHex: hex(frameHeader(frame)),
-      fields: fieldPositions(frame),
-      payloadHex: hex(preview),
-      truncated,
-      text: isText && !compressedData ? previewText(preview, truncated) : null,
-      closeCode: close ? close.code : null,
-      closeReason: close ? close.reason : null,
-      inflated,
-    });
+    this.writeFrame(frame, msgOpcode, msgCompressed, inflated, !broken && op === 1 && done !== null && !msgCompressed);
+    if (done && !broken) this.writeMessage(msgOpcode, msgCompressed, done.data, done.frames, done.wireLength, op === 1 && done.frames === 1 && !msgCompressed);
+    this.sink.onFrame(frame, this.dir);
+  }
 
-    if (finished && finishedData && !broken) {
-      const length = finished.compressed ? finishedData.length : finished.wireLength;
-      const msgTruncated = length > MESSAGE_PREVIEW_BYTES;
-      const msgPreview = finishedData.subarray(0, MESSAGE_PREVIEW_BYTES);
+  /** Inflates a finished compressed message; null (and an error event) when that fails. */
+  private inflate(m: MessageInProgress): Uint8Array | null {
+    const result = this.inflater
+      ? this.inflater.inflate(concat(m.parts, m.kept))
+      : { error: 'RSV1 set but permessage-deflate was not negotiated' };
+    if ('error' in result) {
+      this.sink.emit({ type: 'error', conn: this.conn, dir: this.dir, source: 'wire', message: `Could not inflate a compressed message: ${result.error}` });
+      return null;
+    }
+    if (m.opcode === 1 && !isUtf8(result.data)) {
       this.sink.emit({
-        type: 'message',
+        type: 'error',
         conn: this.conn,
         dir: this.dir,
-        opcode: finished.opcode,
-        opcodeName: opcodeName(finished.opcode),
-        length,
-        wireLength: finished.wireLength,
-        frames: finished.frames,
-        compressed: finished.compressed,
-        text: finished.opcode === 1 ? previewText(msgPreview, msgTruncated) : null,
-        previewHex: hex(msgPreview.subarray(0, FRAME_PREVIEW_BYTES)),
-        truncated: msgTruncated,
+        source: 'wire',
+        message: 'The inflated text message is not valid UTF-8 (RFC 6455 §8.1); the receiver must close with 1007.',
       });
     }
-    this.sink.onFrame(frame, this.dir);
+    return result.data;
+  }
+
+  /**
+   * The frame event. `checkedText`: a whole uncompressed text message whose payload the codec
+   * validated, so its preview needs no second check.
+   */
+  private writeFrame(frame: Frame, msgOpcode: number, msgCompressed: boolean, inflated: Uint8Array | null, checkedText: boolean): void {
+    const op = frame.opcode;
+    const payload = frame.payload;
+    const truncated = payload.length > FRAME_PREVIEW_BYTES;
+    const previewEnd = truncated ? FRAME_PREVIEW_BYTES : payload.length;
+    const isText = op === 1 || op === 9 || op === 10 || (op === 0 && msgOpcode === 1);
+    const compressedData = frame.rsv1 || (op === 0 && msgCompressed);
+    const text = isText && !compressedData ? textEnd(payload, previewEnd, truncated, checkedText) : -1;
+    const close = op === 8 ? parseClosePayload(payload) : null;
+    let inflatedEnd = -1;
+    if (inflated && msgOpcode === 1) {
+      const cut = inflated.length > MESSAGE_PREVIEW_BYTES;
+      inflatedEnd = textEnd(inflated, cut ? MESSAGE_PREVIEW_BYTES : inflated.length, cut, false);
+    }
+    const layout = layoutFor(frame);
+    const bound =
+      FRAME_FIXED_BYTES +
+      layout.fields.length +
+      hexJsonBound(previewEnd) +
+      (text >= 0 ? utf8JsonBound(text) : 0) +
+      (close ? close.reason.length * 6 + 2 : 0) +
+      (inflatedEnd >= 0 ? utf8JsonBound(inflatedEnd) : 0);
+
+    const w = this.bus.begin('frame', this.conn, bound);
+    w.lit(this.dir === 'c2s' ? L_DIR_C2S_OFFSET : L_DIR_S2C_OFFSET);
+    w.uint(frame.offset + this.base);
+    w.lit(bitsJson(frame)); // ,"fin":…,"rsv1":…,…,"masked":…,"maskingKey":
+    if (frame.maskingKey) w.hex(frame.maskingKey);
+    else w.null();
+    w.lit(L_PAYLOADLENGTH);
+    w.uint(frame.payloadLength);
+    w.lit(layout.headerLength); // ,"headerLength":N,"headerHex":
+    w.hex(HEADER, 0, writeFrameHeader(frame, HEADER));
+    w.lit(layout.fields); // ,"fields":{…},"payloadHex":
+    w.hex(payload, 0, previewEnd);
+    w.lit(truncated ? L_TRUNCATED_TRUE_TEXT : L_TRUNCATED_FALSE_TEXT);
+    if (text >= 0) w.utf8(payload, 0, text);
+    else w.null();
+    if (close) {
+      w.lit(L_CLOSECODE);
+      w.uint(close.code);
+      w.lit(L_CLOSEREASON);
+      w.str(close.reason);
+      w.lit(L_INFLATED);
+    } else {
+      w.lit(L_NO_CLOSE_INFLATED);
+    }
+    if (inflatedEnd >= 0) w.utf8(inflated!, 0, inflatedEnd);
+    else w.null();
+    this.bus.end();
+  }
+
+  /**
+   * The message event. `data` holds the message (inflated when compressed) or, for an
+   * uncompressed message of several frames, at least its first MESSAGE_PREVIEW_BYTES.
+   */
+  private writeMessage(opcode: number, compressed: boolean, data: Uint8Array, frames: number, wireLength: number, checkedText: boolean): void {
+    const length = compressed ? data.length : wireLength;
+    const truncated = length > MESSAGE_PREVIEW_BYTES;
+    const previewEnd = Math.min(data.length, MESSAGE_PREVIEW_BYTES);
+    const text = opcode === 1 ? textEnd(data, previewEnd, truncated, checkedText) : -1;
+    const hexEnd = Math.min(previewEnd, FRAME_PREVIEW_BYTES);
+    const bound = MESSAGE_FIXED_BYTES + hexJsonBound(hexEnd) + (text >= 0 ? utf8JsonBound(text) : 0);
+
+    const w = this.bus.begin('message', this.conn, bound);
+    w.lit(this.dir === 'c2s' ? L_DIR_C2S_OPCODE : L_DIR_S2C_OPCODE);
+    w.uint(opcode);
+    w.lit(opcode === 1 ? L_TEXT_LENGTH : L_BINARY_LENGTH);
+    w.uint(length);
+    w.lit(L_WIRELENGTH);
+    w.uint(wireLength);
+    w.lit(L_FRAMES);
+    w.uint(frames);
+    w.lit(compressed ? L_COMPRESSED_TRUE_TEXT : L_COMPRESSED_FALSE_TEXT);
+    if (text >= 0) w.utf8(data, 0, text);
+    else w.null();
+    w.lit(L_PREVIEWHEX);
+    w.hex(data, 0, hexEnd);
+    w.lit(L_TRUNCATED);
+    w.bool(truncated);
+    this.bus.end();
   }
 }
 

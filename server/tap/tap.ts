@@ -68,8 +68,8 @@ export class ConnectionTap implements DirectionSink {
     private readonly opts: TapOptions,
   ) {
     this.openedAt = opts.bus.now();
-    this.c2s = new DirectionTap('c2s', opts.conn, this, opts.maxPayload);
-    this.s2c = new DirectionTap('s2c', opts.conn, this, opts.maxPayload);
+    this.c2s = new DirectionTap('c2s', opts.conn, this, opts.bus, opts.maxPayload);
+    this.s2c = new DirectionTap('s2c', opts.conn, this, opts.bus, opts.maxPayload);
     this.hookWrites();
     socket.once('close', () => this.onSocketClose());
   }
@@ -119,9 +119,9 @@ export class ConnectionTap implements DirectionSink {
 
   private onWrite(chunk: unknown): void {
     if (this.closed) return;
-    let bytes: Buffer;
-    if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'latin1');
-    else if (chunk instanceof Uint8Array) bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let bytes: Uint8Array;
+    if (chunk instanceof Uint8Array) bytes = chunk;
+    else if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'latin1');
     else return;
     if (this.responseBuf) this.onResponseBytes(bytes);
     else this.s2c.push(bytes);
@@ -129,7 +129,7 @@ export class ConnectionTap implements DirectionSink {
   }
 
   /** Collects the server's HTTP response head; once complete, publishes the handshake and starts framing. */
-  private onResponseBytes(bytes: Buffer): void {
+  private onResponseBytes(bytes: Uint8Array): void {
     const buf = Buffer.concat([this.responseBuf!, bytes]);
     const end = headEnd(buf);
     if (end < 0) {

@@ -25,33 +25,41 @@ export function encodeFrame(spec: FrameSpec): Uint8Array {
   const ext = bits === 7 ? 0 : bits === 16 ? 2 : 8;
   const headerLength = 2 + ext + (key ? 4 : 0);
   const out = new Uint8Array(headerLength + payload.length);
-  out[0] =
-    (spec.fin === false ? 0 : 0x80) |
-    (spec.rsv1 ? 0x40 : 0) |
-    (spec.rsv2 ? 0x20 : 0) |
-    (spec.rsv3 ? 0x10 : 0) |
-    (spec.opcode & 0x0f);
-  const len7 = bits === 7 ? len : bits === 16 ? 126 : 127;
-  out[1] = (key ? 0x80 : 0) | len7;
-  if (bits === 16) {
-    out[2] = len >>> 8;
-    out[3] = len & 0xff;
-  } else if (bits === 64) {
-    const hi = Math.floor(len / TWO_32);
-    const lo = len - hi * TWO_32;
-    writeU32(out, 2, hi);
-    writeU32(out, 6, lo);
-  }
-  const at = 2 + ext;
+  const b0 = (spec.fin === false ? 0 : 0x80) | (spec.rsv1 ? 0x40 : 0) | (spec.rsv2 ? 0x20 : 0) | (spec.rsv3 ? 0x10 : 0) | (spec.opcode & 0x0f);
+  const at = writeHeader(out, b0, key, len, bits);
   if (key) {
-    out.set(key, at);
     // §5.3: each payload byte i is XORed with key[i % 4].
-    const p = at + 4;
-    for (let i = 0; i < payload.length; i++) out[p + i] = payload[i] ^ key[i & 3];
+    for (let i = 0; i < payload.length; i++) out[at + i] = payload[i] ^ key[i & 3];
   } else {
     out.set(payload, at);
   }
   return out;
+}
+
+/** Writes a header at out[0..]: byte 0, the length in the given encoding, the key. Returns its length. */
+function writeHeader(out: Uint8Array, b0: number, key: Uint8Array | null, len: number, bits: 7 | 16 | 64): number {
+  out[0] = b0;
+  const len7 = bits === 7 ? len : bits === 16 ? 126 : 127;
+  out[1] = (key ? 0x80 : 0) | len7;
+  let at = 2;
+  if (bits === 16) {
+    out[2] = len >>> 8;
+    out[3] = len & 0xff;
+    at = 4;
+  } else if (bits === 64) {
+    const hi = Math.floor(len / TWO_32);
+    writeU32(out, 2, hi);
+    writeU32(out, 6, len - hi * TWO_32);
+    at = 10;
+  }
+  if (key) {
+    out[at] = key[0];
+    out[at + 1] = key[1];
+    out[at + 2] = key[2];
+    out[at + 3] = key[3];
+    at += 4;
+  }
+  return at;
 }
 
 function writeU32(out: Uint8Array, at: number, v: number): void {
@@ -66,16 +74,15 @@ function writeU32(out: Uint8Array, at: number, v: number): void {
  * encoding it used (lengthBits), so even a non-minimal length comes back byte for byte.
  */
 export function frameHeader(frame: Frame): Uint8Array {
-  return encodeFrame({
-    fin: frame.fin,
-    rsv1: frame.rsv1,
-    rsv2: frame.rsv2,
-    rsv3: frame.rsv3,
-    opcode: frame.opcode,
-    maskingKey: frame.maskingKey,
-    lengthOverride: frame.payloadLength,
-    lengthBits: frame.lengthBits,
-  });
+  const out = new Uint8Array(frame.headerLength);
+  writeFrameHeader(frame, out);
+  return out;
+}
+
+/** Writes the header bytes of a decoded frame into `out` (at least 14 bytes) and returns how many. */
+export function writeFrameHeader(frame: Frame, out: Uint8Array): number {
+  const b0 = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | (frame.opcode & 0x0f);
+  return writeHeader(out, b0, frame.maskingKey, frame.payloadLength, frame.lengthBits);
 }
 
 /** Concatenate frames (or any byte arrays) into one stream. */

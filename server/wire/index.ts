@@ -31,7 +31,7 @@ export {
   type CloseCodeInfo,
 } from './constants.ts';
 export { frameToJson, formatFrame, frameFields, parseClosePayload, type ClosePayload } from './format.ts';
-export { encodeFrame, frameHeader, concatBytes, closePayload } from './encoder.ts';
+export { encodeFrame, frameHeader, writeFrameHeader, concatBytes, closePayload } from './encoder.ts';
 export {
   computeAccept,
   sha1,

@@ -103,6 +103,12 @@ export interface ReaderOptions {
   maxPayload?: number;
   /** true when permessage-deflate was negotiated: RSV1 is then allowed on the first frame of a data message */
   perMessageDeflate?: boolean;
+  /**
+   * A fast whole-buffer UTF-8 check (Node's buffer.isUtf8) for text messages that arrive in one
+   * frame; the reader's own streaming validator still checks fragments and finds the offending
+   * byte when this says no. Optional: the browser and the CLI do without.
+   */
+  isUtf8?: (bytes: Uint8Array) => boolean;
 }
 
 /** What a reader yields, in stream order. After a violation the reader yields nothing more. */

@@ -17,6 +17,7 @@ export interface ValidatorOptions {
   direction: Direction | 'any';
   maxPayload: number;
   perMessageDeflate: boolean;
+  isUtf8?: (bytes: Uint8Array) => boolean;
 }
 
 /** What the decoder asks while it reads a frame. Every method returns null or the violation. */
@@ -41,6 +42,7 @@ export class MessageValidator implements FrameRules {
   private readonly direction: Direction | 'any';
   private readonly maxPayload: number;
   private readonly perMessageDeflate: boolean;
+  private readonly isUtf8: ((bytes: Uint8Array) => boolean) | null;
 
   /** opcode (1 or 2) of the fragmented message in progress, 0 when none */
   private fragmented = 0;
@@ -58,6 +60,7 @@ export class MessageValidator implements FrameRules {
     this.direction = opts.direction;
     this.maxPayload = opts.maxPayload;
     this.perMessageDeflate = opts.perMessageDeflate;
+    this.isUtf8 = typeof opts.isUtf8 === 'function' ? opts.isUtf8 : null;
   }
 
   firstByte(b0: number, at: number): Violation | null {
@@ -175,7 +178,15 @@ export class MessageValidator implements FrameRules {
       // Compressed text (RSV1 with permessage-deflate) is NOT checked here: the reader only
       // sees the deflated bytes. Whoever inflates the message (the tap) validates the text.
       this.checkingText = op === 0x1 && !f.rsv1;
-      if (this.checkingText) this.text.reset();
+      if (this.checkingText) {
+        // A whole text message in one frame: the fast check when there is one (the streaming
+        // validator below runs only to find the offending byte).
+        if (f.fin && this.isUtf8 !== null && this.isUtf8(f.payload)) {
+          this.checkingText = false;
+          return null;
+        }
+        this.text.reset();
+      }
     } else if (f.fin) {
       this.fragmented = 0;
     }
