@@ -60,7 +60,7 @@ export interface WslabServer {
 export async function startWslab(options: WslabOptions = {}): Promise<WslabServer> {
   const host = options.host ?? '127.0.0.1';
   const bus = new EventBus({ historySize: options.historySize, allocate: (size) => Buffer.alloc(size) });
-  const registry = new Registry(bus);
+  const registry = new Registry(bus, () => heartbeat);
   let heartbeat: HeartbeatConfig = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
   const allowOrigins = [...(options.allowOrigins ?? [])];
@@ -83,19 +83,17 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
   const faultLabs = createFaultLabs({ bus, registry, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   const connByRemotePort = (port: number): string | null => {
-    for (const r of registry.all()) if (r.meta.remote.port === port) return r.meta.conn;
+    for (const r of registry.all()) if (r.meta.remotePort === port) return r.meta.conn;
     return null;
   };
 
   function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
     if (conn !== undefined) {
-      const hb = registry.get(conn)?.heartbeat;
-      if (!hb) return false;
-      hb.configure(config);
-      return true;
+      const record = registry.get(conn);
+      return record ? registry.configureHeartbeat(record, config) : false;
     }
     heartbeat = { ...heartbeat, ...config };
-    for (const record of registry.all()) record.heartbeat?.configure(config);
+    for (const record of registry.all()) registry.configureHeartbeat(record, config);
     return true;
   }
 
@@ -133,7 +131,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       }
       if (b.conn !== undefined && typeof b.conn !== 'string') return sendJson(res, 400, { error: 'conn must be a string' });
       if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
-      sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.get(b.conn as string)!.heartbeat!.describe() } : heartbeat);
+      sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn as string)!) } : heartbeat);
     } else if (route === 'puppets' || route.startsWith('puppets/')) {
       const [, id, action] = route.split('/');
       try {

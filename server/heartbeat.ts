@@ -14,13 +14,14 @@ export interface HeartbeatConfig {
 
 export const DEFAULT_HEARTBEAT: HeartbeatConfig = { intervalMs: 30_000, maxMisses: 2 };
 
+export type HeartbeatState = HeartbeatConfig & { missed: number; lastRtt: number | null };
+
 export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;
   private awaiting = false;
   private missed = 0;
   private sent = 0;
   private lastRtt: number | null = null;
-  private readonly onPongFn = (rtt: number | null) => this.pong(rtt);
 
   constructor(
     private readonly ws: WebSocket,
@@ -29,7 +30,7 @@ export class Heartbeat {
     private readonly conn: string,
     private config: HeartbeatConfig,
   ) {
-    tap.onPong = this.onPongFn;
+    tap.heartbeat = this;
     this.schedule();
   }
 
@@ -41,14 +42,14 @@ export class Heartbeat {
     this.schedule();
   }
 
-  describe(): HeartbeatConfig & { missed: number; lastRtt: number | null } {
+  describe(): HeartbeatState {
     return { ...this.config, missed: this.missed, lastRtt: this.lastRtt };
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.tap.onPong === this.onPongFn) this.tap.onPong = null;
+    if (this.tap.heartbeat === this) this.tap.heartbeat = null;
   }
 
   private schedule(): void {
@@ -91,7 +92,8 @@ export class Heartbeat {
     this.event('ping', null);
   }
 
-  private pong(rtt: number | null): void {
+  /** A client pong crossed the tap (with its RTT when it answered one of the tap's pings). */
+  onPong(rtt: number | null): void {
     this.awaiting = false;
     this.missed = 0;
     if (rtt !== null) this.lastRtt = rtt;

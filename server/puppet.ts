@@ -123,7 +123,7 @@ export class PuppetManager {
   private findConn(ws: WebSocket): string | null {
     const port = (ws as unknown as { _socket?: { localPort?: number } })._socket?.localPort;
     for (const record of this.registry.all()) {
-      if (record.meta.remote.port === port && record.meta.client === 'puppet') return record.meta.conn;
+      if (record.meta.remotePort === port && record.meta.client === 'puppet') return record.meta.conn;
     }
     return null;
   }

@@ -4,7 +4,7 @@
 import type { WebSocket } from 'ws';
 import type { EventBus } from './events/bus.ts';
 import type { ConnectionTap } from './tap/tap.ts';
-import type { Heartbeat } from './heartbeat.ts';
+import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatConfig, type HeartbeatState } from './heartbeat.ts';
 
 export interface ConnectionMeta {
   conn: string;
@@ -14,8 +14,11 @@ export interface ConnectionMeta {
   lab: string;
   path: string;
   client: string;
-  remote: { address: string; port: number };
-  local: { address: string; port: number };
+  // the 4-tuple, flat (two small objects per connection add up; the snapshot nests them)
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
   /** ms since server start, the event clock */
   openedAt: number;
 }
@@ -31,7 +34,11 @@ export class Registry {
   private readonly records = new Map<string, ConnectionRecord>();
   private counter = 0;
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    /** the server's current heartbeat setting */
+    private readonly heartbeatDefaults: () => HeartbeatConfig = () => DEFAULT_HEARTBEAT,
+  ) {}
 
   nextId(): string {
     return `c${++this.counter}`;
@@ -46,6 +53,30 @@ export class Registry {
     if (!record) return;
     record.heartbeat?.stop();
     this.records.delete(conn);
+  }
+
+  /**
+   * Starts a connection's heartbeat. With heartbeats off (interval 0, default misses) none is made:
+   * an idle connection should not carry a timer's worth of state for nothing. One is made when a
+   * heartbeat is configured for it later.
+   */
+  startHeartbeat(record: ConnectionRecord, config: HeartbeatConfig): void {
+    if (!record.ws) return;
+    if (config.intervalMs === 0 && config.maxMisses === this.heartbeatDefaults().maxMisses) return;
+    record.heartbeat = new Heartbeat(record.ws, record.tap, this.bus, record.meta.conn, config);
+  }
+
+  /** Changes a connection's heartbeat (making it if it had none); false while it has no WebSocket yet. */
+  configureHeartbeat(record: ConnectionRecord, change: Partial<HeartbeatConfig>): boolean {
+    if (!record.ws) return false;
+    record.heartbeat ??= new Heartbeat(record.ws, record.tap, this.bus, record.meta.conn, { ...this.heartbeatDefaults(), intervalMs: 0 });
+    record.heartbeat.configure(change);
+    return true;
+  }
+
+  /** A connection's heartbeat setting and counters (off, with nothing missed, when it has none). */
+  describeHeartbeat(record: ConnectionRecord): HeartbeatState {
+    return record.heartbeat?.describe() ?? { intervalMs: 0, maxMisses: this.heartbeatDefaults().maxMisses, missed: 0, lastRtt: null };
   }
 
   get(conn: string): ConnectionRecord | undefined {
@@ -72,15 +103,19 @@ export class Registry {
   /** What GET /__wslab/connections returns: metadata, server readyState, buffers, heartbeat. */
   snapshot(): object[] {
     const out: object[] = [];
-    for (const { meta, ws, heartbeat } of this.records.values()) {
+    for (const record of this.records.values()) {
+      const { meta, ws } = record;
+      const { remoteAddress, remotePort, localAddress, localPort, ...rest } = meta;
       out.push({
-        ...meta,
+        ...rest,
+        remote: { address: remoteAddress, port: remotePort },
+        local: { address: localAddress, port: localPort },
         readyState: ws ? ws.readyState : 0,
         protocol: ws?.protocol || null,
         extensions: ws?.extensions || null,
         bufferedAmount: ws ? ws.bufferedAmount : 0,
         writableLength: (ws as unknown as { _socket?: { writableLength: number } })?._socket?.writableLength ?? 0,
-        heartbeat: heartbeat ? heartbeat.describe() : null,
+        heartbeat: ws ? this.describeHeartbeat(record) : null,
       });
     }
     return out;

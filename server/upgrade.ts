@@ -6,9 +6,9 @@ import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LABS } from './labs/index.ts';
 import type { Lab, LabWsOptions } from './labs/types.ts';
-import { ConnectionTap } from './tap/tap.ts';
+import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
-import { Heartbeat, type HeartbeatConfig } from './heartbeat.ts';
+import type { HeartbeatConfig } from './heartbeat.ts';
 import type { Registry, ConnectionRecord } from './registry.ts';
 import type { EventBus } from './events/bus.ts';
 import { filterFromQuery } from './events/bus.ts';
@@ -79,6 +79,8 @@ function cookie(req: IncomingMessage, name: string): string | null {
 
 export function createUpgradeHandler(config: UpgradeConfig) {
   const { bus, registry } = config;
+  // What every tap shares: one object per server, not one per connection.
+  const tapShared: TapShared = { bus, onClosed: (conn) => registry.remove(conn) };
   const servers = new Map<string, WebSocketServer>();
   const observerServer = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: true });
   const labServer = (opts: LabWsOptions) => {
@@ -165,35 +167,27 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         sessionId,
         userId: null,
         lab: lab.name,
-        path: url.pathname + url.search,
+        path: intern(url.pathname + url.search),
         client,
-        remote: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
-        local: { address: socket.localAddress ?? '', port: socket.localPort ?? 0 },
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
         openedAt: bus.now(),
       },
       tap: null as unknown as ConnectionTap,
       ws: null,
       heartbeat: null,
     };
-    record.tap = new ConnectionTap(socket, req.url ?? '', requestBytes, {
-      bus,
-      conn,
-      socketId: conn,
-      sessionId,
-      lab: lab.name,
-      client,
-      maxPayload: opts.maxPayload,
-      // bind, not a closure: a closure here would keep this whole function's scope (the request
-      // included) alive for the connection's lifetime
-      onClosed: registry.remove.bind(registry, conn),
-    });
+    dropAddressCache(socket);
+    record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);
     registry.add(record);
 
     labServer(opts).handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      socket.removeListener('error', destroySocket); // ws has its own now
       record.ws = ws;
       record.tap.bindWebSocket(ws);
-      const hb = heartbeatFromQuery(url, config.heartbeat());
-      record.heartbeat = new Heartbeat(ws, record.tap, bus, conn, hb);
+      registry.startHeartbeat(record, heartbeatFromQuery(url, config.heartbeat()));
       ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
       lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers });
     });
@@ -213,6 +207,29 @@ export function createUpgradeHandler(config: UpgradeConfig) {
 // Listeners that live as long as a connection are module-level functions, not closures made in
 // handle(): a closure would keep handle's whole scope (the request, the URL) alive with it.
 function ignore(): void {}
+
+/**
+ * Most lab connections open the same few paths: one shared string each instead of one per
+ * connection (bounded, so odd query strings cannot grow it).
+ */
+const paths = new Map<string, string>();
+function intern(path: string): string {
+  const hit = paths.get(path);
+  if (hit !== undefined) return hit;
+  if (paths.size < 256) paths.set(path, path);
+  return path;
+}
+
+/**
+ * Node keeps the 4-tuple it read for `remoteAddress`/`localAddress` on the socket (two small
+ * objects per connection, which a bare ws server never makes). The registry has its own copy from
+ * here on, so the socket's is let go; reading the getters again would only ask the OS again.
+ */
+function dropAddressCache(socket: Socket): void {
+  const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  cache._peername = undefined;
+  cache._sockname = undefined;
+}
 
 function destroySocket(this: Socket): void {
   this.destroy();

@@ -229,7 +229,7 @@ export class ChatNode implements ChatNodeApi {
       for (const socket of this.sockets) socket.destroy();
     } else {
       for (const s of this.sessions) s.ws.close(1001, `node ${this.id} is going away`);
-      for (const r of this.registry.all()) if (r.meta.local.port === this.port && r.ws && r.ws.readyState === 1) r.ws.close(1001, 'node going away');
+      for (const r of this.registry.all()) if (r.meta.localPort === this.port && r.ws && r.ws.readyState === 1) r.ws.close(1001, 'node going away');
       await new Promise((r) => setTimeout(r, 50));
       for (const socket of this.sockets) socket.destroy();
       await broker?.close();

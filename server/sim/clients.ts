@@ -187,9 +187,8 @@ export class SimClients {
     this.heartbeat = { intervalMs, maxMisses };
     let n = 0;
     for (const r of this.registry.all()) {
-      if (r.meta.lab !== 'ghosts' || !r.heartbeat) continue;
-      r.heartbeat.configure({ intervalMs, maxMisses });
-      n++;
+      if (r.meta.lab !== 'ghosts') continue;
+      if (this.registry.configureHeartbeat(r, { intervalMs, maxMisses })) n++;
     }
     return n;
   }

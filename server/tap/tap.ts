@@ -14,36 +14,51 @@ import type { EventBus } from '../events/bus.ts';
 import { DirectionTap, hex, type Dir, type DirectionSink } from './direction.ts';
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';
-import { offSocketWrite, onSocketWrite } from './socket-hook.ts';
+import { hookReads, hookSocket, unhookSocket, type SocketTap } from './socket-hook.ts';
+import type { ConnectionMeta } from '../registry.ts';
+import type { Heartbeat } from '../heartbeat.ts';
 
 const EMPTY = Buffer.alloc(0);
 
 /** Send-buffer figures are reported at most this often per connection. */
 export const BUFFER_REPORT_MS = 50;
 
-export interface TapOptions {
+/** What every tap of one server shares (one object per server, not per connection). */
+export interface TapShared {
   bus: EventBus;
-  conn: string;
-  socketId: string;
-  sessionId: string | null;
-  lab: string;
-  client: string;
-  maxPayload: number;
-  /** called once when the TCP connection has closed and the close event was published */
-  onClosed?: () => void;
+  /** called once when a connection's TCP socket has closed and its close event was published */
+  onClosed(conn: string): void;
+}
+
+/** The bytes of the upgrade, kept only until the 101 has been parsed. */
+interface Handshake {
+  requestBytes: Buffer;
+  /** the server's response head so far */
+  responseBuf: Buffer;
+  /** client bytes that arrived before the response was parsed (rare; made on demand) */
+  pendingC2s: Buffer[] | null;
+}
+
+/** permessage-deflate as negotiated: whether each side keeps its compression window. */
+interface Deflate {
+  clientTakeover: boolean;
+  serverTakeover: boolean;
 }
 
 type ReadyState = 0 | 1 | 2 | 3;
 
-export class ConnectionTap implements DirectionSink {
-  private readonly c2s: DirectionTap;
-  private readonly s2c: DirectionTap;
-  private responseBuf: Buffer | null = Buffer.alloc(0);
-  /** client bytes that arrived before the handshake response was parsed (rare; made on demand) */
-  private pendingC2s: Buffer[] | null = null;
+export class ConnectionTap implements DirectionSink, SocketTap {
+  /** each direction's decoder, made when its first frame byte arrives (an idle connection has none) */
+  private c2s: DirectionTap | null = null;
+  private s2c: DirectionTap | null = null;
+  /** the 101 was parsed: bytes after it are frames */
+  private framing = false;
+  /** null unless permessage-deflate was negotiated */
+  private deflate: Deflate | null = null;
+  /** what only the handshake needs; null once the 101 (or a refusal) was parsed */
+  private handshake: Handshake | null;
   private ws: WebSocket | null = null;
   private state: ReadyState | null = null;
-  private readonly openedAt: number;
   private firstClose: { dir: Dir; code: number | null; reason: string } | null = null;
   private closeC2s = false;
   private closeS2c = false;
@@ -56,40 +71,32 @@ export class ConnectionTap implements DirectionSink {
   private closed = false;
   private responseLength = 0;
   private requestLength = 0;
-  /** listeners of pong frames (the heartbeat uses them) */
-  /** told of every client pong with its RTT (the heartbeat sets it) */
-  onPong: ((rtt: number | null) => void) | null = null;
+  /** told of every client pong with its RTT (set while the connection has a heartbeat) */
+  heartbeat: Heartbeat | null = null;
 
   constructor(
     private readonly socket: Socket,
-    /** the request target, e.g. /lab/echo?deflate=1 (the request object itself is not kept) */
-    private readonly path: string,
-    private requestBytes: Buffer,
-    private readonly opts: TapOptions,
+    requestBytes: Buffer,
+    private readonly shared: TapShared,
+    /** the connection's registry metadata: conn, ids, lab, path, addresses, openedAt */
+    private readonly meta: ConnectionMeta,
+    private readonly maxPayload: number,
   ) {
-    this.openedAt = opts.bus.now();
-    this.c2s = new DirectionTap('c2s', opts.conn, this, opts.bus, opts.maxPayload);
-    this.s2c = new DirectionTap('s2c', opts.conn, this, opts.bus, opts.maxPayload);
-    this.hookWrites();
-    socket.once('close', () => this.onSocketClose());
+    this.handshake = { requestBytes, responseBuf: EMPTY, pendingC2s: null };
+    hookSocket(socket, this);
   }
 
   emit(body: EventBody): void {
-    this.opts.bus.publish(body);
+    this.shared.bus.publish(body);
   }
 
   onViolation(_v: Violation, _dir: Dir): void {
     // ws closes the connection with the same code; the close events report it.
   }
 
-  /** Every byte ws writes to the socket passes through the s2c decoder first. */
-  private hookWrites(): void {
-    onSocketWrite(this.socket, this.onWrite.bind(this));
-  }
-
   /** Called right after ws.handleUpgrade returned: from here on, read every chunk before ws does. */
   hookReads(): void {
-    this.socket.prependListener('data', (chunk: Buffer) => this.onRead(chunk));
+    hookReads(this.socket);
   }
 
   /** The WebSocket ws created for this socket (not set when the handshake failed). */
@@ -105,50 +112,61 @@ export class ConnectionTap implements DirectionSink {
 
   private setState(to: ReadyState, cause: string): void {
     if (to === this.state) return;
-    this.emit({ type: 'state', conn: this.opts.conn, side: 'server', from: this.state, to, cause });
+    this.emit({ type: 'state', conn: this.meta.conn, side: 'server', from: this.state, to, cause });
     this.state = to;
   }
 
-  private onRead(chunk: Buffer): void {
-    if (!this.c2s.started) {
-      (this.pendingC2s ??= []).push(chunk);
+  onRead(chunk: Buffer): void {
+    if (!this.framing) {
+      // Before the 101 is parsed, keep the bytes for then; after a refused upgrade, there are no frames.
+      if (this.handshake) (this.handshake.pendingC2s ??= []).push(chunk);
       return;
     }
-    this.c2s.push(chunk);
+    (this.c2s ??= this.direction('c2s')).push(chunk);
   }
 
-  private onWrite(chunk: unknown): void {
+  /** Every byte ws writes to the socket passes through the s2c decoder first. */
+  onWrite(chunk: unknown): void {
     if (this.closed) return;
     let bytes: Uint8Array;
     if (chunk instanceof Uint8Array) bytes = chunk;
     else if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'latin1');
     else return;
-    if (this.responseBuf) this.onResponseBytes(bytes);
-    else this.s2c.push(bytes);
+    if (this.handshake) this.onResponseBytes(this.handshake, bytes);
+    else if (this.framing) (this.s2c ??= this.direction('s2c')).push(bytes);
     if (this.ws) this.scheduleBufferReport();
   }
 
-  /** Collects the server's HTTP response head; once complete, publishes the handshake and starts framing. */
-  private onResponseBytes(bytes: Uint8Array): void {
-    const buf = Buffer.concat([this.responseBuf!, bytes]);
-    const end = headEnd(buf);
-    if (end < 0) {
-      this.responseBuf = buf.length > 64 * 1024 ? null : buf;
-      return;
-    }
-    this.responseBuf = null;
-    const response = parseHead(buf.subarray(0, end));
-    this.onHandshake(response, end);
-    const rest = buf.subarray(end);
-    if (rest.length) this.s2c.push(rest);
+  private direction(dir: Dir): DirectionTap {
+    const d = this.deflate;
+    const takeover = d ? (dir === 'c2s' ? d.clientTakeover : d.serverTakeover) : false;
+    const tap = new DirectionTap(dir, this.meta.conn, this, this.shared.bus, this.maxPayload);
+    tap.start(dir === 'c2s' ? this.requestLength : this.responseLength, d !== null, d ? new TapInflater(takeover, this.maxPayload) : null);
+    return tap;
   }
 
-  private onHandshake(response: HttpHead, responseLength: number): void {
-    const { conn } = this.opts;
+  /** Collects the server's HTTP response head; once complete, publishes the handshake and starts framing. */
+  private onResponseBytes(hs: Handshake, bytes: Uint8Array): void {
+    const buf = Buffer.concat([hs.responseBuf, bytes]);
+    const end = headEnd(buf);
+    if (end < 0) {
+      if (buf.length > 64 * 1024) this.handshake = null; // not an HTTP response: give up on framing
+      else hs.responseBuf = buf;
+      return;
+    }
+    this.handshake = null;
+    const response = parseHead(buf.subarray(0, end));
+    this.onHandshake(hs, response, end);
+    const rest = buf.subarray(end);
+    if (rest.length && this.framing) (this.s2c ??= this.direction('s2c')).push(rest);
+  }
+
+  private onHandshake(hs: Handshake, response: HttpHead, responseLength: number): void {
+    const meta = this.meta;
+    const conn = meta.conn;
     this.responseLength = responseLength;
-    const request = parseHead(this.requestBytes);
-    this.requestLength = this.requestBytes.length;
-    this.requestBytes = EMPTY; // reported; nothing else needs the bytes
+    const request = parseHead(hs.requestBytes);
+    this.requestLength = hs.requestBytes.length;
     const [, statusText = '', ...more] = response.startLine.split(' ');
     const status = Number(statusText);
     const reasonPhrase = more.join(' ');
@@ -158,20 +176,19 @@ export class ConnectionTap implements DirectionSink {
     const accept = headerValue(response.headers, 'sec-websocket-accept');
     const expectedAccept = key ? computeAccept(key) : null;
     const [method = '', target = '', version = ''] = request.startLine.split(' ');
-    const sock = this.socket;
 
     this.emit({
       type: 'conn.open',
       conn,
-      socketId: this.opts.socketId,
-      sessionId: this.opts.sessionId,
-      lab: this.opts.lab,
-      path: this.path,
-      remote: { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 },
-      local: { address: sock.localAddress ?? '', port: sock.localPort ?? 0 },
+      socketId: meta.socketId,
+      sessionId: meta.sessionId,
+      lab: meta.lab,
+      path: meta.path,
+      remote: { address: meta.remoteAddress, port: meta.remotePort },
+      local: { address: meta.localAddress, port: meta.localPort },
       subprotocol: protocol,
       extensions,
-      client: this.opts.client,
+      client: meta.client,
     });
     this.setState(0, 'upgrade request received');
     this.emit({
@@ -202,23 +219,20 @@ export class ConnectionTap implements DirectionSink {
     }
 
     // permessage-deflate as negotiated: whether each side keeps its compression window.
-    let deflate: ReturnType<typeof parseExtensions>[number] | undefined;
-    if (extensions) deflate = parseExtensions(extensions).find((e) => e.name === 'permessage-deflate');
-    const params = deflate?.params ?? {};
-    const maxOut = this.opts.maxPayload;
-    this.s2c.start(responseLength, !!deflate, deflate ? new TapInflater(!('server_no_context_takeover' in params), maxOut) : null);
-    this.c2s.start(
-      this.requestLength,
-      !!deflate,
-      deflate ? new TapInflater(!('client_no_context_takeover' in params), maxOut) : null,
-    );
+    const deflate = extensions ? parseExtensions(extensions).find((e) => e.name === 'permessage-deflate') : undefined;
+    if (deflate) {
+      this.deflate = {
+        clientTakeover: !('client_no_context_takeover' in deflate.params),
+        serverTakeover: !('server_no_context_takeover' in deflate.params),
+      };
+    }
+    this.framing = true;
     this.setState(1, '101 Switching Protocols sent');
-    if (this.pendingC2s) for (const chunk of this.pendingC2s) this.c2s.push(chunk);
-    this.pendingC2s = null;
+    if (hs.pendingC2s) for (const chunk of hs.pendingC2s) this.onRead(chunk);
   }
 
   onFrame(frame: Frame, dir: Dir): void {
-    const { conn } = this.opts;
+    const conn = this.meta.conn;
     const other: Dir = dir === 'c2s' ? 's2c' : 'c2s';
     if (frame.opcode === 8) {
       if (dir === 'c2s') this.closeC2s = true;
@@ -235,7 +249,7 @@ export class ConnectionTap implements DirectionSink {
       const key = hex(frame.payload);
       this.pings ??= { c2s: new Map(), s2c: new Map() };
       const pings = this.pings[dir];
-      pings.set(key, this.opts.bus.now());
+      pings.set(key, this.shared.bus.now());
       if (pings.size > 64) pings.delete(pings.keys().next().value!);
       this.emit({ type: 'ping', conn, dir, payloadHex: key });
     } else if (frame.opcode === 10) {
@@ -243,17 +257,17 @@ export class ConnectionTap implements DirectionSink {
       const sentAt = this.pings?.[other].get(key);
       let rtt: number | null = null;
       if (sentAt !== undefined) {
-        rtt = Math.round((this.opts.bus.now() - sentAt) * 1000) / 1000;
+        rtt = Math.round((this.shared.bus.now() - sentAt) * 1000) / 1000;
         this.pings![other].delete(key);
       }
       this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
-      if (dir === 'c2s') this.onPong?.(rtt);
+      if (dir === 'c2s') this.heartbeat?.onPong(rtt);
     }
   }
 
   private scheduleBufferReport(): void {
     if (this.bufferTimer || this.closed) return;
-    const wait = Math.max(0, this.lastBufferAt + BUFFER_REPORT_MS - this.opts.bus.now());
+    const wait = Math.max(0, this.lastBufferAt + BUFFER_REPORT_MS - this.shared.bus.now());
     this.bufferTimer = setTimeout(() => {
       this.bufferTimer = null;
       this.reportBuffer();
@@ -269,13 +283,13 @@ export class ConnectionTap implements DirectionSink {
     if (bufferedAmount === this.lastBuffered && writableLength === this.lastWritable) return;
     this.lastBuffered = bufferedAmount;
     this.lastWritable = writableLength;
-    this.lastBufferAt = this.opts.bus.now();
-    this.emit({ type: 'buffer', conn: this.opts.conn, bufferedAmount, writableLength });
+    this.lastBufferAt = this.shared.bus.now();
+    this.emit({ type: 'buffer', conn: this.meta.conn, bufferedAmount, writableLength });
     // Keep watching until the buffer has drained, so the chart always comes back to zero.
     if (bufferedAmount > 0 || writableLength > 0) this.scheduleBufferReport();
   }
 
-  private onSocketClose(): void {
+  onClose(): void {
     if (this.closed) return;
     // Bytes still queued in ws's parser are not lost to the tap: they were read before ws saw them.
     if (this.bufferTimer) clearTimeout(this.bufferTimer);
@@ -284,8 +298,8 @@ export class ConnectionTap implements DirectionSink {
       this.reportBuffer();
     }
     this.closed = true;
-    offSocketWrite(this.socket);
-    const { conn } = this.opts;
+    unhookSocket(this.socket);
+    const conn = this.meta.conn;
     if (this.state !== null && this.state !== 3) {
       const how = this.closeC2s && this.closeS2c ? 'after the close handshake' : 'without a close handshake';
       this.setState(3, `TCP connection closed ${how}`);
@@ -299,12 +313,12 @@ export class ConnectionTap implements DirectionSink {
         reason: fc ? fc.reason : '',
         initiator: fc ? (fc.dir === 'c2s' ? 'client' : 'server') : 'none',
         clean: this.closeC2s && this.closeS2c,
-        durationMs: Math.round((this.opts.bus.now() - this.openedAt) * 1000) / 1000,
-        bytesIn: this.requestLength + this.c2s.bytes,
-        bytesOut: this.responseLength + this.s2c.bytes,
+        durationMs: Math.round((this.shared.bus.now() - this.meta.openedAt) * 1000) / 1000,
+        bytesIn: this.requestLength + (this.c2s?.bytes ?? 0),
+        bytesOut: this.responseLength + (this.s2c?.bytes ?? 0),
       });
     }
-    this.onPong = null;
-    this.opts.onClosed?.();
+    this.heartbeat = null;
+    this.shared.onClosed(conn);
   }
 }

@@ -134,6 +134,20 @@ describe('heartbeat', () => {
     expect(list.connections.find((c) => c.conn === other.conn)?.heartbeat).toMatchObject({ intervalMs: 30_000 });
   });
 
+  test('a connection opened with heartbeats off (?heartbeat=0) reports them off, and gets one when configured later', async () => {
+    const { client, conn, log: l } = await open('/lab/echo?heartbeat=0');
+    const before = (await connections()).connections.find((c) => c.conn === conn)!;
+    expect(before.heartbeat).toEqual({ intervalMs: 0, maxMisses: 2, missed: 0, lastRtt: null });
+    const { status, json } = await postHeartbeat({ conn, intervalMs: 100, maxMisses: 1 });
+    expect(status).toBe(200);
+    expect(json).toEqual({ conn, intervalMs: 100, maxMisses: 1, missed: 0, lastRtt: null });
+    await l.waitForType('heartbeat', (e) => e.conn === conn && e.action === 'pong', 5000);
+    pause(client);
+    const close = await l.waitForType('close', (e) => e.conn === conn, 10_000);
+    expect(close.initiator).toBe('none');
+    expect(l.ofType('heartbeat', conn).map((e) => e.action).slice(-2)).toEqual(['miss', 'terminate']);
+  });
+
   test('POST /__wslab/heartbeat rejects bad bodies with 400 and a message, unknown connections with 404', async () => {
     const { conn } = await open('/lab/echo');
     const bad: [unknown, RegExp][] = [

@@ -28,7 +28,7 @@ test('a client that never reads keeps the server send buffer near the cap, not g
   await new Promise((r) => ws.once('open', r));
   (ws as unknown as { _socket: { pause(): void } })._socket.pause();
   const port = (ws as unknown as { _socket: { localPort: number } })._socket.localPort;
-  const conn = [...server.registry.all()].find((r) => r.meta.remote.port === port)!;
+  const conn = [...server.registry.all()].find((r) => r.meta.remotePort === port)!;
   let peak = 0;
   for (let i = 0; i < 30; i++) {
     await new Promise((r) => setTimeout(r, 100));
