@@ -21,16 +21,20 @@ let installed = false;
 function install(): void {
   if (installed) return;
   installed = true;
-  const proto = Socket.prototype as unknown as Record<'write' | 'end', (...args: unknown[]) => unknown>;
+  // Fixed parameters rather than ...args/apply: write runs for every frame of every socket.
+  // Passing an argument as undefined is the same to Writable as leaving it out.
+  type Write = (this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown) => boolean;
+  type End = (this: Socket, chunk?: unknown, encoding?: unknown, cb?: unknown) => Socket;
+  const proto = Socket.prototype as unknown as { write: Write; end: End };
   const write = proto.write;
   const end = proto.end;
-  proto.write = function (this: Socket, ...args: unknown[]) {
-    taps.get(this)?.onWrite(args[0]);
-    return write.apply(this, args);
+  proto.write = function (this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown) {
+    taps.get(this)?.onWrite(chunk);
+    return write.call(this, chunk, encoding, cb);
   };
-  proto.end = function (this: Socket, ...args: unknown[]) {
-    if (args.length > 0 && typeof args[0] !== 'function') taps.get(this)?.onWrite(args[0]);
-    return end.apply(this, args);
+  proto.end = function (this: Socket, chunk?: unknown, encoding?: unknown, cb?: unknown) {
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') taps.get(this)?.onWrite(chunk);
+    return end.call(this, chunk, encoding, cb);
   };
 }
 
