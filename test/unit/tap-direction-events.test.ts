@@ -194,6 +194,32 @@ describe('tap frame and message events', () => {
     expect(jsons[1]).toContain(`"text":${JSON.stringify(text)}`);
   });
 
+  test('fuzz: random bytes (valid frames with garbage mixed in) give only schema-valid events, at most one error, and never throw', () => {
+    const frameArb = fc.record({
+      opcode: fc.constantFrom(0, 1, 2, 3, 8, 9, 10, 15),
+      fin: fc.boolean(),
+      rsv1: fc.boolean(),
+      payload: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 100 }).map((s) => new TextEncoder().encode(s))),
+    });
+    const streamArb = fc.array(fc.oneof(frameArb.map((f) => encodeFrame({ ...f, maskingKey: new Uint8Array([9, 8, 7, 6]) })), fc.uint8Array({ maxLength: 20 })), { maxLength: 8 });
+    fc.assert(
+      fc.property(streamArb, fc.boolean(), fc.boolean(), (parts, c2s, deflate) => {
+        const bus = new EventBus({ historySize: 200, historyBytes: 64 * 1024 });
+        const types: string[] = [];
+        bus.subscribeEntries((entry) => {
+          const parsed = parseEvent(JSON.parse(entry.json));
+          expect(parsed.ok).toBe(true);
+          types.push(entry.type);
+        });
+        const tap = new DirectionTap(c2s ? 'c2s' : 's2c', 'c1', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 256);
+        tap.start(0, deflate, null);
+        for (const p of parts) tap.push(p);
+        expect(types.filter((t) => t === 'error' && !deflate).length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   test('a close frame reports its code and reason', () => {
     const bus = new EventBus({ historySize: 100 });
     const events: WslabEvent[] = [];
