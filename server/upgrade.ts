@@ -169,9 +169,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         lab: lab.name,
         path: intern(url.pathname + url.search),
         client,
-        remoteAddress: socket.remoteAddress ?? '',
+        remoteAddress: intern(socket.remoteAddress ?? ''),
         remotePort: socket.remotePort ?? 0,
-        localAddress: socket.localAddress ?? '',
+        localAddress: intern(socket.localAddress ?? ''),
         localPort: socket.localPort ?? 0,
         openedAt: bus.now(),
       },
@@ -209,15 +209,15 @@ export function createUpgradeHandler(config: UpgradeConfig) {
 function ignore(): void {}
 
 /**
- * Most lab connections open the same few paths: one shared string each instead of one per
- * connection (bounded, so odd query strings cannot grow it).
+ * Most lab connections share a few paths and addresses: one string each instead of one per
+ * connection (bounded, so odd query strings or many clients cannot grow it).
  */
-const paths = new Map<string, string>();
-function intern(path: string): string {
-  const hit = paths.get(path);
+const interned = new Map<string, string>();
+function intern(text: string): string {
+  const hit = interned.get(text);
   if (hit !== undefined) return hit;
-  if (paths.size < 256) paths.set(path, path);
-  return path;
+  if (interned.size < 1024) interned.set(text, text);
+  return text;
 }
 
 /**

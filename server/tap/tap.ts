@@ -30,6 +30,25 @@ export interface TapShared {
   onClosed(conn: string): void;
 }
 
+interface Control {
+  firstClose: { dir: Dir; code: number | null; reason: string } | null;
+  closeC2s: boolean;
+  closeS2c: boolean;
+  /** when each ping payload crossed, per direction; made on the first ping */
+  pings: Record<Dir, Map<string, number>> | null;
+}
+
+function newControl(): Control {
+  return { firstClose: null, closeC2s: false, closeS2c: false, pings: null };
+}
+
+interface BufferSeen {
+  buffered: number;
+  writable: number;
+  /** when they were reported (bus clock) */
+  at: number;
+}
+
 /** The bytes of the upgrade, kept only until the 101 has been parsed. */
 interface Handshake {
   requestBytes: Buffer;
@@ -59,14 +78,10 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   private handshake: Handshake | null;
   private ws: WebSocket | null = null;
   private state: ReadyState | null = null;
-  private firstClose: { dir: Dir; code: number | null; reason: string } | null = null;
-  private closeC2s = false;
-  private closeS2c = false;
-  /** when each ping payload crossed, per direction; made on the first ping */
-  private pings: Record<Dir, Map<string, number>> | null = null;
-  private lastBuffered = 0; // a new socket starts empty: only changes from 0 are news
-  private lastWritable = 0;
-  private lastBufferAt = 0;
+  /** close and ping bookkeeping, made on the first close or ping frame */
+  private control: Control | null = null;
+  /** the buffer figures last reported, made on the first report (a new socket starts empty) */
+  private bufferSeen: BufferSeen | null = null;
   private bufferTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private responseLength = 0;
@@ -235,30 +250,33 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     const conn = this.meta.conn;
     const other: Dir = dir === 'c2s' ? 's2c' : 'c2s';
     if (frame.opcode === 8) {
-      if (dir === 'c2s') this.closeC2s = true;
-      else this.closeS2c = true;
-      if (!this.firstClose) {
+      const c = (this.control ??= newControl());
+      if (dir === 'c2s') c.closeC2s = true;
+      else c.closeS2c = true;
+      if (!c.firstClose) {
         const view = frame.payload;
         const code = view.length >= 2 ? (view[0] << 8) | view[1] : null;
         const reason = view.length > 2 ? new TextDecoder().decode(view.subarray(2)) : '';
-        this.firstClose = { dir, code, reason };
+        c.firstClose = { dir, code, reason };
         const who = dir === 'c2s' ? 'client' : 'server';
         this.setState(2, `${who} sent a close frame${code !== null ? ` (${code})` : ''}`);
       }
     } else if (frame.opcode === 9) {
       const key = hex(frame.payload);
-      this.pings ??= { c2s: new Map(), s2c: new Map() };
-      const pings = this.pings[dir];
+      const c = (this.control ??= newControl());
+      c.pings ??= { c2s: new Map(), s2c: new Map() };
+      const pings = c.pings[dir];
       pings.set(key, this.shared.bus.now());
       if (pings.size > 64) pings.delete(pings.keys().next().value!);
       this.emit({ type: 'ping', conn, dir, payloadHex: key });
     } else if (frame.opcode === 10) {
       const key = hex(frame.payload);
-      const sentAt = this.pings?.[other].get(key);
+      const sent = this.control?.pings?.[other];
+      const sentAt = sent?.get(key);
       let rtt: number | null = null;
       if (sentAt !== undefined) {
         rtt = Math.round((this.shared.bus.now() - sentAt) * 1000) / 1000;
-        this.pings![other].delete(key);
+        sent!.delete(key);
       }
       this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
       if (dir === 'c2s') this.heartbeat?.onPong(rtt);
@@ -267,7 +285,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
 
   private scheduleBufferReport(): void {
     if (this.bufferTimer || this.closed) return;
-    const wait = Math.max(0, this.lastBufferAt + BUFFER_REPORT_MS - this.shared.bus.now());
+    const wait = this.bufferSeen ? Math.max(0, this.bufferSeen.at + BUFFER_REPORT_MS - this.shared.bus.now()) : 0;
     this.bufferTimer = setTimeout(() => {
       this.bufferTimer = null;
       this.reportBuffer();
@@ -280,10 +298,16 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     if (!ws || this.closed) return;
     const bufferedAmount = ws.bufferedAmount;
     const writableLength = this.socket.writableLength;
-    if (bufferedAmount === this.lastBuffered && writableLength === this.lastWritable) return;
-    this.lastBuffered = bufferedAmount;
-    this.lastWritable = writableLength;
-    this.lastBufferAt = this.shared.bus.now();
+    const seen = this.bufferSeen;
+    if (seen ? bufferedAmount === seen.buffered && writableLength === seen.writable : bufferedAmount === 0 && writableLength === 0) return;
+    const at = this.shared.bus.now();
+    if (seen) {
+      seen.buffered = bufferedAmount;
+      seen.writable = writableLength;
+      seen.at = at;
+    } else {
+      this.bufferSeen = { buffered: bufferedAmount, writable: writableLength, at };
+    }
     this.emit({ type: 'buffer', conn: this.meta.conn, bufferedAmount, writableLength });
     // Keep watching until the buffer has drained, so the chart always comes back to zero.
     if (bufferedAmount > 0 || writableLength > 0) this.scheduleBufferReport();
@@ -300,19 +324,21 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     this.closed = true;
     unhookSocket(this.socket);
     const conn = this.meta.conn;
+    const c = this.control;
+    const clean = c !== null && c.closeC2s && c.closeS2c;
     if (this.state !== null && this.state !== 3) {
-      const how = this.closeC2s && this.closeS2c ? 'after the close handshake' : 'without a close handshake';
+      const how = clean ? 'after the close handshake' : 'without a close handshake';
       this.setState(3, `TCP connection closed ${how}`);
     }
     if (this.state !== null) {
-      const fc = this.firstClose;
+      const fc = c?.firstClose ?? null;
       this.emit({
         type: 'close',
         conn,
         code: fc ? fc.code : null,
         reason: fc ? fc.reason : '',
         initiator: fc ? (fc.dir === 'c2s' ? 'client' : 'server') : 'none',
-        clean: this.closeC2s && this.closeS2c,
+        clean,
         durationMs: Math.round((this.shared.bus.now() - this.meta.openedAt) * 1000) / 1000,
         bytesIn: this.requestLength + (this.c2s?.bytes ?? 0),
         bytesOut: this.responseLength + (this.s2c?.bytes ?? 0),
