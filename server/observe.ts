@@ -44,6 +44,9 @@ export class Observer {
   private readonly unsubscribe: () => void;
   private readonly highWater: number;
   private corked = false;
+  /** batch mode without a filter: copies runs of the history (see pumpSpan) */
+  private readonly span: boolean;
+  private woken: NodeJS.Immediate | null = null;
   /** batch mode: this turn's events, newline-separated, copied out of the history as they come */
   private stage: Buffer | null = null;
   private staged = 0;
@@ -59,7 +62,12 @@ export class Observer {
     // A since beyond the head can only be a cursor from an earlier run of the server (a page
     // reconnecting after a restart): start live rather than wait, silent, for that seq to come.
     this.cursor = Math.min(options.since ?? bus.headSeq, bus.headSeq);
-    this.unsubscribe = bus.subscribeEntries((entry) => this.onEvent(entry), options.filter);
+    // A batching observer that wants everything copies whole runs of the history per turn (the
+    // events lie there as newline-separated JSON already); any other one is handed each event.
+    this.span = options.batch === true && !options.filter.conn && !options.filter.types;
+    this.unsubscribe = this.span
+      ? bus.subscribeWake(() => this.wake())
+      : bus.subscribeEntries((entry) => this.onEvent(entry), options.filter);
     ws.once('close', () => this.stop());
     this.pump('history-evicted');
   }
@@ -68,6 +76,8 @@ export class Observer {
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.woken) clearImmediate(this.woken);
+    this.woken = null;
     this.stage = null;
   }
 
@@ -121,6 +131,15 @@ export class Observer {
     return this.ws.bufferedAmount + this.staged > this.highWater;
   }
 
+  /** Span mode: something was published; read the history from the cursor at the end of this turn. */
+  private wake(): void {
+    if (this.woken || this.timer) return;
+    this.woken = setImmediate(() => {
+      this.woken = null;
+      this.pump('slow-observer');
+    });
+  }
+
   private onEvent(entry: BusEntry): void {
     if (this.caughtUp && entry.seq === this.cursor && !this.congested()) {
       this.cursor++;
@@ -151,12 +170,25 @@ export class Observer {
     if (this.cursor < oldest) {
       const dropped = oldest - this.cursor;
       this.dropped += dropped;
-      const gap = this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason });
-      this.send(Buffer.from(JSON.stringify(gap)));
-      this.sent--; // the gap stands for missed events; it is not one of them
+      const gap = Buffer.from(JSON.stringify(this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason })));
+      if (this.span) {
+        // staged as the history's runs are: with its newline
+        const stage = (this.stage ??= Buffer.allocUnsafe(BATCH_BYTES));
+        if (this.staged + gap.length + 1 > BATCH_BYTES) this.flushSpan();
+        stage.set(gap, this.staged);
+        stage[this.staged + gap.length] = NEWLINE;
+        this.staged += gap.length + 1;
+      } else {
+        this.send(gap);
+        this.sent--; // the gap stands for missed events; it is not one of them
+      }
       this.cursor = oldest;
     }
     const head = this.bus.headSeq;
+    if (this.span) {
+      this.pumpSpan(head);
+      return;
+    }
     let budget = CATCH_UP_BATCH;
     while (this.cursor < head && budget > 0 && !this.congested()) {
       const seq = this.cursor++;
@@ -167,6 +199,44 @@ export class Observer {
     }
     if (this.cursor >= head) this.caughtUp = true;
     else this.schedule();
+  }
+
+  /**
+   * Span mode: copies the history from the cursor in runs (one copy for all the events of a turn
+   * that lie next to each other), BATCH_BYTES per message, while the socket has room.
+   */
+  private pumpSpan(head: number): void {
+    let budget = CATCH_UP_BATCH;
+    while (this.cursor < head && budget > 0 && !this.congested()) {
+      const stage = (this.stage ??= Buffer.allocUnsafe(BATCH_BYTES));
+      const next = this.bus.copyRange(this.cursor, head, stage, this.staged, BATCH_BYTES - this.staged);
+      if (next === this.cursor) {
+        if (this.staged > 0) {
+          this.flushSpan();
+          continue;
+        }
+        this.sendNow(this.bus.bytesAt(this.cursor)!); // larger than a whole batch: a message of its own
+        this.sent++;
+        this.cursor++;
+        budget--;
+        continue;
+      }
+      this.sent += next - this.cursor;
+      budget -= next - this.cursor;
+      this.staged += this.bus.copiedBytes;
+      this.cursor = next;
+      if (this.staged >= BATCH_BYTES / 2) this.flushSpan();
+    }
+    this.flushSpan();
+    if (this.cursor < head) this.schedule();
+  }
+
+  /** Sends the staged events: each copied with its newline, so the last one is dropped. */
+  private flushSpan(): void {
+    if (this.staged === 0 || !this.stage) return;
+    const text = Buffer.from(this.stage.subarray(0, this.staged - 1));
+    this.staged = 0;
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
   }
 }
 

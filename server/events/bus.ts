@@ -86,10 +86,12 @@ class HistoryRing {
 
   /**
    * Where an event of at most `worst` bytes is written next, or -1 when it is larger than the
-   * whole ring. An event never wraps around the end: the tail is skipped instead.
+   * whole ring. An event never wraps around the end: the tail is skipped instead. (One byte more
+   * is kept for the newline that follows every event.)
    */
   reserve(worst: number): number {
     const cap = this.bytes.length;
+    worst += 1;
     if (worst > cap) return -1;
     const pos = this.written % cap;
     if (pos + worst <= cap) return pos;
@@ -97,14 +99,18 @@ class HistoryRing {
     return 0;
   }
 
-  /** Records the event just written at the reserved position: `length` bytes. */
+  /**
+   * Records the event just written at the reserved position: `length` bytes, followed by a
+   * newline, so that consecutive events are newline-separated JSON as they lie (copyRange).
+   */
   commit(seq: number, type: string, conn: string | undefined, length: number): void {
     const slot = seq % this.slots;
     this.starts[slot] = this.written;
     this.lengths[slot] = length;
     this.types[slot] = type;
     this.conns[slot] = conn;
-    this.written += length;
+    this.bytes[(this.written % this.bytes.length) + length] = 0x0a;
+    this.written += length + 1;
     this.next = seq + 1;
     // Evict by count and by bytes: whatever the new bytes overwrote, or the slot reused.
     const floor = this.written - this.bytes.length;
@@ -148,6 +154,44 @@ class HistoryRing {
   json(seq: number): string {
     return decoder.decode(this.view(seq));
   }
+
+  /** Bytes the last copyRange() wrote. */
+  copied = 0;
+
+  /**
+   * Copies events [from, to), each followed by its newline, into target[at..], as many whole
+   * events as fit in `room` bytes. Events that lie next to each other in the ring (nearly all)
+   * are copied in one go. Returns the seq after the last event copied.
+   */
+  copyRange(from: number, to: number, target: Uint8Array, at: number, room: number): number {
+    const cap = this.bytes.length;
+    let seq = from;
+    let runStart = -1; // virtual offsets of the run being gathered
+    let runEnd = -1;
+    let total = 0;
+    while (seq < to) {
+      const slot = seq % this.slots;
+      const start = this.starts[slot];
+      const size = this.lengths[slot] + 1;
+      if (total + size > room) break;
+      if (start !== runEnd) {
+        if (runStart >= 0) at += this.copyRun(runStart, runEnd, target, at, cap);
+        runStart = start;
+      }
+      runEnd = start + size;
+      total += size;
+      seq++;
+    }
+    if (runStart >= 0) this.copyRun(runStart, runEnd, target, at, cap);
+    this.copied = total;
+    return seq;
+  }
+
+  private copyRun(start: number, end: number, target: Uint8Array, at: number, cap: number): number {
+    const pos = start % cap;
+    target.set(this.bytes.subarray(pos, pos + (end - start)), at);
+    return end - start;
+  }
 }
 
 /** Called for each event as it is published, with the event object and its history entry. */
@@ -156,8 +200,8 @@ export type Subscriber = (event: WslabEvent, entry: BusEntry) => void;
 interface SubscriberRecord {
   fn: (a: unknown, b?: BusEntry) => void;
   filter?: EventFilter;
-  /** called with the entry only */
-  raw: boolean;
+  /** what fn is called with: the event and its entry, the entry only, or the seq only */
+  kind: 'event' | 'entry' | 'wake';
 }
 
 export interface BusOptions {
@@ -226,7 +270,7 @@ export class EventBus {
     const conn = 'conn' in event ? event.conn : undefined;
     const json = JSON.stringify(event);
     this.ring.push(seq, event.type, conn, json);
-    if (this.subscribers.size > 0) this.notify(new BusEntry(seq, event.type, conn, this.ring, json, event));
+    if (this.subscribers.size > 0) this.notify(seq, event.type, conn, json, event);
     return event;
   }
 
@@ -278,13 +322,19 @@ export class EventBus {
       this.ring.skip(seq);
       w.buf = this.ring.bytes;
     }
-    if (this.subscribers.size > 0) this.notify(new BusEntry(seq, this.pendingType, this.pendingConn, this.ring, json));
+    if (this.subscribers.size > 0) this.notify(seq, this.pendingType, this.pendingConn, json);
   }
 
-  private notify(entry: BusEntry): void {
+  private notify(seq: number, type: string, conn: string | undefined, json?: string, event?: WslabEvent): void {
+    let entry: BusEntry | null = null;
     for (const sub of this.subscribers) {
+      if (sub.kind === 'wake') {
+        sub.fn(seq);
+        continue;
+      }
+      entry ??= new BusEntry(seq, type, conn, this.ring, json, event);
       if (!matches(entry, sub.filter)) continue;
-      if (sub.raw) sub.fn(entry);
+      if (sub.kind === 'entry') sub.fn(entry);
       else sub.fn(entry.event, entry);
     }
   }
@@ -293,6 +343,19 @@ export class EventBus {
   at(seq: number): BusEntry | undefined {
     const ring = this.ring;
     return ring.has(seq) ? new BusEntry(seq, ring.type(seq)!, ring.conn(seq), ring, ring.json(seq)) : undefined;
+  }
+
+  /**
+   * Copies the events [from, to) still in the history into target[at..] as newline-terminated
+   * JSON, as many as fit in `room` bytes; returns the seq after the last one copied, and
+   * `copiedBytes` says how many bytes that was. `from` must be in the history.
+   */
+  copyRange(from: number, to: number, target: Uint8Array, at: number, room: number): number {
+    return this.ring.copyRange(from, Math.min(to, this.ring.next), target, at, room);
+  }
+
+  get copiedBytes(): number {
+    return this.ring.copied;
   }
 
   /** The JSON bytes of the event with this seq, in place in the history (copy them to keep them). */
@@ -327,7 +390,7 @@ export class EventBus {
 
   /** Calls `fn` with each published event (as an object) that passes the filter. */
   subscribe(fn: Subscriber, filter?: EventFilter): () => void {
-    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, filter, raw: false });
+    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, filter, kind: 'event' });
   }
 
   /**
@@ -335,7 +398,15 @@ export class EventBus {
    * making the event object: for subscribers that forward the JSON (observers).
    */
   subscribeEntries(fn: (entry: BusEntry) => void, filter?: EventFilter): () => void {
-    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, filter, raw: true });
+    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, filter, kind: 'entry' });
+  }
+
+  /**
+   * Calls `fn` with the seq of every published event, unfiltered, and nothing else: for readers
+   * that take the events from the history themselves (an observer copying whole runs of it).
+   */
+  subscribeWake(fn: (seq: number) => void): () => void {
+    return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, kind: 'wake' });
   }
 
   private add(sub: SubscriberRecord): () => void {

@@ -43,3 +43,68 @@ test('a batch observer gets every event once, in seq order, several per message'
   expect(messages.some((m) => m.includes('\n'))).toBe(true);
   observer.close();
 });
+
+/** Opens a batch observer and collects its events, line by line. */
+async function batchObserver(base: string, query: string): Promise<{ events: () => WslabEvent[]; messages: string[]; ws: WebSocket }> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/__wslab/events?batch=1${query}`);
+  const messages: string[] = [];
+  ws.on('message', (d, isBinary) => {
+    expect(isBinary).toBe(false);
+    messages.push(d.toString());
+  });
+  await new Promise((r) => ws.once('open', r));
+  return { ws, messages, events: () => messages.flatMap((m) => m.split('\n')).map((l) => JSON.parse(l) as WslabEvent) };
+}
+
+async function waitFor(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+test('since=1 after the history moved on: one gap line, then the history, split into messages of at most 256 KiB', async () => {
+  const small = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 }, historySize: 2000 });
+  try {
+    // 750 echoes are 3,000 events (~1.6 MB of JSON): more than the history keeps, more than one batch
+    const client = new WebSocket(`${small.url.replace('http', 'ws')}/lab/echo`);
+    await new Promise((r) => client.once('open', r));
+    let echoed = 0;
+    await new Promise<void>((done) => {
+      client.on('message', () => ++echoed === 750 && done());
+      for (let i = 0; i < 750; i++) client.send(`${i}:`.padEnd(60, 'x'));
+    });
+    const head = small.bus.headSeq;
+    const o = await batchObserver(small.url, '&since=1');
+    await waitFor(() => o.events().at(-1)?.seq === head - 1);
+    const got = o.events();
+    expect(got[0]).toMatchObject({ type: 'gap', fromSeq: 1, toSeq: small.bus.oldestSeq - 1, dropped: small.bus.oldestSeq - 1, reason: 'history-evicted' });
+    expect(got.slice(1).map((e) => e.seq)).toEqual(Array.from({ length: head - small.bus.oldestSeq }, (_, i) => small.bus.oldestSeq + i));
+    for (const m of o.messages) expect(Buffer.byteLength(m)).toBeLessThanOrEqual(256 * 1024);
+    expect(o.messages.length).toBeGreaterThan(1);
+    o.ws.close();
+    client.close();
+  } finally {
+    await small.close();
+  }
+});
+
+test('a batch observer with a filter gets only the matching events, in order, newline-separated', async () => {
+  const o = await batchObserver(server.url, '&types=message');
+  const first = server.bus.headSeq;
+  const client = new WebSocket(`${server.url.replace('http', 'ws')}/lab/echo`);
+  await new Promise((r) => client.once('open', r));
+  let echoed = 0;
+  await new Promise<void>((done) => {
+    client.on('message', () => ++echoed === 20 && done());
+    for (let i = 0; i < 20; i++) client.send(`f${i}`);
+  });
+  await waitFor(() => o.events().length === 40);
+  const got = o.events();
+  expect(got.map((e) => e.type)).toEqual(Array(40).fill('message'));
+  expect(got.every((e, i) => i === 0 || e.seq > got[i - 1].seq)).toBe(true);
+  expect(got[0].seq).toBeGreaterThanOrEqual(first);
+  expect(got.filter((e) => e.type === 'message' && e.dir === 'c2s').map((e) => (e as Extract<WslabEvent, { type: 'message' }>).text)).toEqual(
+    Array.from({ length: 20 }, (_, i) => `f${i}`),
+  );
+  o.ws.close();
+  client.close();
+});
