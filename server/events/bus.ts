@@ -43,8 +43,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const HEAD_V = ascii(`{"v":${EVENT_SCHEMA_VERSION},"seq":`);
 const HEAD_T = ascii(',"t":');
-const HEAD_TYPE = ascii(',"type":"');
-const HEAD_CONN = ascii('","conn":');
+/** `,"type":"…","conn":` per event type, encoded on first use */
+const TYPE_CONN: Partial<Record<EventType, Uint8Array>> = {};
 
 /**
  * The history: the newest events' JSON as UTF-8 bytes in one preallocated byte ring, with their
@@ -278,10 +278,11 @@ export class EventBus {
    * Starts an event written as bytes straight into the history (the tap's frame and message
    * events: no object, no strings). Writes `{"v":…,"seq":…,"t":…,"type":…,"conn":…` and returns
    * the writer for the rest of the fields, each starting with a comma; `end()` closes and
-   * publishes it. `maxBody` bounds the bytes the caller will write. Synchronous: nothing else may
-   * publish between begin() and end().
+   * publishes it. `maxBody` bounds the bytes the caller will write; `connJson`, when given, is
+   * `conn` already encoded as a JSON string. Synchronous: nothing else may publish between
+   * begin() and end().
    */
-  begin(type: EventType, conn: string, maxBody: number): JsonBytes {
+  begin(type: EventType, conn: string, maxBody: number, connJson?: Uint8Array): JsonBytes {
     const seq = this.nextSeq++;
     const worst = maxBody + 96 + conn.length * 6;
     const pos = this.ring.reserve(worst);
@@ -302,10 +303,9 @@ export class EventBus {
     w.uint(seq);
     w.lit(HEAD_T);
     w.micros(Math.round(this.clock() * 1000));
-    w.lit(HEAD_TYPE);
-    w.raw(type);
-    w.lit(HEAD_CONN);
-    w.str(conn);
+    w.lit((TYPE_CONN[type] ??= ascii(`,"type":${JSON.stringify(type)},"conn":`)));
+    if (connJson) w.lit(connJson);
+    else w.str(conn);
     return w;
   }
 

@@ -98,14 +98,20 @@ export class JsonBytes {
       buf[this.pos++] = 48 + n;
       return;
     }
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    if (n > 0x7fffffff) {
+      this.raw(String(n));
+      return;
+    }
+    // Small integers (the common case) in int32 arithmetic: count the digits, then fill backwards.
+    let digits = 2;
+    for (let x = (n / 100) | 0; x > 0; x = (x / 10) | 0) digits++;
     const end = this.pos + digits;
     let p = end;
     let x = n;
     do {
-      buf[--p] = 48 + (x % 10);
-      x = Math.floor(x / 10);
+      const q = (x / 10) | 0;
+      buf[--p] = 48 + x - q * 10;
+      x = q;
     } while (x > 0);
     this.pos = end;
   }

@@ -136,6 +136,8 @@ export class DirectionTap {
   private ready = false;
   private deflate = false;
   bytes = 0;
+  /** `conn` as a JSON string, encoded once for every event of this direction */
+  private readonly connJson: Uint8Array;
 
   constructor(
     readonly dir: Dir,
@@ -143,7 +145,9 @@ export class DirectionTap {
     private readonly sink: DirectionSink,
     private readonly bus: EventBus,
     private readonly maxPayload: number,
-  ) {}
+  ) {
+    this.connJson = new TextEncoder().encode(JSON.stringify(conn));
+  }
 
   /**
    * Starts frame decoding once the handshake is known. The reader itself is made when the first
@@ -294,7 +298,7 @@ export class DirectionTap {
       (close ? close.reason.length * 6 + 2 : 0) +
       (inflatedEnd >= 0 ? utf8JsonBound(inflatedEnd) : 0);
 
-    const w = this.bus.begin('frame', this.conn, bound);
+    const w = this.bus.begin('frame', this.conn, bound, this.connJson);
     w.lit(this.dir === 'c2s' ? L_DIR_C2S_OFFSET : L_DIR_S2C_OFFSET);
     w.uint(frame.offset + this.base);
     w.lit(bitsJson(frame)); // ,"fin":…,"rsv1":…,…,"masked":…,"maskingKey":
@@ -335,7 +339,7 @@ export class DirectionTap {
     const hexEnd = Math.min(previewEnd, FRAME_PREVIEW_BYTES);
     const bound = MESSAGE_FIXED_BYTES + hexJsonBound(hexEnd) + (text >= 0 ? utf8JsonBound(text) : 0);
 
-    const w = this.bus.begin('message', this.conn, bound);
+    const w = this.bus.begin('message', this.conn, bound, this.connJson);
     w.lit(this.dir === 'c2s' ? L_DIR_C2S_OPCODE : L_DIR_S2C_OPCODE);
     w.uint(opcode);
     w.lit(opcode === 1 ? L_TEXT_LENGTH : L_BINARY_LENGTH);
