@@ -161,6 +161,18 @@ export async function runEchoBench(options: { seconds?: number; clients?: number
         target: '≥ 0.9×',
         higherIsBetter: true,
       });
+      if (size === 1024) {
+        // The same load with nobody watching: what the tap itself costs, apart from the observer.
+        const { rate: aloneRate } = await echoLoad(tapped, '/lab/echo', clients, size, seconds);
+        rows.push({
+          name: `echo ${label}, ${clients} clients, no observer: round trips/s`,
+          ours: aloneRate,
+          theirs: bareRate,
+          unit: 'rt/s',
+          target: '(shown for comparison)',
+          higherIsBetter: true,
+        });
+      }
     }
     const bareMem = await idleMemory(bare, '/', idle);
     const tapMem = await idleMemory(tapped, '/lab/echo', idle);
