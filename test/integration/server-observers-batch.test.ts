@@ -14,35 +14,39 @@ afterAll(async () => {
 });
 
 test('a batch observer gets every event once, in seq order, several per message', async () => {
-  const observer = new WebSocket(`${server.url.replace('http', 'ws')}/__wslab/events?batch=1`);
-  const messages: string[] = [];
-  observer.on('message', (d) => messages.push(d.toString()));
-  await new Promise((r) => observer.once('open', r));
+  const observer = await batchObserver(server.url, '');
   const first = server.bus.headSeq;
-
-  const client = new WebSocket(`${server.url.replace('http', 'ws')}/lab/echo`);
-  await new Promise((r) => client.once('open', r));
-  let echoed = 0;
-  await new Promise<void>((done) => {
-    client.on('message', () => ++echoed === 50 && done());
-    for (let i = 0; i < 50; i++) client.send(`m${i}`);
-  });
+  const client = await echoClient(server.url);
+  await echo(client, 50, (i) => `m${i}`);
   client.close(1000);
   await new Promise((r) => client.once('close', r));
   const last = () => server.bus.headSeq - 1;
-  const events = (): WslabEvent[] => messages.flatMap((m) => m.split('\n')).map((l) => JSON.parse(l) as WslabEvent);
-  const deadline = Date.now() + 5000;
-  while (events().at(-1)?.seq !== last() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => observer.events().at(-1)?.seq === last());
 
-  const got = events();
+  const got = observer.events();
   expect(got.map((e) => e.seq)).toEqual(Array.from({ length: last() - first + 1 }, (_, i) => first + i));
   for (const e of got) expect(parseEvent(e).ok).toBe(true);
   // 50 echoes make 200 frame and message events; batching put them in far fewer messages
   expect(got.filter((e) => e.type === 'frame' && e.opcode === 1)).toHaveLength(100);
-  expect(messages.length).toBeLessThan(got.length);
-  expect(messages.some((m) => m.includes('\n'))).toBe(true);
-  observer.close();
+  expect(observer.messages.length).toBeLessThan(got.length);
+  expect(observer.messages.some((m) => m.includes('\n'))).toBe(true);
+  observer.ws.close();
 });
+
+async function echoClient(base: string): Promise<WebSocket> {
+  const client = new WebSocket(`${base.replace('http', 'ws')}/lab/echo`);
+  await new Promise((r) => client.once('open', r));
+  return client;
+}
+
+/** Sends n messages and resolves when all n came back. */
+function echo(client: WebSocket, n: number, message: (i: number) => string): Promise<void> {
+  let echoed = 0;
+  return new Promise<void>((done) => {
+    client.on('message', () => ++echoed === n && done());
+    for (let i = 0; i < n; i++) client.send(message(i));
+  });
+}
 
 /** Opens a batch observer and collects its events, line by line. */
 async function batchObserver(base: string, query: string): Promise<{ events: () => WslabEvent[]; messages: string[]; ws: WebSocket }> {
@@ -65,13 +69,8 @@ test('since=1 after the history moved on: one gap line, then the history, split 
   const small = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 }, historySize: 2000 });
   try {
     // 750 echoes are 3,000 events (~1.6 MB of JSON): more than the history keeps, more than one batch
-    const client = new WebSocket(`${small.url.replace('http', 'ws')}/lab/echo`);
-    await new Promise((r) => client.once('open', r));
-    let echoed = 0;
-    await new Promise<void>((done) => {
-      client.on('message', () => ++echoed === 750 && done());
-      for (let i = 0; i < 750; i++) client.send(`${i}:`.padEnd(60, 'x'));
-    });
+    const client = await echoClient(small.url);
+    await echo(client, 750, (i) => `${i}:`.padEnd(60, 'x'));
     const head = small.bus.headSeq;
     const o = await batchObserver(small.url, '&since=1');
     await waitFor(() => o.events().at(-1)?.seq === head - 1);
@@ -90,13 +89,8 @@ test('since=1 after the history moved on: one gap line, then the history, split 
 test('a batch observer with a filter gets only the matching events, in order, newline-separated', async () => {
   const o = await batchObserver(server.url, '&types=message');
   const first = server.bus.headSeq;
-  const client = new WebSocket(`${server.url.replace('http', 'ws')}/lab/echo`);
-  await new Promise((r) => client.once('open', r));
-  let echoed = 0;
-  await new Promise<void>((done) => {
-    client.on('message', () => ++echoed === 20 && done());
-    for (let i = 0; i < 20; i++) client.send(`f${i}`);
-  });
+  const client = await echoClient(server.url);
+  await echo(client, 20, (i) => `f${i}`);
   await waitFor(() => o.events().length === 40);
   const got = o.events();
   expect(got.map((e) => e.type)).toEqual(Array(40).fill('message'));
