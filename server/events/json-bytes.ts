@@ -116,12 +116,6 @@ export class JsonBytes {
     this.pos = end;
   }
 
-  /** A number, as JSON.stringify writes it (integers fast, anything else through String()). */
-  num(n: number): void {
-    if (Number.isSafeInteger(n) && n >= 0) this.uint(n);
-    else this.raw(String(n));
-  }
-
   /**
    * A time in ms given as whole microseconds (`t` in every event): the shortest decimal with at
    * most three fraction digits, which is exactly how JS prints Math.round(ms * 1000) / 1000.
@@ -203,12 +197,6 @@ export class JsonBytes {
     this.buf[this.pos++] = 0x22;
     this.raw(s);
     this.buf[this.pos++] = 0x22;
-  }
-
-  /** A string or null. */
-  strOrNull(s: string | null): void {
-    if (s === null) this.null();
-    else this.str(s);
   }
 
   /** Any text, UTF-8 encoded as it is (already JSON). */
