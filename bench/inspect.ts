@@ -73,10 +73,11 @@ export async function runInspectBench(options: InspectBenchOptions = {}): Promis
     let published = 0;
     let publishedEvents = 0;
     let counting = false;
-    const unsubscribe = server.bus.subscribe((e) => {
+    // entries, not event objects: counting by type must not make the server parse every event
+    const unsubscribe = server.bus.subscribeEntries((entry) => {
       if (!counting) return;
       publishedEvents++;
-      if (e.type === 'frame') published++;
+      if (entry.type === 'frame') published++;
     });
 
     const before = await listed(page);
