@@ -135,7 +135,7 @@ export type Collector = EventLog & { stop(): void };
 export function collect(server: WslabServer | TestServer): Collector {
   const s = 'server' in server ? server.server : server;
   const log = new EventLog('bus') as Collector;
-  const unsubscribe = s.bus.subscribe((_event, entry) => log.pushRaw(JSON.parse(entry.json)));
+  const unsubscribe = s.bus.subscribeEntries((entry) => log.pushRaw(JSON.parse(entry.json)));
   log.stop = unsubscribe;
   return log;
 }
