@@ -29,9 +29,9 @@ export interface ObserverOptions {
 }
 
 /**
- * A batch is sent early once it holds this many bytes. (64 KiB batches gave /inspect main-thread
- * tasks of 58-72 ms under 20,000 events/s, 256 KiB none over 50 ms: `npm run bench -- inspect`.)
- * Each batching observer stages into one buffer of this size, made on its first event.
+ * A batch message holds at most this many bytes (more go in the next message). Nothing is kept per
+ * observer between turns: a batch is made for the message that sends it, so a room of idle
+ * observers costs no buffers.
  */
 const BATCH_BYTES = 256 * 1024;
 const NEWLINE = 0x0a;
@@ -47,8 +47,8 @@ export class Observer {
   /** batch mode without a filter: copies runs of the history (see pumpSpan) */
   private readonly span: boolean;
   private woken: NodeJS.Immediate | null = null;
-  /** batch mode: this turn's events, newline-separated, copied out of the history as they come */
-  private stage: Buffer | null = null;
+  /** filtered batch mode: this turn's events, copied out of the history as they come */
+  private pending: Buffer[] = [];
   private staged = 0;
   dropped = 0;
   sent = 0;
@@ -78,7 +78,8 @@ export class Observer {
     this.timer = null;
     if (this.woken) clearImmediate(this.woken);
     this.woken = null;
-    this.stage = null;
+    this.pending = [];
+    this.staged = 0;
   }
 
   /**
@@ -89,17 +90,10 @@ export class Observer {
   private send(json: Uint8Array): void {
     this.sent++;
     if (this.options.batch) {
-      const need = json.length + 1;
-      if (this.staged + need > BATCH_BYTES) this.flushBatch();
-      if (need > BATCH_BYTES) {
-        this.sendNow(json); // larger than a whole batch: a message of its own
-        return;
-      }
-      const stage = (this.stage ??= Buffer.allocUnsafe(BATCH_BYTES));
-      if (this.staged === 0) setImmediate(() => this.flushBatch());
-      else stage[this.staged++] = NEWLINE;
-      stage.set(json, this.staged);
-      this.staged += json.length;
+      if (this.staged + json.length + 1 > BATCH_BYTES) this.flushBatch();
+      if (this.pending.length === 0) setImmediate(() => this.flushBatch());
+      this.pending.push(Buffer.from(json)); // a copy: the history reuses its bytes
+      this.staged += json.length + 1;
       return;
     }
     if (!this.corked) {
@@ -121,9 +115,21 @@ export class Observer {
   }
 
   private flushBatch(): void {
-    if (this.staged === 0 || !this.stage) return;
-    const text = Buffer.from(this.stage.subarray(0, this.staged));
+    const parts = this.pending;
+    if (parts.length === 0) return;
+    const text = Buffer.allocUnsafe(this.staged - 1);
+    let at = 0;
+    for (const part of parts) {
+      if (at > 0) text[at++] = NEWLINE;
+      text.set(part, at);
+      at += part.length;
+    }
+    this.pending = [];
     this.staged = 0;
+    this.sendText(text);
+  }
+
+  private sendText(text: Buffer): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
   }
 
@@ -172,12 +178,7 @@ export class Observer {
       this.dropped += dropped;
       const gap = Buffer.from(JSON.stringify(this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason })));
       if (this.span) {
-        // staged as the history's runs are: with its newline
-        const stage = (this.stage ??= Buffer.allocUnsafe(BATCH_BYTES));
-        if (this.staged + gap.length + 1 > BATCH_BYTES) this.flushSpan();
-        stage.set(gap, this.staged);
-        stage[this.staged + gap.length] = NEWLINE;
-        this.staged += gap.length + 1;
+        this.sendText(gap); // a line of its own, before the events after it
       } else {
         this.send(gap);
         this.sent--; // the gap stands for missed events; it is not one of them
@@ -208,35 +209,23 @@ export class Observer {
   private pumpSpan(head: number): void {
     let budget = CATCH_UP_BATCH;
     while (this.cursor < head && budget > 0 && !this.congested()) {
-      const stage = (this.stage ??= Buffer.allocUnsafe(BATCH_BYTES));
-      const next = this.bus.copyRange(this.cursor, head, stage, this.staged, BATCH_BYTES - this.staged);
+      const next = this.bus.measureRange(this.cursor, head, BATCH_BYTES);
       if (next === this.cursor) {
-        if (this.staged > 0) {
-          this.flushSpan();
-          continue;
-        }
         this.sendNow(this.bus.bytesAt(this.cursor)!); // larger than a whole batch: a message of its own
         this.sent++;
         this.cursor++;
         budget--;
         continue;
       }
+      // One buffer of exactly the run's size (each event comes with its newline; the last is dropped).
+      const text = Buffer.allocUnsafe(this.bus.copiedBytes);
+      this.bus.copyRange(this.cursor, next, text, 0, text.length);
+      this.sendText(text.subarray(0, text.length - 1));
       this.sent += next - this.cursor;
       budget -= next - this.cursor;
-      this.staged += this.bus.copiedBytes;
       this.cursor = next;
-      if (this.staged >= BATCH_BYTES / 2) this.flushSpan();
     }
-    this.flushSpan();
     if (this.cursor < head) this.schedule();
-  }
-
-  /** Sends the staged events: each copied with its newline, so the last one is dropped. */
-  private flushSpan(): void {
-    if (this.staged === 0 || !this.stage) return;
-    const text = Buffer.from(this.stage.subarray(0, this.staged - 1));
-    this.staged = 0;
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
   }
 }
 

@@ -164,6 +164,15 @@ class HistoryRing {
    * are copied in one go. Returns the seq after the last event copied.
    */
   copyRange(from: number, to: number, target: Uint8Array, at: number, room: number): number {
+    return this.walk(from, to, room, target, at);
+  }
+
+  /** What copyRange() would copy: returns the seq after the last event that fits, `copied` its bytes. */
+  measureRange(from: number, to: number, room: number): number {
+    return this.walk(from, to, room, null, 0);
+  }
+
+  private walk(from: number, to: number, room: number, target: Uint8Array | null, at: number): number {
     const cap = this.bytes.length;
     let seq = from;
     let runStart = -1; // virtual offsets of the run being gathered
@@ -175,14 +184,14 @@ class HistoryRing {
       const size = this.lengths[slot] + 1;
       if (total + size > room) break;
       if (start !== runEnd) {
-        if (runStart >= 0) at += this.copyRun(runStart, runEnd, target, at, cap);
+        if (runStart >= 0 && target) at += this.copyRun(runStart, runEnd, target, at, cap);
         runStart = start;
       }
       runEnd = start + size;
       total += size;
       seq++;
     }
-    if (runStart >= 0) this.copyRun(runStart, runEnd, target, at, cap);
+    if (runStart >= 0 && target) this.copyRun(runStart, runEnd, target, at, cap);
     this.copied = total;
     return seq;
   }
@@ -354,6 +363,12 @@ export class EventBus {
     return this.ring.copyRange(from, Math.min(to, this.ring.next), target, at, room);
   }
 
+  /** How many bytes copyRange() would copy for [from, to) within `room`: returns the seq it would stop at; `copiedBytes` the bytes. */
+  measureRange(from: number, to: number, room: number): number {
+    return this.ring.measureRange(from, Math.min(to, this.ring.next), room);
+  }
+
+  /** Bytes the last copyRange() or measureRange() covered. */
   get copiedBytes(): number {
     return this.ring.copied;
   }
