@@ -127,14 +127,13 @@ export interface DirectionSink {
   onViolation(violation: Violation, dir: Dir): void;
 }
 
+/**
+ * Made when the first frame byte of its direction arrives (after the handshake), so an idle
+ * connection carries no decoder state at all.
+ */
 export class DirectionTap {
-  private reader: WireReader | null = null;
+  private readonly reader: WireReader;
   private message: MessageInProgress | null = null;
-  private inflater: TapInflater | null = null;
-  /** bytes of this direction's stream before the first frame (its HTTP head) */
-  private base = 0;
-  private ready = false;
-  private deflate = false;
   bytes = 0;
   /** `conn` as a JSON string, encoded once for every event of this direction */
   private readonly connJson: Uint8Array;
@@ -144,42 +143,18 @@ export class DirectionTap {
     private readonly conn: string,
     private readonly sink: DirectionSink,
     private readonly bus: EventBus,
-    private readonly maxPayload: number,
+    maxPayload: number,
+    /** bytes of this direction's stream before the first frame (its HTTP head) */
+    private readonly base: number,
+    /** the permessage-deflate inflater when it was negotiated */
+    private readonly inflater: TapInflater | null,
   ) {
     this.connJson = new TextEncoder().encode(JSON.stringify(conn));
-  }
-
-  /**
-   * Starts frame decoding once the handshake is known. The reader itself is made when the first
-   * byte arrives: an idle connection carries no decoder state at all.
-   */
-  start(headLength: number, perMessageDeflate: boolean, inflater: TapInflater | null): void {
-    this.base = headLength;
-    this.inflater = inflater;
-    this.deflate = perMessageDeflate;
-    this.ready = true;
-  }
-
-  get started(): boolean {
-    return this.ready;
-  }
-
-  get stopped(): boolean {
-    return this.reader?.violation != null;
-  }
-
-  private makeReader(): WireReader {
-    return (this.reader = createReader({
-      direction: this.dir === 'c2s' ? 'client' : 'server',
-      maxPayload: this.maxPayload,
-      perMessageDeflate: this.deflate,
-      isUtf8,
-    }));
+    this.reader = createReader({ direction: dir === 'c2s' ? 'client' : 'server', maxPayload, perMessageDeflate: inflater !== null, isUtf8 });
   }
 
   push(chunk: Uint8Array): void {
-    if (!this.ready) return;
-    const reader = this.reader ?? this.makeReader();
+    const reader = this.reader;
     if (reader.violation) return;
     this.bytes += chunk.length;
     const events = reader.push(chunk);

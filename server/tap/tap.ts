@@ -155,9 +155,8 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   private direction(dir: Dir): DirectionTap {
     const d = this.deflate;
     const takeover = d ? (dir === 'c2s' ? d.clientTakeover : d.serverTakeover) : false;
-    const tap = new DirectionTap(dir, this.meta.conn, this, this.shared.bus, this.maxPayload);
-    tap.start(dir === 'c2s' ? this.requestLength : this.responseLength, d !== null, d ? new TapInflater(takeover, this.maxPayload) : null);
-    return tap;
+    const head = dir === 'c2s' ? this.requestLength : this.responseLength;
+    return new DirectionTap(dir, this.meta.conn, this, this.shared.bus, this.maxPayload, head, d ? new TapInflater(takeover, this.maxPayload) : null);
   }
 
   /** Collects the server's HTTP response head; once complete, publishes the handshake and starts framing. */

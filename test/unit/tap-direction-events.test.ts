@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { EventBus } from '../../server/events/bus.ts';
 import { parseEvent, type WslabEvent } from '../../server/events/schema.ts';
+import { TapInflater } from '../../server/tap/inflate.ts';
 import { DirectionTap, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES, type Dir } from '../../server/tap/direction.ts';
 import { createReader, encodeFrame, frameFields, frameHeader, frameToJson } from '../../server/wire/index.ts';
 import type { Frame } from '../../server/wire/types.ts';
@@ -86,9 +87,8 @@ function tapEvents(c: Case, stream: Uint8Array): WslabEvent[] {
     expect(e).toEqual(JSON.parse(entry.json));
   });
   const sink = { emit: (b: Parameters<EventBus['publish']>[0]) => bus.publish(b), onFrame() {}, onViolation() {} };
-  const tap = new DirectionTap(c.dir, 'c1', sink, bus, 64 * 1024);
   const HEAD = 129; // bytes of the HTTP head before the first frame
-  tap.start(HEAD, false, null);
+  const tap = new DirectionTap(c.dir, 'c1', sink, bus, 64 * 1024, HEAD, null);
   const cuts = [...new Set(c.chunks.map((f) => Math.floor(f * stream.length)))].sort((a, b) => a - b);
   let at = 0;
   for (const cut of [...cuts, stream.length]) {
@@ -186,8 +186,7 @@ describe('tap frame and message events', () => {
     const bus = new EventBus({ historySize: 100 });
     const jsons: string[] = [];
     bus.subscribeEntries((entry) => jsons.push(entry.json));
-    const tap = new DirectionTap('c2s', 'c1', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 1024);
-    tap.start(0, false, null);
+    const tap = new DirectionTap('c2s', 'c1', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 1024, 0, null);
     tap.push(encode(c).stream);
     expect(jsons).toHaveLength(2);
     expect(jsons[0]).toContain(`"text":${JSON.stringify(text)}`);
@@ -211,8 +210,8 @@ describe('tap frame and message events', () => {
           expect(parsed.ok).toBe(true);
           types.push(entry.type);
         });
-        const tap = new DirectionTap(c2s ? 'c2s' : 's2c', 'c1', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 256);
-        tap.start(0, deflate, null);
+        const sink = { emit: (b: Parameters<EventBus['publish']>[0]) => bus.publish(b), onFrame() {}, onViolation() {} };
+        const tap = new DirectionTap(c2s ? 'c2s' : 's2c', 'c1', sink, bus, 256, 0, deflate ? new TapInflater(true, 256) : null);
         for (const p of parts) tap.push(p);
         expect(types.filter((t) => t === 'error' && !deflate).length).toBeLessThanOrEqual(1);
       }),
@@ -224,8 +223,7 @@ describe('tap frame and message events', () => {
     const bus = new EventBus({ historySize: 100 });
     const events: WslabEvent[] = [];
     bus.subscribe((e) => events.push(e));
-    const tap = new DirectionTap('s2c', 'c9', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 1024);
-    tap.start(10, false, null);
+    const tap = new DirectionTap('s2c', 'c9', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 1024, 10, null);
     tap.push(encodeFrame({ opcode: 8, payload: new Uint8Array([0x03, 0xe8, ...new TextEncoder().encode('bye "now"')]) }));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'frame', opcode: 8, opcodeName: 'CLOSE', offset: 10, closeCode: 1000, closeReason: 'bye "now"', text: null, payloadHex: '03e862796520226e6f7722' });
