@@ -6,7 +6,7 @@
 // message that arrives in one frame is checked as UTF-8 once, natively, by the codec; previews
 // are cut from that checked payload. Rare paths (fragments, compression, errors) keep it simple.
 import { isUtf8 } from 'node:buffer';
-import { createReader, frameFields, opcodeName, parseClosePayload, writeFrameHeader } from '../wire/index.ts';
+import { concatBytes, createReader, frameFields, opcodeName, parseClosePayload, writeFrameHeader } from '../wire/index.ts';
 import type { Frame, Violation, WireReader } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -212,7 +212,7 @@ export class DirectionTap {
       }
       if (frame.fin) {
         this.message = null;
-        const data = m.compressed ? this.inflate(m) : concat(m.parts, m.kept);
+        const data = m.compressed ? this.inflate(m) : joined(m.parts);
         if (data) {
           done = { data, frames: m.frames, wireLength: m.wireLength };
           if (m.compressed) inflated = data;
@@ -228,7 +228,7 @@ export class DirectionTap {
   /** Inflates a finished compressed message; null (and an error event) when that fails. */
   private inflate(m: MessageInProgress): Uint8Array | null {
     const result = this.inflater
-      ? this.inflater.inflate(concat(m.parts, m.kept))
+      ? this.inflater.inflate(joined(m.parts))
       : { error: 'RSV1 set but permessage-deflate was not negotiated' };
     if ('error' in result) {
       this.sink.emit({ type: 'error', conn: this.conn, dir: this.dir, source: 'wire', message: `Could not inflate a compressed message: ${result.error}` });
@@ -334,13 +334,7 @@ export class DirectionTap {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** The message's parts as one array (the one part itself when there is one: no copy). */
+function joined(parts: Uint8Array[]): Uint8Array {
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
