@@ -1,5 +1,6 @@
-// Echo throughput through the tapped lab server (with an event-stream observer attached) next to
-// a bare ws echo server, measured in the same run; and memory per idle connection, tapped vs bare.
+// Echo throughput through the tapped lab server (with an event-stream observer attached, reading
+// the stream as the web app does) next to a bare ws echo server, measured in the same run; and
+// memory per idle connection, tapped vs bare.
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -85,9 +86,12 @@ async function echoLoad(server: ServerProc, path: string, clients: number, size:
   return { rate, cpuUs };
 }
 
-/** An event-stream observer that reads everything, as the web app would. */
-async function attachObserver(port: number): Promise<{ events: () => number; close: () => void }> {
-  const ws = await open(`ws://127.0.0.1:${port}/__wslab/events?batch=1`); // as the web app reads it
+/**
+ * An event-stream observer that reads everything: `bin` as the web app reads it (records, JSON
+ * written in the page's worker), `json` as a script would (?batch=1, JSON written by the server).
+ */
+async function attachObserver(port: number, format: 'bin' | 'json' = 'bin'): Promise<{ events: () => number; close: () => void }> {
+  const ws = await open(`ws://127.0.0.1:${port}/__wslab/events?${format === 'bin' ? 'format=bin' : 'batch=1'}`);
   let n = 0;
   ws.on('message', () => n++);
   return { events: () => n, close: () => ws.close() };
@@ -167,6 +171,18 @@ export async function runEchoBench(options: { seconds?: number; clients?: number
         rows.push({
           name: `echo ${label}, ${clients} clients, no observer: round trips/s`,
           ours: aloneRate,
+          theirs: bareRate,
+          unit: 'rt/s',
+          target: '(shown for comparison)',
+          higherIsBetter: true,
+        });
+        // And with a JSON observer (?batch=1): the server then writes every frame's JSON.
+        const jsonObserver = await attachObserver(tapped.port, 'json');
+        const { rate: jsonRate } = await echoLoad(tapped, '/lab/echo', clients, size, seconds);
+        jsonObserver.close();
+        rows.push({
+          name: `echo ${label}, ${clients} clients, JSON observer (?batch=1): round trips/s`,
+          ours: jsonRate,
           theirs: bareRate,
           unit: 'rt/s',
           target: '(shown for comparison)',

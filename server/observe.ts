@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { BusEntry, EventBus, EventFilter } from './events/bus.ts';
+import { ITEM_HEADER_BYTES, KIND_JSON, writeItemHeader } from './events/records.ts';
 
 /** Bytes an observer's socket may have waiting before it stops receiving. */
 export const OBSERVER_HIGH_WATER = 1024 * 1024;
@@ -22,18 +23,26 @@ export interface ObserverOptions {
   highWater?: number;
   /**
    * Send the events of one event-loop turn as ONE text message of newline-separated JSON
-   * (`?batch=1`). The default stays one event per message; the web app asks for batches, which cost
+   * (`?batch=1`). The default stays one event per message; scripts may ask for batches, which cost
    * the server one WebSocket frame per turn instead of one per event.
    */
   batch?: boolean;
+  /**
+   * `bin` (`?format=bin`, implies batch): each turn's events as ONE binary message of items as the
+   * history keeps them, the tap's frame and message events as records (events/records.ts), which
+   * the reader turns into the same JSON with records.renderBatch. This is how the web app reads
+   * the stream: the server copies bytes instead of writing JSON for every frame.
+   */
+  format?: 'json' | 'bin';
 }
 
 /**
- * A batch message holds at most this many bytes (more go in the next message). Nothing is kept per
- * observer between turns: a batch is made for the message that sends it, so a room of idle
- * observers costs no buffers.
+ * A batch message holds at most this many bytes (more go in the next message). Batches are
+ * gathered in one scratch buffer shared by all observers (the pump is synchronous) and each message
+ * is copied out at its exact size, so a room of idle observers costs no buffers.
  */
 const BATCH_BYTES = 256 * 1024;
+const scratch = Buffer.allocUnsafe(BATCH_BYTES);
 const NEWLINE = 0x0a;
 
 export class Observer {
@@ -44,12 +53,10 @@ export class Observer {
   private readonly unsubscribe: () => void;
   private readonly highWater: number;
   private corked = false;
-  /** batch mode without a filter: copies runs of the history (see pumpSpan) */
-  private readonly span: boolean;
+  /** batch modes (`?batch=1`, `?format=bin`): woken once per turn, read the history (see pumpBatch) */
+  private readonly batch: boolean;
+  private readonly bin: boolean;
   private woken: NodeJS.Immediate | null = null;
-  /** filtered batch mode: this turn's events, copied out of the history as they come */
-  private pending: Buffer[] = [];
-  private staged = 0;
   dropped = 0;
   sent = 0;
 
@@ -62,10 +69,10 @@ export class Observer {
     // A since beyond the head can only be a cursor from an earlier run of the server (a page
     // reconnecting after a restart): start live rather than wait, silent, for that seq to come.
     this.cursor = Math.min(options.since ?? bus.headSeq, bus.headSeq);
-    // A batching observer that wants everything copies whole runs of the history per turn (the
-    // events lie there as newline-separated JSON already); any other one is handed each event.
-    this.span = options.batch === true && !options.filter.conn && !options.filter.types;
-    this.unsubscribe = this.span
+    // A batching observer reads the history once per turn; one that wants single events is handed each.
+    this.bin = options.format === 'bin';
+    this.batch = this.bin || options.batch === true;
+    this.unsubscribe = this.batch
       ? bus.subscribeWake(() => this.wake())
       : bus.subscribeEntries((entry) => this.onEvent(entry), options.filter);
     ws.once('close', () => this.stop());
@@ -78,24 +85,15 @@ export class Observer {
     this.timer = null;
     if (this.woken) clearImmediate(this.woken);
     this.woken = null;
-    this.pending = [];
-    this.staged = 0;
   }
 
   /**
    * Sends one event's JSON bytes (copied: the history reuses its bytes). The observer's socket is
    * corked until the event loop's check phase, so the events of one loop turn leave in one writev
-   * instead of one system call each; in batch mode they leave as one message.
+   * instead of one system call each.
    */
   private send(json: Uint8Array): void {
     this.sent++;
-    if (this.options.batch) {
-      if (this.staged + json.length + 1 > BATCH_BYTES) this.flushBatch();
-      if (this.pending.length === 0) setImmediate(() => this.flushBatch());
-      this.pending.push(Buffer.from(json)); // a copy: the history reuses its bytes
-      this.staged += json.length + 1;
-      return;
-    }
     if (!this.corked) {
       const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
       if (socket) {
@@ -107,37 +105,18 @@ export class Observer {
         });
       }
     }
-    this.sendNow(json);
+    this.sendNow(Buffer.from(json), false);
   }
 
-  private sendNow(json: Uint8Array): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(Buffer.from(json), { binary: false });
-  }
-
-  private flushBatch(): void {
-    const parts = this.pending;
-    if (parts.length === 0) return;
-    const text = Buffer.allocUnsafe(this.staged - 1);
-    let at = 0;
-    for (const part of parts) {
-      if (at > 0) text[at++] = NEWLINE;
-      text.set(part, at);
-      at += part.length;
-    }
-    this.pending = [];
-    this.staged = 0;
-    this.sendText(text);
-  }
-
-  private sendText(text: Buffer): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text, { binary: false });
+  private sendNow(data: Buffer, binary: boolean): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(data, { binary });
   }
 
   private congested(): boolean {
-    return this.ws.bufferedAmount + this.staged > this.highWater;
+    return this.ws.bufferedAmount > this.highWater;
   }
 
-  /** Span mode: something was published; read the history from the cursor at the end of this turn. */
+  /** Batch modes: something was published; read the history from the cursor at the end of this turn. */
   private wake(): void {
     if (this.woken || this.timer) return;
     this.woken = setImmediate(() => {
@@ -177,8 +156,14 @@ export class Observer {
       const dropped = oldest - this.cursor;
       this.dropped += dropped;
       const gap = Buffer.from(JSON.stringify(this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason })));
-      if (this.span) {
-        this.sendText(gap); // a line of its own, before the events after it
+      if (this.bin) {
+        // a message of its own, before the events after it
+        const item = Buffer.allocUnsafe(ITEM_HEADER_BYTES + gap.length);
+        writeItemHeader(item, 0, KIND_JSON, gap.length);
+        item.set(gap, ITEM_HEADER_BYTES);
+        this.sendNow(item, true);
+      } else if (this.batch) {
+        this.sendNow(gap, false);
       } else {
         this.send(gap);
         this.sent--; // the gap stands for missed events; it is not one of them
@@ -186,8 +171,8 @@ export class Observer {
       this.cursor = oldest;
     }
     const head = this.bus.headSeq;
-    if (this.span) {
-      this.pumpSpan(head);
+    if (this.batch) {
+      this.pumpBatch(head);
       return;
     }
     let budget = CATCH_UP_BATCH;
@@ -203,29 +188,60 @@ export class Observer {
   }
 
   /**
-   * Span mode: copies the history from the cursor in runs (one copy for all the events of a turn
-   * that lie next to each other), BATCH_BYTES per message, while the socket has room.
+   * Batch modes: gathers the events from the cursor that pass the filter into the scratch buffer,
+   * as newline-separated JSON (`?batch=1`) or as items (`?format=bin`, records copied as they are
+   * kept), and sends them BATCH_BYTES per message while the socket has room.
    */
-  private pumpSpan(head: number): void {
+  private pumpBatch(head: number): void {
+    const bus = this.bus;
+    const filter = this.options.filter;
+    const filtered = !!(filter.conn || filter.types);
+    const bin = this.bin;
     let budget = CATCH_UP_BATCH;
-    while (this.cursor < head && budget > 0 && !this.congested()) {
-      const next = this.bus.measureRange(this.cursor, head, BATCH_BYTES);
-      if (next === this.cursor) {
-        this.sendNow(this.bus.bytesAt(this.cursor)!); // larger than a whole batch: a message of its own
-        this.sent++;
+    let at = 0;
+    while (this.cursor < head && budget > 0) {
+      const seq = this.cursor;
+      if (filtered && !bus.matchesAt(seq, filter)) {
         this.cursor++;
-        budget--;
         continue;
       }
-      // One buffer of exactly the run's size (each event comes with its newline; the last is dropped).
-      const text = Buffer.allocUnsafe(this.bus.copiedBytes);
-      this.bus.copyRange(this.cursor, next, text, 0, text.length);
-      this.sendText(text.subarray(0, text.length - 1));
-      this.sent += next - this.cursor;
-      budget -= next - this.cursor;
-      this.cursor = next;
+      const bytes = bin ? bus.keptAt(seq) : bus.bytesAt(seq)!;
+      const size = bytes.length + (bin ? ITEM_HEADER_BYTES : 1);
+      if (at + size > BATCH_BYTES) {
+        if (at > 0) {
+          this.flushBatch(at);
+          at = 0;
+          if (this.congested()) break;
+          continue;
+        }
+        // larger than a whole batch: a message of its own
+        const alone = Buffer.allocUnsafe(bin ? size : bytes.length);
+        if (bin) writeItemHeader(alone, 0, bus.kindAt(seq), bytes.length);
+        alone.set(bytes, bin ? ITEM_HEADER_BYTES : 0);
+        this.sendNow(alone, bin);
+      } else if (bin) {
+        writeItemHeader(scratch, at, bus.kindAt(seq), bytes.length);
+        scratch.set(bytes, at + ITEM_HEADER_BYTES);
+        at += size;
+      } else {
+        scratch.set(bytes, at);
+        scratch[at + bytes.length] = NEWLINE;
+        at += size;
+      }
+      this.cursor++;
+      this.sent++;
+      budget--;
     }
+    if (at > 0) this.flushBatch(at);
     if (this.cursor < head) this.schedule();
+  }
+
+  /** Sends scratch[0, end) as one message, copied at its exact size (JSON lines drop the last newline). */
+  private flushBatch(end: number): void {
+    const size = this.bin ? end : end - 1;
+    const message = Buffer.allocUnsafe(size);
+    scratch.copy(message, 0, 0, size);
+    this.sendNow(message, this.bin);
   }
 }
 

@@ -129,8 +129,13 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       }
       const sinceRaw = url.searchParams.get('since');
       const since = sinceRaw !== null && /^\d+$/.test(sinceRaw) ? Number(sinceRaw) : null;
+      const format = url.searchParams.get('format') ?? 'json';
+      if (format !== 'json' && format !== 'bin') {
+        refuse(socket, 400, `Unknown event stream format "${format.slice(0, 40)}": use format=json (the default) or format=bin.`);
+        return;
+      }
       observerServer.handleUpgrade(req, socket, head, (ws) => {
-        new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1' });
+        new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1', format });
         ws.on('message', ignore); // observers only listen; messages are ignored
       });
       return;

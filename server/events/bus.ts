@@ -1,7 +1,8 @@
 // The event bus: stamps events with v/seq/t, keeps a bounded ring-buffer history, and hands
 // each event to subscribers. Pure (no node:* imports): the clock is injected.
 import { EVENT_SCHEMA_VERSION, type EventBody, type EventType, type WslabEvent } from './schema.ts';
-import { ascii, JsonBytes } from './json-bytes.ts';
+import { JsonBytes } from './json-bytes.ts';
+import { KIND_FRAME, KIND_JSON, recordJsonBound, RecordWriter, writeRecordJson, type RecordKind } from './records.ts';
 
 export interface EventFilter {
   conn?: ReadonlySet<string> | null;
@@ -30,9 +31,12 @@ export class BusEntry {
   get json(): string {
     return (this.text ??= this.ring.json(this.seq));
   }
-  /** The JSON as UTF-8 bytes: a view of the history (copy it to keep it), or the encoded text of an event too big to keep. */
+  /**
+   * The JSON as UTF-8 bytes: a view of the history or of a scratch buffer (copy it to keep it;
+   * the next read reuses the scratch), or the encoded text of an event too big to keep.
+   */
   get bytes(): Uint8Array {
-    return this.ring.has(this.seq) ? this.ring.view(this.seq) : encoder.encode(this.json);
+    return this.ring.has(this.seq) ? this.ring.jsonBytes(this.seq) : encoder.encode(this.json);
   }
   get event(): WslabEvent {
     return (this.parsed ??= JSON.parse(this.json) as WslabEvent);
@@ -41,21 +45,22 @@ export class BusEntry {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const HEAD_V = ascii(`{"v":${EVENT_SCHEMA_VERSION},"seq":`);
-const HEAD_T = ascii(',"t":');
-/** `,"type":"…","conn":` per event type, encoded on first use */
-const TYPE_CONN: Partial<Record<EventType, Uint8Array>> = {};
 
 /**
- * The history: the newest events' JSON as UTF-8 bytes in one preallocated byte ring, with their
- * offsets and filter fields in fixed arrays. A history of 100,000 events is then a few large
- * arrays, not 200,000 heap objects: the garbage collector never has to trace or copy it, which on
- * a busy server is most of what keeping history would otherwise cost.
+ * The history: the newest events in one preallocated byte ring (each as its JSON in UTF-8, or, for
+ * the tap's frame and message events, as a binary record: see records.ts), with their offsets and
+ * filter fields in fixed arrays. A history of 100,000 events is then a few large arrays, not
+ * 200,000 heap objects: the garbage collector never has to trace or copy it, which on a busy
+ * server is most of what keeping history would otherwise cost.
  */
 class HistoryRing {
   readonly bytes: Uint8Array;
   private readonly starts: Float64Array;
   private readonly lengths: Int32Array;
+  /** KIND_JSON, or the kind of record the event is kept as */
+  private readonly kinds: Uint8Array;
+  /** where records are rendered as JSON for readers that want JSON (grows to the largest) */
+  private scratch = new JsonBytes(new Uint8Array(4096));
   private readonly types: (string | undefined)[];
   private readonly conns: (string | undefined)[];
   /** bytes ever written (a virtual offset; position in `bytes` is this modulo its length) */
@@ -80,18 +85,17 @@ class HistoryRing {
         : (text, pos, room) => encoder.encodeInto(text, this.bytes.subarray(pos, pos + room)).written;
     this.starts = new Float64Array(slots);
     this.lengths = new Int32Array(slots);
+    this.kinds = new Uint8Array(slots);
     this.types = new Array(slots);
     this.conns = new Array(slots);
   }
 
   /**
    * Where an event of at most `worst` bytes is written next, or -1 when it is larger than the
-   * whole ring. An event never wraps around the end: the tail is skipped instead. (One byte more
-   * is kept for the newline that follows every event.)
+   * whole ring. An event never wraps around the end: the tail is skipped instead.
    */
   reserve(worst: number): number {
     const cap = this.bytes.length;
-    worst += 1;
     if (worst > cap) return -1;
     const pos = this.written % cap;
     if (pos + worst <= cap) return pos;
@@ -99,18 +103,15 @@ class HistoryRing {
     return 0;
   }
 
-  /**
-   * Records the event just written at the reserved position: `length` bytes, followed by a
-   * newline, so that consecutive events are newline-separated JSON as they lie (copyRange).
-   */
-  commit(seq: number, type: string, conn: string | undefined, length: number): void {
+  /** Records the event just written at the reserved position: `length` bytes of `kind`. */
+  commit(seq: number, kind: number, type: string, conn: string | undefined, length: number): void {
     const slot = seq % this.slots;
     this.starts[slot] = this.written;
     this.lengths[slot] = length;
+    this.kinds[slot] = kind;
     this.types[slot] = type;
     this.conns[slot] = conn;
-    this.bytes[(this.written % this.bytes.length) + length] = 0x0a;
-    this.written += length + 1;
+    this.written += length;
     this.next = seq + 1;
     // Evict by count and by bytes: whatever the new bytes overwrote, or the slot reused.
     const floor = this.written - this.bytes.length;
@@ -129,7 +130,7 @@ class HistoryRing {
     const worst = json.length * 3; // UTF-8 never needs more than 3 bytes per UTF-16 unit
     const pos = this.reserve(worst);
     if (pos < 0) return this.skip(seq);
-    this.commit(seq, type, conn, this.write(json, pos, worst));
+    this.commit(seq, KIND_JSON, type, conn, this.write(json, pos, worst));
   }
 
   has(seq: number): boolean {
@@ -144,62 +145,33 @@ class HistoryRing {
     return this.conns[seq % this.slots];
   }
 
-  /** The event's bytes, in place (valid until the ring moves past them). */
+  /** KIND_JSON, or the kind of record the event is kept as. */
+  kind(seq: number): number {
+    return this.kinds[seq % this.slots];
+  }
+
+  /** The event's bytes as kept (JSON or a record), in place (valid until the ring moves past them). */
   view(seq: number): Uint8Array {
     const slot = seq % this.slots;
     const pos = this.starts[slot] % this.bytes.length;
     return this.bytes.subarray(pos, pos + this.lengths[slot]);
   }
 
+  /** The event's JSON bytes: in place, or a record rendered into the scratch (valid until the next call). */
+  jsonBytes(seq: number): Uint8Array {
+    const kind = this.kind(seq);
+    const kept = this.view(seq);
+    if (kind === KIND_JSON) return kept;
+    const bound = recordJsonBound(kept);
+    let w = this.scratch;
+    if (w.buf.length < bound) w = this.scratch = new JsonBytes(new Uint8Array(bound));
+    w.pos = 0;
+    writeRecordJson(kind as RecordKind, kept, w);
+    return w.buf.subarray(0, w.pos);
+  }
+
   json(seq: number): string {
-    return decoder.decode(this.view(seq));
-  }
-
-  /** Bytes the last copyRange() wrote. */
-  copied = 0;
-
-  /**
-   * Copies events [from, to), each followed by its newline, into target[at..], as many whole
-   * events as fit in `room` bytes. Events that lie next to each other in the ring (nearly all)
-   * are copied in one go. Returns the seq after the last event copied.
-   */
-  copyRange(from: number, to: number, target: Uint8Array, at: number, room: number): number {
-    return this.walk(from, to, room, target, at);
-  }
-
-  /** What copyRange() would copy: returns the seq after the last event that fits, `copied` its bytes. */
-  measureRange(from: number, to: number, room: number): number {
-    return this.walk(from, to, room, null, 0);
-  }
-
-  private walk(from: number, to: number, room: number, target: Uint8Array | null, at: number): number {
-    const cap = this.bytes.length;
-    let seq = from;
-    let runStart = -1; // virtual offsets of the run being gathered
-    let runEnd = -1;
-    let total = 0;
-    while (seq < to) {
-      const slot = seq % this.slots;
-      const start = this.starts[slot];
-      const size = this.lengths[slot] + 1;
-      if (total + size > room) break;
-      if (start !== runEnd) {
-        if (runStart >= 0 && target) at += this.copyRun(runStart, runEnd, target, at, cap);
-        runStart = start;
-      }
-      runEnd = start + size;
-      total += size;
-      seq++;
-    }
-    if (runStart >= 0 && target) this.copyRun(runStart, runEnd, target, at, cap);
-    this.copied = total;
-    return seq;
-  }
-
-  private copyRun(start: number, end: number, target: Uint8Array, at: number, cap: number): number {
-    const pos = start % cap;
-    target.set(this.bytes.subarray(pos, pos + (end - start)), at);
-    return end - start;
+    return decoder.decode(this.jsonBytes(seq));
   }
 }
 
@@ -236,19 +208,18 @@ export class EventBus {
   private readonly ring: HistoryRing;
   private nextSeq = 1;
   private readonly subscribers = new Set<SubscriberRecord>();
-  private readonly writer: JsonBytes;
-  // the event between begin() and end()
+  private readonly writer: RecordWriter;
+  // the record between beginRecord() and endRecord()
   private pendingSeq = 0;
-  private pendingType: EventType = 'frame';
+  private pendingKind: RecordKind = KIND_FRAME;
   private pendingConn = '';
   private pendingStart = 0;
-  private pendingKept = false;
   private readonly clock: () => number;
 
   constructor(options: BusOptions = {}) {
     this.historySize = Math.max(1, options.historySize ?? 100_000);
     this.ring = new HistoryRing(this.historySize, Math.max(64 * 1024, options.historyBytes ?? this.historySize * 1024), options.allocate);
-    this.writer = new JsonBytes(this.ring.bytes);
+    this.writer = new RecordWriter(this.ring.bytes);
     if (options.clock) {
       this.clock = options.clock;
     } else {
@@ -284,54 +255,34 @@ export class EventBus {
   }
 
   /**
-   * Starts an event written as bytes straight into the history (the tap's frame and message
-   * events: no object, no strings). Writes `{"v":…,"seq":…,"t":…,"type":…,"conn":…` and returns
-   * the writer for the rest of the fields, each starting with a comma; `end()` closes and
-   * publishes it. `maxBody` bounds the bytes the caller will write; `connJson`, when given, is
-   * `conn` already encoded as a JSON string. Synchronous: nothing else may publish between
-   * begin() and end().
+   * Starts a frame or message event kept as a binary record (records.ts): writes the record's
+   * common head (seq, t, conn) into the history and returns the writer for the rest; endRecord()
+   * publishes it. `maxBody` bounds the bytes the caller will write, `connBytes` is `conn` as UTF-8
+   * (at most 255 bytes). Synchronous: nothing else may publish between the two calls.
    */
-  begin(type: EventType, conn: string, maxBody: number, connJson?: Uint8Array): JsonBytes {
+  beginRecord(kind: RecordKind, conn: string, connBytes: Uint8Array, maxBody: number): RecordWriter {
     const seq = this.nextSeq++;
-    const worst = maxBody + 96 + conn.length * 6;
-    const pos = this.ring.reserve(worst);
+    // A record is at most a few KiB and the ring at least 64 KiB: it always fits.
+    const pos = this.ring.reserve(maxBody + 17 + connBytes.length);
     const w = this.writer;
-    if (pos >= 0) {
-      w.buf = this.ring.bytes;
-      w.pos = pos;
-    } else {
-      w.buf = new Uint8Array(worst); // larger than the whole history: written aside, not kept
-      w.pos = 0;
-    }
+    w.pos = pos;
     this.pendingSeq = seq;
-    this.pendingType = type;
+    this.pendingKind = kind;
     this.pendingConn = conn;
-    this.pendingStart = w.pos;
-    this.pendingKept = pos >= 0;
-    w.lit(HEAD_V);
-    w.uint(seq);
-    w.lit(HEAD_T);
-    w.micros(Math.round(this.clock() * 1000));
-    w.lit((TYPE_CONN[type] ??= ascii(`,"type":${JSON.stringify(type)},"conn":`)));
-    if (connJson) w.lit(connJson);
-    else w.str(conn);
+    this.pendingStart = pos;
+    w.f64(seq);
+    w.f64(Math.round(this.clock() * 1000));
+    w.u8(connBytes.length);
+    w.bytes(connBytes, 0, connBytes.length);
     return w;
   }
 
-  /** Ends the event begin() started and publishes it. */
-  end(): void {
-    const w = this.writer;
-    w.byte(0x7d); // }
+  /** Ends the record beginRecord() started and publishes it. */
+  endRecord(): void {
     const seq = this.pendingSeq;
-    let json: string | undefined;
-    if (this.pendingKept) {
-      this.ring.commit(seq, this.pendingType, this.pendingConn, w.pos - this.pendingStart);
-    } else {
-      json = decoder.decode(w.buf.subarray(0, w.pos));
-      this.ring.skip(seq);
-      w.buf = this.ring.bytes;
-    }
-    if (this.subscribers.size > 0) this.notify(seq, this.pendingType, this.pendingConn, json);
+    const type = this.pendingKind === KIND_FRAME ? 'frame' : 'message';
+    this.ring.commit(seq, this.pendingKind, type, this.pendingConn, this.writer.pos - this.pendingStart);
+    if (this.subscribers.size > 0) this.notify(seq, type, this.pendingConn);
   }
 
   private notify(seq: number, type: string, conn: string | undefined, json?: string, event?: WslabEvent): void {
@@ -355,27 +306,21 @@ export class EventBus {
   }
 
   /**
-   * Copies the events [from, to) still in the history into target[at..] as newline-terminated
-   * JSON, as many as fit in `room` bytes; returns the seq after the last one copied, and
-   * `copiedBytes` says how many bytes that was. `from` must be in the history.
+   * The JSON bytes of the event with this seq: in place in the history, or rendered from its record
+   * into a scratch buffer that the next read reuses. Copy them to keep them.
    */
-  copyRange(from: number, to: number, target: Uint8Array, at: number, room: number): number {
-    return this.ring.copyRange(from, Math.min(to, this.ring.next), target, at, room);
-  }
-
-  /** How many bytes copyRange() would copy for [from, to) within `room`: returns the seq it would stop at; `copiedBytes` the bytes. */
-  measureRange(from: number, to: number, room: number): number {
-    return this.ring.measureRange(from, Math.min(to, this.ring.next), room);
-  }
-
-  /** Bytes the last copyRange() or measureRange() covered. */
-  get copiedBytes(): number {
-    return this.ring.copied;
-  }
-
-  /** The JSON bytes of the event with this seq, in place in the history (copy them to keep them). */
   bytesAt(seq: number): Uint8Array | undefined {
-    return this.ring.has(seq) ? this.ring.view(seq) : undefined;
+    return this.ring.has(seq) ? this.ring.jsonBytes(seq) : undefined;
+  }
+
+  /** How the event with this seq is kept: KIND_JSON, or a record kind (records.ts). It must be in the history. */
+  kindAt(seq: number): number {
+    return this.ring.kind(seq);
+  }
+
+  /** The bytes the event with this seq is kept as (its JSON, or its record), in place. It must be in the history. */
+  keptAt(seq: number): Uint8Array {
+    return this.ring.view(seq);
   }
 
   /** Whether the event with this seq is in the history and passes the filter (no decoding). */

@@ -4,13 +4,9 @@
 // Every event has `v` (schema version), `seq` (monotonic per server), `t` (milliseconds since the
 // server started, sub-millisecond precision), `type`, and `conn` when it belongs to a connection.
 import { z } from 'zod';
+import { EVENT_SCHEMA_VERSION, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from './version.ts';
 
-export const EVENT_SCHEMA_VERSION = 1;
-
-/** Payload bytes a frame event previews (payloadHex, text); payloadLength is always the full size. */
-export const FRAME_PREVIEW_BYTES = 64;
-/** Bytes of an assembled message (or inflated text) a message event previews. */
-export const MESSAGE_PREVIEW_BYTES = 256;
+export { EVENT_SCHEMA_VERSION, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES };
 
 const connId = z.string().min(1);
 const dir = z.enum(['c2s', 's2c']);

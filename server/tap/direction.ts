@@ -1,16 +1,17 @@
 // One direction of a tapped connection: the raw bytes that crossed it, decoded by server/wire into
 // frame and message events. Nothing here is rebuilt from ws's callbacks.
 //
-// This runs for every frame on every lab socket, so the two hot events are written as JSON bytes
-// straight into the bus history (bus.begin/end): no event object, no hex or text strings. A text
-// message that arrives in one frame is checked as UTF-8 once, natively, by the codec; previews
-// are cut from that checked payload. Rare paths (fragments, compression, errors) keep it simple.
+// This runs for every frame on every lab socket, so the two hot events are kept as binary records
+// written straight into the bus history (bus.beginRecord, events/records.ts): no event object, no
+// strings, no JSON until a reader asks for it. A text message that arrives in one frame is checked
+// as UTF-8 once, natively, by the codec; previews are cut from that checked payload. Rare paths
+// (fragments, compression, errors) keep it simple.
 import { isUtf8 } from 'node:buffer';
-import { concatBytes, createReader, frameFields, opcodeName, parseClosePayload, writeFrameHeader } from '../wire/index.ts';
+import { concatBytes, createReader, parseClosePayload, writeFrameHeader } from '../wire/index.ts';
 import type { Frame, Violation, WireReader } from '../wire/types.ts';
 import type { EventBody } from '../events/schema.ts';
 import type { EventBus } from '../events/bus.ts';
-import { ascii, hexJsonBound, utf8JsonBound } from '../events/json-bytes.ts';
+import { FLAG_CLOSE, FLAG_INFLATED, FRAME_RECORD_FIXED, KIND_FRAME, KIND_MESSAGE, MESSAGE_RECORD_FIXED, NOT_TEXT_16, NOT_TEXT_8 } from '../events/records.ts';
 import type { TapInflater } from './inflate.ts';
 
 export type Dir = 'c2s' | 's2c';
@@ -47,68 +48,9 @@ function textEnd(bytes: Uint8Array, end: number, truncated: boolean, checked: bo
   return isUtf8(bytes.subarray(0, cut)) ? cut : -1;
 }
 
-/**
- * The literal runs of a frame event that depend only on the header layout (length encoding ×
- * mask bit): `,"headerLength":N,"headerHex":` and `,"fields":{…},"payloadHex":`. Made once each.
- */
-interface LayoutJson {
-  headerLength: Uint8Array;
-  fields: Uint8Array;
-}
-const layouts: LayoutJson[] = [];
-
-function layoutFor(frame: Frame): LayoutJson {
-  const key = (frame.lengthBits === 7 ? 0 : frame.lengthBits === 16 ? 2 : 4) + (frame.masked ? 1 : 0);
-  let layout = layouts[key];
-  if (layout === undefined) {
-    const record: Record<string, [number, number, number]> = {};
-    for (const f of frameFields(frame)) record[f.field] = [f.byteOffset, f.bitOffset, f.bits];
-    layout = layouts[key] = {
-      headerLength: ascii(`,"headerLength":${frame.headerLength},"headerHex":`),
-      fields: ascii(`,"fields":${JSON.stringify(record)},"payloadHex":`),
-    };
-  }
-  return layout;
-}
-
-/** `,"fin":…,"rsv1":…,"rsv2":…,"rsv3":…,"opcode":…,"opcodeName":…,"masked":…,"maskingKey":` per byte 0 and mask bit. */
-const bitsRuns: Uint8Array[] = [];
-
-function bitsJson(frame: Frame): Uint8Array {
-  const b0 = (frame.fin ? 0x80 : 0) | (frame.rsv1 ? 0x40 : 0) | (frame.rsv2 ? 0x20 : 0) | (frame.rsv3 ? 0x10 : 0) | frame.opcode;
-  const key = (b0 << 1) | (frame.masked ? 1 : 0);
-  return (bitsRuns[key] ??= ascii(
-    `,"fin":${frame.fin},"rsv1":${frame.rsv1},"rsv2":${frame.rsv2},"rsv3":${frame.rsv3},"opcode":${frame.opcode}` +
-      `,"opcodeName":${JSON.stringify(opcodeName(frame.opcode))},"masked":${frame.masked},"maskingKey":`,
-  ));
-}
-
-// The other literal parts of the two events, encoded once.
-const L_DIR_C2S_OFFSET = ascii(',"dir":"c2s","offset":');
-const L_DIR_S2C_OFFSET = ascii(',"dir":"s2c","offset":');
-const L_PAYLOADLENGTH = ascii(',"payloadLength":');
-const L_TRUNCATED_TRUE_TEXT = ascii(',"truncated":true,"text":');
-const L_TRUNCATED_FALSE_TEXT = ascii(',"truncated":false,"text":');
-const L_CLOSECODE = ascii(',"closeCode":');
-const L_CLOSEREASON = ascii(',"closeReason":');
-const L_INFLATED = ascii(',"inflated":');
-const L_NO_CLOSE_INFLATED = ascii(',"closeCode":null,"closeReason":null,"inflated":');
-const L_DIR_C2S_OPCODE = ascii(',"dir":"c2s","opcode":');
-const L_DIR_S2C_OPCODE = ascii(',"dir":"s2c","opcode":');
-const L_TEXT_LENGTH = ascii(',"opcodeName":"TEXT","length":');
-const L_BINARY_LENGTH = ascii(',"opcodeName":"BINARY","length":');
-const L_WIRELENGTH = ascii(',"wireLength":');
-const L_FRAMES = ascii(',"frames":');
-const L_COMPRESSED_TRUE_TEXT = ascii(',"compressed":true,"text":');
-const L_COMPRESSED_FALSE_TEXT = ascii(',"compressed":false,"text":');
-const L_PREVIEWHEX = ascii(',"previewHex":');
-const L_TRUNCATED = ascii(',"truncated":');
-
-/** Scratch for the header bytes of the frame being written (at most 14). */
+/** Scratch for the header bytes of the frame being recorded (at most 14). */
 const HEADER = new Uint8Array(14);
-/** Bytes of a frame event besides its previews and `fields` (field names, numbers, booleans): generous. */
-const FRAME_FIXED_BYTES = 640;
-const MESSAGE_FIXED_BYTES = 320;
+const utf8 = new TextEncoder();
 
 interface MessageInProgress {
   opcode: 1 | 2;
@@ -135,8 +77,8 @@ export class DirectionTap {
   private readonly reader: WireReader;
   private message: MessageInProgress | null = null;
   bytes = 0;
-  /** `conn` as a JSON string, encoded once for every event of this direction */
-  private readonly connJson: Uint8Array;
+  /** `conn` as UTF-8, encoded once for every record of this direction */
+  private readonly connBytes: Uint8Array;
 
   constructor(
     readonly dir: Dir,
@@ -149,7 +91,7 @@ export class DirectionTap {
     /** the permessage-deflate inflater when it was negotiated */
     private readonly inflater: TapInflater | null,
   ) {
-    this.connJson = new TextEncoder().encode(JSON.stringify(conn));
+    this.connBytes = utf8.encode(conn);
     this.reader = createReader({ direction: dir === 'c2s' ? 'client' : 'server', maxPayload, perMessageDeflate: inflater !== null, isUtf8 });
   }
 
@@ -247,8 +189,8 @@ export class DirectionTap {
   }
 
   /**
-   * The frame event. `checkedText`: a whole uncompressed text message whose payload the codec
-   * validated, so its preview needs no second check.
+   * The frame event, as a record. `checkedText`: a whole uncompressed text message whose payload
+   * the codec validated, so its preview needs no second check.
    */
   private writeFrame(frame: Frame, msgOpcode: number, msgCompressed: boolean, inflated: Uint8Array | null, checkedText: boolean): void {
     const op = frame.opcode;
@@ -259,78 +201,57 @@ export class DirectionTap {
     const compressedData = frame.rsv1 || (op === 0 && msgCompressed);
     const text = isText && !compressedData ? textEnd(payload, previewEnd, truncated, checkedText) : -1;
     const close = op === 8 ? parseClosePayload(payload) : null;
+    const reason = close ? utf8.encode(close.reason) : null;
     let inflatedEnd = -1;
     if (inflated && msgOpcode === 1) {
       const cut = inflated.length > MESSAGE_PREVIEW_BYTES;
       inflatedEnd = textEnd(inflated, cut ? MESSAGE_PREVIEW_BYTES : inflated.length, cut, false);
     }
-    const layout = layoutFor(frame);
-    const bound =
-      FRAME_FIXED_BYTES +
-      layout.fields.length +
-      hexJsonBound(previewEnd) +
-      (text >= 0 ? utf8JsonBound(text) : 0) +
-      (close ? close.reason.length * 6 + 2 : 0) +
-      (inflatedEnd >= 0 ? utf8JsonBound(inflatedEnd) : 0);
+    const bound = FRAME_RECORD_FIXED + previewEnd + (reason ? reason.length : 0) + (inflatedEnd >= 0 ? inflatedEnd : 0);
 
-    const w = this.bus.begin('frame', this.conn, bound, this.connJson);
-    w.lit(this.dir === 'c2s' ? L_DIR_C2S_OFFSET : L_DIR_S2C_OFFSET);
-    w.uint(frame.offset + this.base);
-    w.lit(bitsJson(frame)); // ,"fin":…,"rsv1":…,…,"masked":…,"maskingKey":
-    if (frame.maskingKey) w.hex(frame.maskingKey);
-    else w.null();
-    w.lit(L_PAYLOADLENGTH);
-    w.uint(frame.payloadLength);
-    w.lit(layout.headerLength); // ,"headerLength":N,"headerHex":
-    w.hex(HEADER, 0, writeFrameHeader(frame, HEADER));
-    w.lit(layout.fields); // ,"fields":{…},"payloadHex":
-    w.hex(payload, 0, previewEnd);
-    w.lit(truncated ? L_TRUNCATED_TRUE_TEXT : L_TRUNCATED_FALSE_TEXT);
-    if (text >= 0) w.utf8(payload, 0, text);
-    else w.null();
-    if (close) {
-      w.lit(L_CLOSECODE);
-      w.uint(close.code);
-      w.lit(L_CLOSEREASON);
-      w.str(close.reason);
-      w.lit(L_INFLATED);
-    } else {
-      w.lit(L_NO_CLOSE_INFLATED);
+    const w = this.bus.beginRecord(KIND_FRAME, this.conn, this.connBytes, bound);
+    w.f64(frame.offset + this.base);
+    w.u8(this.dir === 'c2s' ? 0 : 1);
+    const headerLength = writeFrameHeader(frame, HEADER);
+    w.u8(headerLength);
+    w.bytes(HEADER, 0, headerLength);
+    w.u8(previewEnd);
+    w.u8(text >= 0 ? text : NOT_TEXT_8);
+    w.bytes(payload, 0, previewEnd);
+    w.u8((reason ? FLAG_CLOSE : 0) | (inflatedEnd >= 0 ? FLAG_INFLATED : 0));
+    if (close && reason) {
+      w.u16(close.code);
+      w.u16(reason.length);
+      w.bytes(reason, 0, reason.length);
     }
-    if (inflatedEnd >= 0) w.utf8(inflated!, 0, inflatedEnd);
-    else w.null();
-    this.bus.end();
+    if (inflatedEnd >= 0) {
+      w.u16(inflatedEnd);
+      w.bytes(inflated!, 0, inflatedEnd);
+    }
+    this.bus.endRecord();
   }
 
   /**
-   * The message event. `data` holds the message (inflated when compressed) or, for an
-   * uncompressed message of several frames, at least its first MESSAGE_PREVIEW_BYTES.
+   * The message event, as a record. `data` holds the message (inflated when compressed) or, for
+   * an uncompressed message of several frames, at least its first MESSAGE_PREVIEW_BYTES.
    */
   private writeMessage(opcode: number, compressed: boolean, data: Uint8Array, frames: number, wireLength: number, checkedText: boolean): void {
     const length = compressed ? data.length : wireLength;
     const truncated = length > MESSAGE_PREVIEW_BYTES;
     const previewEnd = Math.min(data.length, MESSAGE_PREVIEW_BYTES);
     const text = opcode === 1 ? textEnd(data, previewEnd, truncated, checkedText) : -1;
-    const hexEnd = Math.min(previewEnd, FRAME_PREVIEW_BYTES);
-    const bound = MESSAGE_FIXED_BYTES + hexJsonBound(hexEnd) + (text >= 0 ? utf8JsonBound(text) : 0);
 
-    const w = this.bus.begin('message', this.conn, bound, this.connJson);
-    w.lit(this.dir === 'c2s' ? L_DIR_C2S_OPCODE : L_DIR_S2C_OPCODE);
-    w.uint(opcode);
-    w.lit(opcode === 1 ? L_TEXT_LENGTH : L_BINARY_LENGTH);
-    w.uint(length);
-    w.lit(L_WIRELENGTH);
-    w.uint(wireLength);
-    w.lit(L_FRAMES);
-    w.uint(frames);
-    w.lit(compressed ? L_COMPRESSED_TRUE_TEXT : L_COMPRESSED_FALSE_TEXT);
-    if (text >= 0) w.utf8(data, 0, text);
-    else w.null();
-    w.lit(L_PREVIEWHEX);
-    w.hex(data, 0, hexEnd);
-    w.lit(L_TRUNCATED);
-    w.bool(truncated);
-    this.bus.end();
+    const w = this.bus.beginRecord(KIND_MESSAGE, this.conn, this.connBytes, MESSAGE_RECORD_FIXED + previewEnd);
+    w.u8(this.dir === 'c2s' ? 0 : 1);
+    w.u8(opcode);
+    w.u8(compressed ? 1 : 0);
+    w.f64(length);
+    w.f64(wireLength);
+    w.f64(frames);
+    w.u16(text >= 0 ? text : NOT_TEXT_16);
+    w.u16(previewEnd);
+    w.bytes(data, 0, previewEnd);
+    this.bus.endRecord();
   }
 }
 

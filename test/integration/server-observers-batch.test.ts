@@ -1,9 +1,12 @@
 // ?batch=1: the events of one event-loop turn arrive as one text message of newline-separated
-// JSON, in order, nothing lost, nothing duplicated — what the web app asks for.
+// JSON, in order, nothing lost, nothing duplicated. ?format=bin (what the web app asks for): the
+// same events as one binary message of items per turn, which render to the very same JSON.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startWslab, type WslabServer } from '../../server/app.ts';
 import { parseEvent, type WslabEvent } from '../../server/events/schema.ts';
+import { renderBatch } from '../../server/events/records.ts';
+import { rawUpgrade, upgradeRequest } from '../helpers/server.ts';
 
 let server: WslabServer;
 beforeAll(async () => {
@@ -48,16 +51,26 @@ function echo(client: WebSocket, n: number, message: (i: number) => string): Pro
   });
 }
 
-/** Opens a batch observer and collects its events, line by line. */
-async function batchObserver(base: string, query: string): Promise<{ events: () => WslabEvent[]; messages: string[]; ws: WebSocket }> {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/__wslab/events?batch=1${query}`);
+/**
+ * Opens a batch observer (`?batch=1`, or `?format=bin` with `bin`) and collects its events, line by
+ * line; binary messages are rendered to JSON lines with records.renderBatch as the web app does.
+ */
+async function batchObserver(
+  base: string,
+  query: string,
+  bin = false,
+): Promise<{ events: () => WslabEvent[]; lines: () => string[]; messages: string[]; sizes: number[]; ws: WebSocket }> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/__wslab/events?${bin ? 'format=bin' : 'batch=1'}${query}`);
   const messages: string[] = [];
-  ws.on('message', (d, isBinary) => {
-    expect(isBinary).toBe(false);
-    messages.push(d.toString());
+  const sizes: number[] = [];
+  ws.on('message', (d: Buffer, isBinary) => {
+    expect(isBinary).toBe(bin);
+    sizes.push(d.length);
+    messages.push(bin ? renderBatch(new Uint8Array(d.buffer, d.byteOffset, d.length)) : d.toString());
   });
   await new Promise((r) => ws.once('open', r));
-  return { ws, messages, events: () => messages.flatMap((m) => m.split('\n')).map((l) => JSON.parse(l) as WslabEvent) };
+  const lines = () => messages.flatMap((m) => m.split('\n'));
+  return { ws, messages, sizes, lines, events: () => lines().map((l) => JSON.parse(l) as WslabEvent) };
 }
 
 async function waitFor(check: () => boolean): Promise<void> {
@@ -101,4 +114,63 @@ test('a batch observer with a filter gets only the matching events, in order, ne
   );
   o.ws.close();
   client.close();
+});
+
+test('a format=bin observer renders to exactly the JSON a batch=1 observer gets: text, binary, fragments, ping, close', async () => {
+  const json = await batchObserver(server.url, '');
+  const bin = await batchObserver(server.url, '', true);
+  const first = server.bus.headSeq;
+  const client = await echoClient(server.url);
+  await echo(client, 10, (i) => `é${i} "q"\n`);
+  client.send(Buffer.from([0, 1, 2, 255]), { binary: true });
+  client.send('frag', { fin: false });
+  client.send('ment', { fin: true });
+  client.ping('p');
+  await new Promise((r) => client.once('pong', r));
+  client.close(4000, 'bye');
+  await new Promise((r) => client.once('close', r));
+  const last = server.bus.headSeq - 1;
+  await waitFor(() => json.events().at(-1)?.seq === last && bin.events().at(-1)?.seq === last);
+
+  const jsonLines = json.lines().filter((l) => (JSON.parse(l) as WslabEvent).seq >= first);
+  const binLines = bin.lines().filter((l) => (JSON.parse(l) as WslabEvent).seq >= first);
+  expect(binLines).toEqual(jsonLines);
+  const events = bin.events().filter((e) => e.seq >= first);
+  expect(events.map((e) => e.seq)).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i));
+  for (const e of events) expect(parseEvent(e).ok).toBe(true);
+  const frames = events.filter((e): e is Extract<WslabEvent, { type: 'frame' }> => e.type === 'frame' && e.dir === 'c2s');
+  expect(frames.map((f) => f.opcodeName)).toEqual([...Array(10).fill('TEXT'), 'BINARY', 'TEXT', 'CONTINUATION', 'PING', 'CLOSE']);
+  expect(frames.at(-1)).toMatchObject({ closeCode: 4000, closeReason: 'bye', masked: true });
+  expect(frames[0]).toMatchObject({ text: 'é0 "q"\n', payloadLength: 8, masked: true }); // é is 2 bytes
+  // the records are smaller than the JSON they stand for
+  const binBytes = bin.sizes.reduce((a, b) => a + b, 0);
+  const jsonBytes = json.messages.reduce((a, m) => a + Buffer.byteLength(m), 0);
+  expect(binBytes).toBeLessThan(jsonBytes / 2);
+  json.ws.close();
+  bin.ws.close();
+});
+
+test('format=bin with since=1 after the history moved on: a gap item first, then every held event once', async () => {
+  const small = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 }, historySize: 2000 });
+  try {
+    const client = await echoClient(small.url);
+    await echo(client, 750, (i) => `${i}:`.padEnd(60, 'x'));
+    const head = small.bus.headSeq;
+    const o = await batchObserver(small.url, '&since=1', true);
+    await waitFor(() => o.events().at(-1)?.seq === head - 1);
+    const got = o.events();
+    expect(got[0]).toMatchObject({ type: 'gap', fromSeq: 1, toSeq: small.bus.oldestSeq - 1, dropped: small.bus.oldestSeq - 1, reason: 'history-evicted' });
+    expect(got.slice(1).map((e) => e.seq)).toEqual(Array.from({ length: head - small.bus.oldestSeq }, (_, i) => small.bus.oldestSeq + i));
+    for (const size of o.sizes) expect(size).toBeLessThanOrEqual(256 * 1024);
+    o.ws.close();
+    client.close();
+  } finally {
+    await small.close();
+  }
+});
+
+test('an unknown format is refused with 400 and says which formats exist', async () => {
+  const res = await rawUpgrade(server.port, upgradeRequest(server.port, '/__wslab/events?format=xml'));
+  expect(res.status).toBe(400);
+  expect(res.body).toBe('Unknown event stream format "xml": use format=json (the default) or format=bin.\n');
 });

@@ -1,10 +1,13 @@
-// The tap writes frame and message events as JSON bytes straight into the bus history. These
-// properties check what it writes against the codec's own view of the same bytes: for random
-// messages (text with multi-byte characters or binary, fragmented or not, masked or not, cut into
-// random chunks), every field of every event is what the frame and message really were.
+// The tap keeps frame and message events as binary records in the bus history, and their JSON is
+// written when read (server/events/records.ts). These properties check that JSON against the
+// codec's own view of the same bytes: for random messages (text with multi-byte characters or
+// binary, fragmented or not, masked or not, cut into random chunks), every field of every event is
+// what the frame and message really were, and the text is byte for byte what JSON.stringify writes.
+// The `?format=bin` items of the same events render to the same JSON.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { EventBus } from '../../server/events/bus.ts';
+import { ITEM_HEADER_BYTES, renderBatch, writeItemHeader } from '../../server/events/records.ts';
 import { parseEvent, type WslabEvent } from '../../server/events/schema.ts';
 import { TapInflater } from '../../server/tap/inflate.ts';
 import { DirectionTap, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES, type Dir } from '../../server/tap/direction.ts';
@@ -85,6 +88,8 @@ function tapEvents(c: Case, stream: Uint8Array): WslabEvent[] {
     events.push(JSON.parse(entry.json) as WslabEvent);
     expect(parseEvent(JSON.parse(entry.json)).ok).toBe(true);
     expect(e).toEqual(JSON.parse(entry.json));
+    expect(entry.json).toBe(JSON.stringify(e));
+    expect(renderBatch(item(bus, entry.seq))).toBe(entry.json);
   });
   const sink = { emit: (b: Parameters<EventBus['publish']>[0]) => bus.publish(b), onFrame() {}, onViolation() {} };
   const HEAD = 129; // bytes of the HTTP head before the first frame
@@ -97,6 +102,15 @@ function tapEvents(c: Case, stream: Uint8Array): WslabEvent[] {
     at = Math.max(at, cut);
   }
   return events;
+}
+
+/** The event with this seq as one `?format=bin` item, as an observer would send it. */
+function item(bus: EventBus, seq: number): Uint8Array {
+  const kept = bus.keptAt(seq);
+  const out = new Uint8Array(ITEM_HEADER_BYTES + kept.length);
+  writeItemHeader(out, 0, bus.kindAt(seq), kept.length);
+  out.set(kept, ITEM_HEADER_BYTES);
+  return out;
 }
 
 describe('tap frame and message events', () => {
@@ -208,6 +222,7 @@ describe('tap frame and message events', () => {
         bus.subscribeEntries((entry) => {
           const parsed = parseEvent(JSON.parse(entry.json));
           expect(parsed.ok).toBe(true);
+          expect(entry.json).toBe(JSON.stringify(JSON.parse(entry.json)));
           types.push(entry.type);
         });
         const sink = { emit: (b: Parameters<EventBus['publish']>[0]) => bus.publish(b), onFrame() {}, onViolation() {} };
@@ -217,6 +232,51 @@ describe('tap frame and message events', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  test('a ?format=bin message of several items renders to the newline-separated JSON of its events', () => {
+    const bus = new EventBus({ historySize: 100 });
+    const jsons: string[] = [];
+    bus.subscribeEntries((entry) => jsons.push(entry.json));
+    const tap = new DirectionTap('c2s', 'c7', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 1024, 0, null);
+    tap.push(encodeFrame({ opcode: 1, maskingKey: new Uint8Array([1, 2, 3, 4]), payload: new TextEncoder().encode('hi') }));
+    bus.publish({ type: 'meta', conn: 'c7', socketId: 's', sessionId: null, userId: 'ann' });
+    const items = [1, 2, 3].map((seq) => item(bus, seq));
+    const message = Buffer.concat([...items, Uint8Array.of(9, 1, 0, 0, 0, 0x41)]); // an item of an unknown kind is skipped
+    expect(renderBatch(message)).toBe(jsons.join('\n'));
+    expect(jsons).toHaveLength(3);
+    expect(JSON.parse(jsons[2])).toMatchObject({ type: 'meta', userId: 'ann' });
+    // a message cut inside an item renders the whole items before it
+    expect(renderBatch(message.subarray(0, items[0].length + 3))).toBe(jsons[0]);
+  });
+
+  test('a frame with a 64-bit length: the record keeps the 10-byte header and the JSON has the length and layout', () => {
+    const bus = new EventBus({ historySize: 100 });
+    const events: WslabEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    const tap = new DirectionTap('s2c', 'c3', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 128 * 1024, 0, null);
+    const payload = new Uint8Array(70_000).fill(0x61);
+    tap.push(encodeFrame({ opcode: 2, payload }));
+    expect(events[0]).toMatchObject({
+      type: 'frame',
+      payloadLength: 70_000,
+      headerLength: 10,
+      headerHex: '827f0000000000011170',
+      fields: { payloadLength7: [1, 1, 7], payloadLength64: [2, 0, 64] },
+      payloadHex: '61'.repeat(64),
+      truncated: true,
+      text: null,
+    });
+    expect(events[1]).toMatchObject({ type: 'message', length: 70_000, wireLength: 70_000, truncated: true, previewHex: '61'.repeat(64) });
+  });
+
+  test('a close frame whose reason is not valid UTF-8 shows it with replacement characters, as wslab decode does', () => {
+    const bus = new EventBus({ historySize: 100 });
+    const jsons: string[] = [];
+    bus.subscribeEntries((entry) => jsons.push(entry.json));
+    const tap = new DirectionTap('s2c', 'c9', { emit: (b) => bus.publish(b), onFrame() {}, onViolation() {} }, bus, 1024, 0, null);
+    tap.push(encodeFrame({ opcode: 8, payload: new Uint8Array([0x0f, 0xa0, 0x6f, 0xff, 0x6b]) }));
+    expect(JSON.parse(jsons[0])).toMatchObject({ closeCode: 4000, closeReason: 'o\ufffdk', payloadHex: '0fa06fff6b', text: null });
   });
 
   test('a close frame reports its code and reason', () => {

@@ -5,6 +5,7 @@
 import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
 import { EVENT_TYPES } from '../../../server/events/schema.ts';
 import type { FromWorker, ToWorker } from './stream.worker.ts';
+import { readStreamMessage } from './stream-message.ts';
 
 export type FrameEvent = EventOf<'frame'>;
 
@@ -92,7 +93,7 @@ export class EventStore {
     this.stopped = false;
     const url = new URL('/__wslab/events', base.replace(/^http/, 'ws'));
     url.searchParams.set('since', String(this.lastSeq + 1));
-    url.searchParams.set('batch', '1');
+    url.searchParams.set('format', 'bin');
     this.setStatus('connecting');
     const onOpen = () => {
       this.retry = 0;
@@ -119,10 +120,12 @@ export class EventStore {
       return;
     }
     const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = onOpen;
-    ws.onmessage = (msg) => {
-      if (typeof msg.data === 'string') this.receiveRaw([msg.data]);
+    ws.onmessage = (msg: MessageEvent<string | ArrayBuffer>) => {
+      const text = readStreamMessage(msg.data);
+      if (text !== null) this.receiveRaw([text]);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -140,7 +143,7 @@ export class EventStore {
 
   /**
    * Parses events as they came off the stream and adds the valid ones. Each text is one event, or
-   * (with ?batch=1) several separated by newlines: JSON text never holds a raw newline, so the lines
+   * (a batch: ?batch=1, or a rendered ?format=bin message) several separated by newlines: JSON text never holds a raw newline, so the lines
    * of a batch become array elements by turning each newline into a comma.
    */
   receiveRaw(texts: readonly string[]): void {

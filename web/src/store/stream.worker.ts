@@ -1,8 +1,11 @@
 // Reads /__wslab/events off the main thread. At tens of thousands of events a second, one
 // WebSocket message event per event would flood the page's main thread with tiny tasks (and
 // starve rendering); here they are gathered and handed over at most every 16 ms as one batch
-// of raw JSON strings, which the store parses and applies in one go.
+// of raw JSON strings, which the store parses and applies in one go. The stream comes as
+// `?format=bin` (the server copies its records instead of writing JSON for every frame); the
+// JSON is written here, off the main thread, by the same module the server uses.
 /// <reference lib="webworker" />
+import { readStreamMessage } from './stream-message.ts';
 
 export type ToWorker = { type: 'connect'; url: string } | { type: 'close' };
 export type FromWorker = { type: 'open' } | { type: 'close' } | { type: 'batch'; events: string[] };
@@ -34,11 +37,13 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
   }
   ws?.close();
   const socket = new WebSocket(m.url);
+  socket.binaryType = 'arraybuffer';
   ws = socket;
   socket.onopen = () => post({ type: 'open' });
-  socket.onmessage = (msg) => {
-    if (typeof msg.data !== 'string') return;
-    buffer.push(msg.data);
+  socket.onmessage = (msg: MessageEvent<string | ArrayBuffer>) => {
+    const text = readStreamMessage(msg.data);
+    if (text === null) return;
+    buffer.push(text);
     if (timer === null) timer = setTimeout(send, BATCH_MS);
   };
   socket.onclose = () => {
