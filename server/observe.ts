@@ -188,15 +188,46 @@ export class Observer {
   }
 
   /**
-   * Batch modes: gathers the events from the cursor that pass the filter into the scratch buffer,
-   * as newline-separated JSON (`?batch=1`) or as items (`?format=bin`, records copied as they are
-   * kept), and sends them BATCH_BYTES per message while the socket has room.
+   * Batch modes: sends the events from the cursor that pass the filter, BATCH_BYTES per message,
+   * while the socket has room: as items (`?format=bin`: copied in runs, exactly as the history
+   * keeps them) or as newline-separated JSON (`?batch=1`: records written as JSON here). Messages
+   * are gathered in the shared scratch buffer and copied out at their exact size.
    */
   private pumpBatch(head: number): void {
+    if (this.bin) this.pumpItems(head);
+    else this.pumpLines(head);
+  }
+
+  private pumpItems(head: number): void {
+    const bus = this.bus;
+    let budget = CATCH_UP_BATCH;
+    while (this.cursor < head && budget > 0 && !this.congested()) {
+      const next = bus.copyItems(this.cursor, head, scratch, 0, BATCH_BYTES, this.options.filter);
+      const events = bus.copiedEvents;
+      if (events > 0) this.flushBatch(bus.copiedBytes);
+      else if (next < head) {
+        // the event at `next` is larger than a whole batch: a message of its own
+        const kept = bus.keptAt(next);
+        const alone = Buffer.allocUnsafe(ITEM_HEADER_BYTES + kept.length);
+        writeItemHeader(alone, 0, bus.kindAt(next), kept.length);
+        alone.set(kept, ITEM_HEADER_BYTES);
+        this.sendNow(alone, true);
+        this.cursor = next + 1;
+        this.sent++;
+        budget--;
+        continue;
+      }
+      this.sent += events;
+      budget -= Math.max(1, events);
+      this.cursor = next;
+    }
+    if (this.cursor < head) this.schedule();
+  }
+
+  private pumpLines(head: number): void {
     const bus = this.bus;
     const filter = this.options.filter;
     const filtered = !!(filter.conn || filter.types);
-    const bin = this.bin;
     let budget = CATCH_UP_BATCH;
     let at = 0;
     while (this.cursor < head && budget > 0) {
@@ -205,8 +236,8 @@ export class Observer {
         this.cursor++;
         continue;
       }
-      const bytes = bin ? bus.keptAt(seq) : bus.bytesAt(seq)!;
-      const size = bytes.length + (bin ? ITEM_HEADER_BYTES : 1);
+      const json = bus.bytesAt(seq)!;
+      const size = json.length + 1;
       if (at + size > BATCH_BYTES) {
         if (at > 0) {
           this.flushBatch(at);
@@ -214,18 +245,10 @@ export class Observer {
           if (this.congested()) break;
           continue;
         }
-        // larger than a whole batch: a message of its own
-        const alone = Buffer.allocUnsafe(bin ? size : bytes.length);
-        if (bin) writeItemHeader(alone, 0, bus.kindAt(seq), bytes.length);
-        alone.set(bytes, bin ? ITEM_HEADER_BYTES : 0);
-        this.sendNow(alone, bin);
-      } else if (bin) {
-        writeItemHeader(scratch, at, bus.kindAt(seq), bytes.length);
-        scratch.set(bytes, at + ITEM_HEADER_BYTES);
-        at += size;
+        this.sendNow(Buffer.from(json), false); // larger than a whole batch: a message of its own
       } else {
-        scratch.set(bytes, at);
-        scratch[at + bytes.length] = NEWLINE;
+        scratch.set(json, at);
+        scratch[at + json.length] = NEWLINE;
         at += size;
       }
       this.cursor++;

@@ -2,7 +2,7 @@
 // each event to subscribers. Pure (no node:* imports): the clock is injected.
 import { EVENT_SCHEMA_VERSION, type EventBody, type EventType, type WslabEvent } from './schema.ts';
 import { JsonBytes } from './json-bytes.ts';
-import { KIND_FRAME, KIND_JSON, recordJsonBound, RecordWriter, writeRecordJson, type RecordKind } from './records.ts';
+import { ITEM_HEADER_BYTES, KIND_FRAME, KIND_JSON, recordJsonBound, RecordWriter, writeItemHeader, writeRecordJson, type RecordKind } from './records.ts';
 
 export interface EventFilter {
   conn?: ReadonlySet<string> | null;
@@ -49,12 +49,16 @@ const decoder = new TextDecoder();
 /**
  * The history: the newest events in one preallocated byte ring (each as its JSON in UTF-8, or, for
  * the tap's frame and message events, as a binary record: see records.ts), with their offsets and
- * filter fields in fixed arrays. A history of 100,000 events is then a few large arrays, not
+ * filter fields in fixed arrays. Each event lies in the ring as a `?format=bin` item (kind and
+ * length, then its bytes), so a turn's events are already the message a binary observer is sent
+ * (copyItems). A history of 100,000 events is then a few large arrays, not
  * 200,000 heap objects: the garbage collector never has to trace or copy it, which on a busy
  * server is most of what keeping history would otherwise cost.
  */
 class HistoryRing {
   readonly bytes: Uint8Array;
+  /** the same memory as a plain Uint8Array: its subarray() is cheaper than a Node Buffer's */
+  private readonly plain: Uint8Array;
   private readonly starts: Float64Array;
   private readonly lengths: Int32Array;
   /** KIND_JSON, or the kind of record the event is kept as */
@@ -78,6 +82,7 @@ class HistoryRing {
     allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ) {
     this.bytes = allocate(byteCapacity);
+    this.plain = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     const native = this.bytes as Uint8Array & { utf8Write?: (text: string, offset: number, length: number) => number };
     this.write =
       typeof native.utf8Write === 'function'
@@ -91,27 +96,30 @@ class HistoryRing {
   }
 
   /**
-   * Where an event of at most `worst` bytes is written next, or -1 when it is larger than the
-   * whole ring. An event never wraps around the end: the tail is skipped instead.
+   * Where the bytes of an event of at most `worst` bytes are written next (after room for its item
+   * header), or -1 when it is larger than the whole ring. An event never wraps around the end: the
+   * tail is skipped instead.
    */
   reserve(worst: number): number {
     const cap = this.bytes.length;
+    worst += ITEM_HEADER_BYTES;
     if (worst > cap) return -1;
     const pos = this.written % cap;
-    if (pos + worst <= cap) return pos;
+    if (pos + worst <= cap) return pos + ITEM_HEADER_BYTES;
     this.written += cap - pos;
-    return 0;
+    return ITEM_HEADER_BYTES;
   }
 
   /** Records the event just written at the reserved position: `length` bytes of `kind`. */
   commit(seq: number, kind: number, type: string, conn: string | undefined, length: number): void {
     const slot = seq % this.slots;
+    writeItemHeader(this.bytes, this.written % this.bytes.length, kind, length);
     this.starts[slot] = this.written;
     this.lengths[slot] = length;
     this.kinds[slot] = kind;
     this.types[slot] = type;
     this.conns[slot] = conn;
-    this.written += length;
+    this.written += ITEM_HEADER_BYTES + length;
     this.next = seq + 1;
     // Evict by count and by bytes: whatever the new bytes overwrote, or the slot reused.
     const floor = this.written - this.bytes.length;
@@ -153,8 +161,51 @@ class HistoryRing {
   /** The event's bytes as kept (JSON or a record), in place (valid until the ring moves past them). */
   view(seq: number): Uint8Array {
     const slot = seq % this.slots;
-    const pos = this.starts[slot] % this.bytes.length;
-    return this.bytes.subarray(pos, pos + this.lengths[slot]);
+    const pos = (this.starts[slot] % this.bytes.length) + ITEM_HEADER_BYTES;
+    return this.plain.subarray(pos, pos + this.lengths[slot]);
+  }
+
+  /** Bytes and events the last copyItems() covered. */
+  copied = 0;
+  copiedCount = 0;
+
+  /**
+   * Copies the events in [from, to) that pass `keep` as `?format=bin` items (item header and bytes,
+   * exactly as they lie in the ring) into target[at..], as many whole items as fit in `room`;
+   * `target` null only measures. Items that lie next to each other (nearly all) are copied in one
+   * go. Returns the seq after the last event looked at; `copied` is the bytes.
+   */
+  copyItems(from: number, to: number, target: Uint8Array | null, at: number, room: number, keep: ((seq: number) => boolean) | null): number {
+    const cap = this.bytes.length;
+    let seq = from;
+    let runStart = -1; // virtual offsets of the run being gathered
+    let runEnd = -1;
+    let total = 0;
+    let count = 0;
+    for (; seq < to; seq++) {
+      if (keep && !keep(seq)) continue;
+      const slot = seq % this.slots;
+      const start = this.starts[slot];
+      const size = ITEM_HEADER_BYTES + this.lengths[slot];
+      if (total + size > room) break;
+      if (start !== runEnd) {
+        if (runStart >= 0 && target) at += this.copyRun(runStart, runEnd, target, at, cap);
+        runStart = start;
+      }
+      runEnd = start + size;
+      total += size;
+      count++;
+    }
+    if (runStart >= 0 && target) this.copyRun(runStart, runEnd, target, at, cap);
+    this.copied = total;
+    this.copiedCount = count;
+    return seq;
+  }
+
+  private copyRun(start: number, end: number, target: Uint8Array, at: number, cap: number): number {
+    const pos = start % cap;
+    target.set(this.plain.subarray(pos, pos + (end - start)), at);
+    return end - start;
   }
 
   /** The event's JSON bytes: in place, or a record rendered into the scratch (valid until the next call). */
@@ -321,6 +372,27 @@ export class EventBus {
   /** The bytes the event with this seq is kept as (its JSON, or its record), in place. It must be in the history. */
   keptAt(seq: number): Uint8Array {
     return this.ring.view(seq);
+  }
+
+  /**
+   * Copies the events [from, to) still in the history that pass `filter` into target[at..] as
+   * `?format=bin` items, as many as fit in `room` bytes; `target` null only measures. Returns the
+   * seq after the last event looked at; `copiedBytes` says how many bytes that was. `from` must be
+   * in the history.
+   */
+  copyItems(from: number, to: number, target: Uint8Array | null, at: number, room: number, filter?: EventFilter): number {
+    const keep = filter && (filter.conn || filter.types) ? (seq: number) => this.matchesAt(seq, filter) : null;
+    return this.ring.copyItems(from, Math.min(to, this.ring.next), target, at, room, keep);
+  }
+
+  /** Bytes the last copyItems() covered. */
+  get copiedBytes(): number {
+    return this.ring.copied;
+  }
+
+  /** Events the last copyItems() covered. */
+  get copiedEvents(): number {
+    return this.ring.copiedCount;
   }
 
   /** Whether the event with this seq is in the history and passes the filter (no decoding). */

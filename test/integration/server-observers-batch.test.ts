@@ -174,3 +174,28 @@ test('an unknown format is refused with 400 and says which formats exist', async
   expect(res.status).toBe(400);
   expect(res.body).toBe('Unknown event stream format "xml": use format=json (the default) or format=bin.\n');
 });
+
+test('a format=bin observer with filters gets only the matching events, rendered as a batch=1 observer with the same filters gets them', async () => {
+  const client = await echoClient(server.url);
+  const conn = await new Promise<string>((resolve) => {
+    const poll = () => {
+      const e = server.bus.history(server.bus.oldestSeq, { types: new Set(['conn.open']) }).entries.at(-1);
+      if (e) resolve((e.event as Extract<WslabEvent, { type: 'conn.open' }>).conn);
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+  const query = `&types=message,close&conn=${conn}`;
+  const bin = await batchObserver(server.url, query, true);
+  const json = await batchObserver(server.url, query);
+  await echo(client, 15, (i) => `only ${i}`);
+  client.close(1000, 'done');
+  await waitFor(() => bin.events().some((e) => e.type === 'close') && json.events().some((e) => e.type === 'close'));
+  expect(bin.lines()).toEqual(json.lines());
+  const got = bin.events();
+  expect(got.filter((e) => e.type === 'message')).toHaveLength(30);
+  expect(new Set(got.map((e) => e.type))).toEqual(new Set(['message', 'close']));
+  expect(got.every((e) => 'conn' in e && e.conn === conn)).toBe(true);
+  bin.ws.close();
+  json.ws.close();
+});
