@@ -43,10 +43,11 @@ function newControl(): Control {
 }
 
 interface BufferSeen {
+  /** the figures last reported (0 and 0 before any report) */
   buffered: number;
   writable: number;
-  /** when they were reported (bus clock) */
-  at: number;
+  /** when they were last looked at (bus clock): a connection's buffers are looked at once per BUFFER_REPORT_MS at most */
+  checked: number;
 }
 
 /** The bytes of the upgrade, kept only until the 101 has been parsed. */
@@ -284,7 +285,8 @@ export class ConnectionTap implements DirectionSink, SocketTap {
 
   private scheduleBufferReport(): void {
     if (this.bufferTimer || this.closed) return;
-    const wait = this.bufferSeen ? Math.max(0, this.bufferSeen.at + BUFFER_REPORT_MS - this.shared.bus.now()) : 0;
+    // Not a timer per write: a busy connection writes thousands of times a second.
+    const wait = this.bufferSeen ? Math.max(0, this.bufferSeen.checked + BUFFER_REPORT_MS - this.shared.bus.now()) : 0;
     this.bufferTimer = setTimeout(() => {
       this.bufferTimer = null;
       this.reportBuffer();
@@ -297,16 +299,12 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     if (!ws || this.closed) return;
     const bufferedAmount = ws.bufferedAmount;
     const writableLength = this.socket.writableLength;
-    const seen = this.bufferSeen;
-    if (seen ? bufferedAmount === seen.buffered && writableLength === seen.writable : bufferedAmount === 0 && writableLength === 0) return;
-    const at = this.shared.bus.now();
-    if (seen) {
-      seen.buffered = bufferedAmount;
-      seen.writable = writableLength;
-      seen.at = at;
-    } else {
-      this.bufferSeen = { buffered: bufferedAmount, writable: writableLength, at };
-    }
+    const now = this.shared.bus.now();
+    const seen = (this.bufferSeen ??= { buffered: 0, writable: 0, checked: now });
+    seen.checked = now;
+    if (bufferedAmount === seen.buffered && writableLength === seen.writable) return;
+    seen.buffered = bufferedAmount;
+    seen.writable = writableLength;
     this.emit({ type: 'buffer', conn: this.meta.conn, bufferedAmount, writableLength });
     // Keep watching until the buffer has drained, so the chart always comes back to zero.
     if (bufferedAmount > 0 || writableLength > 0) this.scheduleBufferReport();
