@@ -68,12 +68,13 @@ A valid envelope is a JSON object whose \`type\` and \`id\` are non-empty string
 Anything else gets an \`error\` envelope with \`{ code, ref }\` (\`ref\` when the message had a string id): \`bad_json\` for text that is not JSON, \`bad_envelope\` when it is not an object or lacks a type or an id, \`unknown_type\`, and \`bad_payload\` when the topic is missing or empty.
 
 \`ctx.client\` is the sender's name, \`ctx.reply(envelope)\` answers it, \`ctx.send(name, envelope)\` reaches any client, and \`ctx.topics\` is a \`Map\` from topic to a \`Set\` of client names that lasts between messages. Replies need only \`type\` and \`payload\`.`,
-  starter: `// Called once for every text message a client sends.
+  starter: `// route() is called once for every text message a client sends.
 //   raw                       the message text, as it arrived
-//   ctx.client                the sender's name ("ana", "ben" or "cy")
+//   ctx.client                who sent it: "ana", "ben" or "cy"
 //   ctx.reply(envelope)       answer the sender
 //   ctx.send(name, envelope)  send to any client
-//   ctx.topics                Map: topic -> Set of client names (lasts between messages)
+//   ctx.topics                Map: topic -> Set of client names,
+//                             kept between messages
 function route(raw, ctx) {
   const msg = JSON.parse(raw);
 
@@ -83,7 +84,8 @@ function route(raw, ctx) {
       break;
     // TODO subscribe, unsubscribe, publish
   }
-  // TODO answer bad JSON, a bad envelope and an unknown type with an error envelope
+  // TODO bad JSON, a bad envelope, an unknown type:
+  //      answer with an error envelope, never throw
 }
 `,
   solution: `function route(raw, ctx) {
@@ -97,24 +99,28 @@ function route(raw, ctx) {
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
     return ctx.reply(error('bad_envelope'));
   }
-  const ref = typeof msg.id === 'string' && msg.id !== '' ? msg.id : undefined;
-  if (typeof msg.type !== 'string' || msg.type === '' || ref === undefined) {
+  const ref = nonEmpty(msg.id);
+  if (!nonEmpty(msg.type) || !ref) {
     return ctx.reply(error('bad_envelope', ref));
   }
-  // own keys only: handlers['toString'] would find Object.prototype.toString
+  // own keys only: handlers.toString is Object.prototype's
   if (!Object.hasOwn(handlers, msg.type)) {
     return ctx.reply(error('unknown_type', ref));
   }
   handlers[msg.type](msg, ctx);
 }
 
+function nonEmpty(value) {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function error(code, ref) {
-  return { type: 'error', payload: ref === undefined ? { code } : { code, ref } };
+  const payload = ref === undefined ? { code } : { code, ref };
+  return { type: 'error', payload };
 }
 
 function topicOf(msg) {
-  const topic = msg.payload && msg.payload.topic;
-  return typeof topic === 'string' && topic !== '' ? topic : undefined;
+  return nonEmpty(msg.payload && msg.payload.topic);
 }
 
 const handlers = {
@@ -137,8 +143,10 @@ const handlers = {
   publish(msg, ctx) {
     const topic = topicOf(msg);
     if (!topic) return ctx.reply(error('bad_payload', msg.id));
-    const event = { type: 'message', payload: { topic, data: msg.payload.data, from: ctx.client } };
-    for (const name of ctx.topics.get(topic) ?? []) ctx.send(name, event);
+    const payload = { topic, data: msg.payload.data, from: ctx.client };
+    for (const name of ctx.topics.get(topic) ?? []) {
+      ctx.send(name, { type: 'message', payload });
+    }
     ctx.reply({ type: 'ack', payload: { ref: msg.id } });
   },
 };
