@@ -171,6 +171,32 @@ describeWithChromium('the lesson 9 exercise in Chromium', () => {
     expect(await editorText()).toContain('TODO subscribe, unsubscribe, publish');
   });
 
+  test('the editor follows the theme toggle live, and Ctrl+M lets Tab leave it', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${server.url}/lessons/message-design`);
+    const editor = section().locator('.monaco-editor');
+    await editor.waitFor({ timeout: 30_000 });
+    expect(await editor.getAttribute('class')).toContain('vs-dark');
+    await page.locator('.theme-toggle').click(); // system → light
+    await expect.poll(() => editor.getAttribute('class')).not.toContain('vs-dark');
+    await page.locator('.theme-toggle').click(); // light → dark
+    await expect.poll(() => editor.getAttribute('class')).toContain('vs-dark');
+    await page.locator('.theme-toggle').click(); // back to system
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    const inEditor = () => page.evaluate(() => !!document.activeElement?.closest('.monaco-editor'));
+    await section().locator('.monaco-editor .view-lines').click();
+    expect(await inEditor()).toBe(true);
+    await page.keyboard.press('Tab'); // indents
+    expect(await inEditor()).toBe(true);
+    await page.keyboard.press('Control+Z');
+    await page.keyboard.press('Control+M');
+    await page.keyboard.press('Tab');
+    expect(await inEditor()).toBe(false);
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Control+M'); // back to Tab indenting, for the tests after this one
+  });
+
   test('screenshots in light and dark at 1280×720', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -181,6 +207,7 @@ describeWithChromium('the lesson 9 exercise in Chromium', () => {
       await run();
       await section().locator('.exercise-editor').scrollIntoViewIfNeeded();
       await screenshot(page, `exercise-editor-${scheme}`);
+      expect(await section().locator('.monaco-editor').getAttribute('class')).toContain(scheme === 'dark' ? 'vs-dark' : 'vs');
       await check('bad-json').scrollIntoViewIfNeeded();
       await screenshot(page, `exercise-checks-${scheme}`);
     }

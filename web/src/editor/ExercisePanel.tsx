@@ -190,7 +190,7 @@ function Results({ exercise, result, running }: { exercise: Exercise; result: Gr
                   ))}
                 </ul>
               )}
-              {c.status === 'fail' && <p className="exercise-why">{c.why}</p>}
+              {c.status === 'fail' && c.why && <p className="exercise-why">{c.why}</p>}
               {c.logs.length > 0 && <pre className="exercise-log">{c.logs.map((l) => l.text).join('\n')}</pre>}
             </div>
           </li>

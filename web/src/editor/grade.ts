@@ -165,7 +165,8 @@ export function grade(exercise: Exercise, outcome: RunOutcome): Grade {
     checks.map((c) => {
       const run = runs.get(c.id);
       if (run) return gradeCheck(c, run);
-      return c === stuck ? { ...notRun(c, `did not finish within ${secs}`), status: 'fail' as const } : notRun(c, 'not run: the run was stopped');
+      // the stuck check failed for a reason of its own: its usual "why" would mislead
+      return c === stuck ? { ...notRun(c, `did not finish within ${secs}`), status: 'fail' as const, why: '' } : notRun(c, 'not run: the run was stopped');
     }),
     outcome.logs,
     { banner },

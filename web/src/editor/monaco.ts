@@ -22,6 +22,8 @@ import 'monaco-editor/features/linesOperations/register';
 import 'monaco-editor/features/multicursor/register';
 import 'monaco-editor/features/smartSelect/register';
 import 'monaco-editor/features/suggest/register';
+// Ctrl+M: Tab moves focus instead of indenting, the way out of the editor by keyboard
+import 'monaco-editor/features/toggleTabFocusMode/register';
 import 'monaco-editor/features/wordHighlighter/register';
 import 'monaco-editor/features/wordOperations/register';
 // Highlighting only (a Monarch grammar): the TypeScript language service and its multi-MB
