@@ -162,6 +162,13 @@ describeWithChromium('the lesson 9 exercise in Chromium', () => {
     expect(await check('ping-pong').locator('.exercise-problems').textContent()).toContain(`route threw Error: ${html} (line 4)`);
     expect(await section().locator('.exercise-results img, .exercise-output img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+
+    // the learner's code can post to the page itself: junk is dropped, the page keeps working
+    await typeCode(`self.postMessage({ type: 'check', run: { id: 'ping-pong', logs: 'x', deliveries: 5 } });\nself.postMessage({ type: 'done', logs: 7 });\nfunction route() {}\n`);
+    await run();
+    expect(await score()).toBe('0 of 12 checks pass');
+    expect(await check('ping-pong').locator('.exercise-problems').textContent()).toBe('ana should receive pong {"ref":"p1"}, got nothing');
+    expect(await check('bad-json').getAttribute('data-status')).toBe('not-run');
   });
 
   test('Reset to starter puts the starter back', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { EXERCISES, findExercise, type Exercise } from '../../web/src/editor/exercises.ts';
 import { LIMITS, lineFromStack, runChecks, type RunOutcome } from '../../web/src/editor/sandbox.ts';
 import { compareDeliveries, grade, type Grade } from '../../web/src/editor/grade.ts';
+import { cleanRun } from '../../web/src/editor/run.ts';
 
 const router = findExercise('envelope-router')!;
 
@@ -200,6 +201,22 @@ describe('envelope-router: the sandbox', () => {
     expect(lineFromStack('SyntaxError: x\n    at JSON.parse (<anonymous>)\n    at route (eval at f (blob:http://h/1:1:2), <anonymous>:3:20)')).toBe(1);
     expect(lineFromStack('Error: <anonymous>:9:9\n    at file:///a.js:1:1')).toBeUndefined();
     expect(lineFromStack(undefined)).toBeUndefined();
+  });
+});
+
+describe('envelope-router: what crosses back from the worker', () => {
+  test('cleanRun rebuilds a check run from whatever arrived, re-parsing the texts', () => {
+    expect(cleanRun({ id: 'ping-pong', deliveries: [{ to: 'ana', text: '{"type":"pong"}', value: { type: 'forged' } }, { text: 7 }], logs: 'x', error: { name: 1, line: -3 } })).toEqual({
+      id: 'ping-pong',
+      deliveries: [
+        { to: 'ana', text: '{"type":"pong"}', value: { type: 'pong' } },
+        { to: '', text: '7', value: 7 },
+      ],
+      logs: [],
+      error: { name: '1', message: '', step: -1 },
+    });
+    expect(cleanRun({ deliveries: [] })).toBeNull();
+    expect(cleanRun('run')).toBeNull();
   });
 });
 

@@ -3,13 +3,56 @@
 // its time is up. The learner's code is never evaluated on the page's own thread; this file
 // only imports types from sandbox.ts, so the Function constructor does not even ship here.
 import type { Check } from './exercises.ts';
-import type { CheckRun, CodeError, RunOutcome } from './sandbox.ts';
+import type { CheckRun, CodeError, Delivery, LogLine, RunOutcome, ThrownError } from './sandbox.ts';
 import type { FromSandbox, ToSandbox } from './sandbox.worker.ts';
 
 /** How long the learner's code may run, all checks together. They take milliseconds. */
 export const TIMEOUT_MS = 2000;
 /** How long the worker's own script may take to load before the clock above starts. */
 const START_MS = 15_000;
+
+// What comes out of the worker is shaped by whatever the learner's code did there (it can call
+// postMessage itself), so it is rebuilt field by field into the shapes the grader expects;
+// anything else is dropped rather than allowed to break the page.
+const str = (v: unknown, max = 2000): string => (typeof v === 'string' ? v : String(v ?? '')).slice(0, max);
+const arr = (v: unknown, max: number): unknown[] => (Array.isArray(v) ? v.slice(0, max) : []);
+const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
+
+function cleanLogs(v: unknown): LogLine[] {
+  return arr(v, 100).map((l) => {
+    const o = (l ?? {}) as Record<string, unknown>;
+    return { level: (LEVELS.has(o.level as string) ? o.level : 'log') as LogLine['level'], text: str(o.text) };
+  });
+}
+
+function cleanError(v: unknown): CodeError {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const e: CodeError = { name: str(o.name, 100) || 'Error', message: str(o.message) };
+  if (typeof o.line === 'number' && Number.isInteger(o.line) && o.line > 0) e.line = o.line;
+  return e;
+}
+
+export function cleanRun(v: unknown): CheckRun | null {
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.id !== 'string') return null;
+  const deliveries: Delivery[] = arr(o.deliveries, 200).map((d) => {
+    const x = (d ?? {}) as Record<string, unknown>;
+    const out: Delivery = { to: str(x.to, 200), text: str(x.text, 20_000) };
+    // parsed again here from the text rather than trusted as sent
+    try {
+      out.value = JSON.parse(out.text);
+    } catch {
+      // not JSON: the grader shows the text
+    }
+    return out;
+  });
+  const run: CheckRun = { id: o.id, deliveries, logs: cleanLogs(o.logs) };
+  if (o.error) run.error = { ...cleanError(o.error), step: typeof (o.error as ThrownError).step === 'number' ? (o.error as ThrownError).step : -1 };
+  if (o.async === true) run.async = true;
+  if (o.truncated === true) run.truncated = true;
+  return run;
+}
 
 export interface RunOptions {
   timeoutMs?: number;
@@ -43,17 +86,19 @@ export function runInWorker(code: string, checks: Check[], { timeoutMs = TIMEOUT
           clock(timeoutMs, () => finish({ kind: 'timeout', ms: timeoutMs, checks: runs, logs: [], stuck: current }));
           break;
         case 'check-start':
-          current = m.id;
+          current = str(m.id, 200);
           break;
-        case 'check':
-          runs.push(m.run);
+        case 'check': {
+          const run = cleanRun(m.run);
+          if (run) runs.push(run);
           current = undefined;
           break;
+        }
         case 'done':
-          finish({ kind: 'ran', checks: runs, logs: m.logs });
+          finish({ kind: 'ran', checks: runs, logs: cleanLogs(m.logs) });
           break;
         case 'broken':
-          finish({ kind: 'broken', error: m.error, logs: m.logs });
+          finish({ kind: 'broken', error: cleanError(m.error), logs: cleanLogs(m.logs) });
           break;
       }
     };
