@@ -2,13 +2,15 @@
 // numbered and named consistently, and every embedded block is checked against the real
 // thing — quiz answers are valid indexes, lab links are real routes, decode blocks decode
 // (with server/wire) to the verdict the lesson claims. Plus coverage of the notes' topics and
-// a check that no lesson copies a sentence from the notes.
+// a check that no lesson copies a sentence from the notes. Exercise blocks name exercises that exist.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { createReader, parseHex } from '../../server/wire/index.ts';
 import {
+  exerciseProgressOf,
+  exercisesOf,
   findLesson,
   isKnownRoute,
   parseLesson,
@@ -16,11 +18,13 @@ import {
   progressOf,
   quizzesOf,
   sanitizeAnswers,
+  sanitizePassed,
   type Block,
   type DecodeBlock,
   type Lesson,
 } from '../../web/src/lessons/model.ts';
 import { summarizeDecode } from '../../web/src/lessons/decode-summary.ts';
+import { findExercise } from '../../web/src/editor/exercises.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LESSON_DIR = join(ROOT, 'lessons');
@@ -143,6 +147,15 @@ describe('embedded blocks', () => {
     expect(summarizeDecode(dec.find((b) => b.hex === '81 02 c3 28')!).violation?.closeCode).toBe(1007);
   });
 
+  test('every exercise block names an exercise that exists; lesson 9 has the envelope router before its quizzes', () => {
+    const exercises = blocks('exercise');
+    for (const { lesson, block } of exercises) expect(findExercise(block.id), `${lesson.id}: ${block.id}`).toBeDefined();
+    const l = findLesson(lessons, 'message-design')!;
+    expect(exercisesOf(l).map((b) => b.id)).toEqual(['envelope-router']);
+    const kinds = l.blocks.map((b) => b.kind);
+    expect(kinds.indexOf('exercise')).toBeLessThan(kinds.indexOf('quiz'));
+  });
+
   test('mermaid blocks are sequence diagrams', () => {
     const m = blocks('mermaid');
     expect(m.length).toBeGreaterThanOrEqual(8);
@@ -175,10 +188,31 @@ describe('the parser', () => {
     expect(() => parseLesson('01-demo.md', ok + '\n```lab\npage: /inspect\n')).toThrow(/unclosed code fence/);
   });
 
+  test('parses an exercise block by id; rejects a missing or malformed id', () => {
+    const l = parseLesson('01-demo.md', ok + '\n```exercise\nid: envelope-router\n```\nafter\n');
+    expect(l.blocks).toEqual([
+      { kind: 'markdown', text: '## One\ntext' },
+      { kind: 'exercise', id: 'envelope-router' },
+      { kind: 'markdown', text: 'after' },
+    ]);
+    expect(exercisesOf(l)).toEqual([{ kind: 'exercise', id: 'envelope-router' }]);
+    expect(() => parseLesson('01-demo.md', ok + '\n```exercise\ntitle: x\n```\n')).toThrow(/exercise block at line 10: id must be a non-empty string/);
+    expect(() => parseLesson('01-demo.md', ok + '\n```exercise\nid: Envelope Router\n```\n')).toThrow(/id must be kebab-case/);
+  });
+
   test('routes: the live pages are known, others are not', () => {
     for (const r of ['/playground', '/playground?tab=terminal', '/inspect', '/decode', '/decode?hex=89%2000&dir=server', '/labs/ghosts', '/labs/backpressure', '/labs/lifecycle', '/labs/chat', '/lessons/handshake'])
       expect(isKnownRoute(r), r).toBe(true);
     for (const r of ['/labs/nope', '/playground?tab=x', 'https://example.com', '/admin']) expect(isKnownRoute(r), r).toBe(false);
+  });
+
+  test('exercise progress counts passed exercises; malformed storage is dropped', () => {
+    const l = findLesson(lessons, 'message-design')!;
+    expect(exerciseProgressOf(l, {})).toEqual({ passed: 0, total: 1 });
+    expect(exerciseProgressOf(l, sanitizePassed({ 'envelope-router': true }))).toEqual({ passed: 1, total: 1 });
+    expect(exerciseProgressOf(findLesson(lessons, 'handshake')!, { 'envelope-router': true })).toEqual({ passed: 0, total: 0 });
+    expect(sanitizePassed({ 'envelope-router': 'yes', 'x y': true, ok: true })).toEqual({ ok: true });
+    expect(sanitizePassed([true])).toEqual({});
   });
 
   test('progress counts answered and correct quizzes; malformed storage is dropped', () => {

@@ -6,9 +6,9 @@ import remarkGfm from 'remark-gfm';
 import { Page } from '../shell/Page.tsx';
 import { NotFound } from '../shell/NotFound.tsx';
 import { LESSONS } from './data.ts';
-import { findLesson, progressOf, slugify, type Block, type Lesson } from './model.ts';
-import { useAnswers, resetAnswers } from './progress.ts';
-import { Decode, LabLink, Mermaid, Quiz } from './blocks.tsx';
+import { exerciseProgressOf, findLesson, progressOf, slugify, type Block, type Lesson } from './model.ts';
+import { useAnswers, usePassed, resetAnswers } from './progress.ts';
+import { Decode, Exercise, LabLink, Mermaid, Quiz } from './blocks.tsx';
 import '../diagram/diagram.css';
 import './lessons.css';
 
@@ -41,24 +41,37 @@ const COMPONENTS: Components = {
 
 function ProgressBadge({ lesson }: { lesson: Lesson }) {
   const answers = useAnswers();
+  const passed = usePassed();
   const p = progressOf(lesson, answers);
-  const done = p.answered === p.total;
+  const x = exerciseProgressOf(lesson, passed);
+  const done = p.answered === p.total && x.passed === x.total;
+  const started = p.answered > 0 || x.passed > 0;
+  const exercises = x.total === 0 ? '' : `, exercises: ${x.passed} of ${x.total} passed`;
   return (
-    <span className={`lesson-progress ${done ? 'done' : p.answered ? 'partial' : ''}`} aria-label={`Quizzes: ${p.correct} of ${p.total} right, ${p.answered} answered`}>
+    <span className={`lesson-progress ${done ? 'done' : started ? 'partial' : ''}`} aria-label={`Quizzes: ${p.correct} of ${p.total} right, ${p.answered} answered${exercises}`}>
       {done ? '✓ ' : ''}
       {p.correct}/{p.total} quizzes
+      {x.total > 0 && ` · ${x.passed}/${x.total} exercise${x.total === 1 ? '' : 's'}`}
     </span>
   );
 }
 
 export function LessonsPage() {
   const answers = useAnswers();
+  const passed = usePassed();
   const totals = LESSONS.reduce(
     (acc, l) => {
       const p = progressOf(l, answers);
-      return { correct: acc.correct + p.correct, answered: acc.answered + p.answered, total: acc.total + p.total };
+      const x = exerciseProgressOf(l, passed);
+      return {
+        correct: acc.correct + p.correct,
+        answered: acc.answered + p.answered,
+        total: acc.total + p.total,
+        passed: acc.passed + x.passed,
+        exercises: acc.exercises + x.total,
+      };
     },
-    { correct: 0, answered: 0, total: 0 },
+    { correct: 0, answered: 0, total: 0, passed: 0, exercises: 0 },
   );
   return (
     <Page
@@ -69,7 +82,12 @@ export function LessonsPage() {
         <span>
           Quizzes: <strong>{totals.correct}</strong> right of <strong>{totals.total}</strong> ({totals.answered} answered)
         </span>
-        {totals.answered > 0 && (
+        {totals.exercises > 0 && (
+          <span>
+            Exercises: <strong>{totals.passed}</strong> passed of <strong>{totals.exercises}</strong>
+          </span>
+        )}
+        {(totals.answered > 0 || totals.passed > 0) && (
           <button type="button" className="lessons-reset" onClick={() => resetAnswers()}>
             Forget my answers
           </button>
@@ -114,6 +132,8 @@ function BlockView({ block, lesson, chosen }: { block: Block; lesson: Lesson; ch
       return <Mermaid text={block.text} />;
     case 'decode':
       return <Decode block={block} />;
+    case 'exercise':
+      return <Exercise id={block.id} />;
   }
 }
 

@@ -1,11 +1,15 @@
 // The embedded blocks of a lesson, drawn as components: a link into a live view, a quiz, a
-// mermaid diagram, a decoded frame.
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+// mermaid diagram, a decoded frame, a coding exercise.
+import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { renderDiagram } from '../diagram/mermaid.ts';
 import { decodeHref, type DecodeBlock, type LabBlock, type QuizBlock } from './model.ts';
 import { summarizeDecode } from './decode-summary.ts';
 import { recordAnswer } from './progress.ts';
+
+// The exercise panel (and, inside it, the monaco editor) is a separate chunk: only a lesson
+// with an exercise block pays for it.
+const ExercisePanel = lazy(() => import('../editor/ExercisePanel.tsx').then((m) => ({ default: m.ExercisePanel })));
 
 export function LabLink({ block }: { block: LabBlock }) {
   return (
@@ -127,5 +131,19 @@ export function Decode({ block }: { block: DecodeBlock }) {
         Draw it bit by bit in /decode →
       </Link>
     </figure>
+  );
+}
+
+export function Exercise({ id }: { id: string }) {
+  return (
+    <Suspense
+      fallback={
+        <section className="exercise" aria-busy="true">
+          <p className="muted">Loading the exercise…</p>
+        </section>
+      }
+    >
+      <ExercisePanel id={id} />
+    </Suspense>
   );
 }

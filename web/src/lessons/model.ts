@@ -9,11 +9,12 @@
 //   topics: [fin, opcodes]
 //   live: [/decode]
 //   ---
-//   Markdown… then fenced blocks whose language is lab, quiz, mermaid or decode:
+//   Markdown… then fenced blocks whose language is lab, quiz, mermaid, decode or exercise:
 //   ```lab      { page: /labs/ghosts, label: "Open the ghost lab" }
 //   ```quiz     { question, choices: [..], answer: 0, explain }
 //   ```decode   { hex: "81 05 48 65 6c 6c 6f", dir: server, expect: valid }
 //   ```mermaid  sequenceDiagram …
+//   ```exercise { id: envelope-router }  (a coding exercise from web/src/editor/exercises.ts)
 import { parse as parseYaml } from 'yaml';
 
 export interface LabBlock {
@@ -42,11 +43,16 @@ export interface MermaidBlock {
   kind: 'mermaid';
   text: string;
 }
+/** A coding exercise, named by id; its text and checks live in web/src/editor/exercises.ts. */
+export interface ExerciseBlock {
+  kind: 'exercise';
+  id: string;
+}
 export interface MarkdownBlock {
   kind: 'markdown';
   text: string;
 }
-export type Block = MarkdownBlock | LabBlock | QuizBlock | DecodeBlock | MermaidBlock;
+export type Block = MarkdownBlock | LabBlock | QuizBlock | DecodeBlock | MermaidBlock | ExerciseBlock;
 
 export interface Heading {
   depth: 2 | 3;
@@ -74,7 +80,7 @@ export class LessonError extends Error {
 }
 
 const FILE_RE = /(?:^|\/)(\d\d)-([a-z0-9-]+)\.md$/;
-const SPECIAL = new Set(['lab', 'quiz', 'decode', 'mermaid']);
+const SPECIAL = new Set(['lab', 'quiz', 'decode', 'mermaid', 'exercise']);
 
 /** Pages a lab block may point at: the app's client-side routes that show something live. */
 const ROUTE_RES = [
@@ -151,6 +157,13 @@ function special(file: string, lang: string, body: string, line: number, quizInd
     }
     const explain = str(file, o.explain, `${where}: explain`);
     return { kind: 'quiz', index: quizIndex, question, choices, answer, explain };
+  }
+  if (lang === 'exercise') {
+    // Only the id's shape is checked here: the exercises themselves (and their starter and
+    // solution code) stay out of the main bundle; the unit tests check that each id exists.
+    const id = str(file, o.id, `${where}: id`);
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id)) throw new LessonError(file, `${where}: id must be kebab-case, like envelope-router`);
+    return { kind: 'exercise', id };
   }
   // decode
   const hex = str(file, o.hex, `${where}: hex`);
@@ -291,6 +304,26 @@ export function sanitizeAnswers(value: unknown): Answers {
     }
     out[id] = clean;
   }
+  return out;
+}
+
+export function exercisesOf(lesson: Lesson): ExerciseBlock[] {
+  return lesson.blocks.filter((b): b is ExerciseBlock => b.kind === 'exercise');
+}
+
+/** The exercises the learner has passed: exercise id → true. */
+export type Passed = Record<string, true>;
+
+export function exerciseProgressOf(lesson: Lesson, passed: Passed): { passed: number; total: number } {
+  const ids = [...new Set(exercisesOf(lesson).map((b) => b.id))];
+  return { passed: ids.filter((id) => passed[id] === true).length, total: ids.length };
+}
+
+/** Reads stored passes defensively, like sanitizeAnswers. */
+export function sanitizePassed(value: unknown): Passed {
+  const out: Passed = {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [id, v] of Object.entries(value as Record<string, unknown>)) if (v === true && /^[a-z0-9-]+$/.test(id)) out[id] = true;
   return out;
 }
 
