@@ -56,6 +56,8 @@ export interface WslabServer {
   registry: Registry;
   /** the chat nodes, their broker and the load balancer at /lab/chat */
   fanout: FanoutCluster;
+  /** the transports lab: its feed, its books and its held requests */
+  transports: TransportsLab;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
   close(): Promise<void>;
@@ -252,6 +254,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     bus,
     registry,
     fanout,
+    transports,
     setHeartbeat,
     async close() {
       await fanout?.close();
