@@ -6,6 +6,11 @@
 // (performance.timeOrigin + performance.now()), which a page on the same machine can compare with
 // its own.
 //
+// Updates come on average every `periodMs`, each gap drawn between half and one and a half periods.
+// Real news does not keep time; a metronome feed would also lock into phase with a short-poll timer
+// and make every update wait the same amount, hiding that polling delays news by half an interval
+// on average.
+//
 // The feed only ticks while someone is watching: a subscriber (an SSE stream, a WebSocket, a held
 // long poll) or a short poll within the last LEASE_MS. An idle server produces nothing.
 
@@ -28,8 +33,10 @@ export interface Backlog {
 
 export interface FeedClock {
   now(): number;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** in [0, 1) */
+  random(): number;
 }
 
 /** Updates kept for replay (poll `after=`, SSE `Last-Event-ID`, WebSocket `after=`). */
@@ -89,7 +96,7 @@ export class TransportFeed {
   /** Produces one update now (the timer's job; tests may call it). */
   tick(): TransportUpdate {
     // a bounded random walk, rounded to cents so the JSON stays short
-    this.price = Math.round(Math.min(200, Math.max(1, this.price + (Math.random() - 0.5) * 2)) * 100) / 100;
+    this.price = Math.round(Math.min(200, Math.max(1, this.price + (this.clock.random() - 0.5) * 2)) * 100) / 100;
     const update: TransportUpdate = { seq: ++this.seq, at: Math.round(this.clock.now() * 1000) / 1000, price: this.price };
     this.history.push(update);
     if (this.history.length > FEED_HISTORY) this.history.shift();
@@ -98,19 +105,24 @@ export class TransportFeed {
   }
 
   stop(): void {
-    if (this.timer !== null) this.clock.clearInterval(this.timer);
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
   }
 
   private start(): void {
     if (this.timer !== null) return;
-    this.timer = this.clock.setInterval(() => {
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
       if (this.subscribers.size === 0 && this.clock.now() > this.leaseUntil) {
-        this.stop(); // nobody is watching: stop before producing for no one
+        this.timer = null; // nobody is watching: stop before producing for no one
         return;
       }
       this.tick();
-    }, this.periodMs);
+      this.schedule();
+    }, this.periodMs * (0.5 + this.clock.random()));
   }
 }
 
@@ -122,6 +134,28 @@ export function updateJson(u: TransportUpdate): string {
 /** One server-sent event: `id:` lets the browser resume with Last-Event-ID after a reconnect. */
 export function sseEvent(u: TransportUpdate): string {
   return `id: ${u.seq}\ndata: ${updateJson(u)}\n\n`;
+}
+
+/**
+ * Wall-clock milliseconds with a sub-millisecond fraction, the same on the server and in the page,
+ * so that "when the server had it" and "when the page got it" can be subtracted. Date.now() alone
+ * has whole milliseconds; performance.timeOrigin + performance.now() has the fraction but is fixed
+ * when the process (or page) starts, and the monotonic clock drifts from the system clock while NTP
+ * adjusts it — by many milliseconds over a server's hours. So the monotonic clock is re-anchored to
+ * Date.now() every few seconds (+0.5: Date.now() truncates), which keeps both within about half a
+ * millisecond of the system clock.
+ */
+export function wallClock(dateNow: () => number, monoNow: () => number): () => number {
+  let anchor = 0;
+  let anchoredAt = -Infinity;
+  return () => {
+    const mono = monoNow();
+    if (mono - anchoredAt > 5000) {
+      anchor = dateNow() + 0.5 - mono;
+      anchoredAt = mono;
+    }
+    return anchor + mono;
+  };
 }
 
 /** Parses a seq given by a client (`after=`, `Last-Event-ID`): a non-negative safe integer, else null. */

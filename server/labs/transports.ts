@@ -22,7 +22,7 @@ import { PAGE_HEADERS } from '../http/static.ts';
 import type { RequestWire, WireMeter } from '../http/wire-meter.ts';
 import { RateLimiter } from '../rate-limit.ts';
 import { originAllowed } from '../upgrade.ts';
-import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, type Backlog, type TransportUpdate } from './transports-feed.ts';
+import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, wallClock, type Backlog, type TransportUpdate } from './transports-feed.ts';
 import { StatsBook, type Exchange, type Transport } from './transports-stats.ts';
 import type { Lab, LabContext } from './types.ts';
 
@@ -74,9 +74,10 @@ export class TransportsLab {
     options: TransportsOptions = {},
   ) {
     this.feed = new TransportFeed(options.periodMs ?? DEFAULT_PERIOD_MS, {
-      now: () => performance.timeOrigin + performance.now(),
-      setInterval: (fn, ms) => setInterval(fn, ms),
-      clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
+      now: wallClock(Date.now, () => performance.now()),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      random: Math.random,
     });
     this.maxLongPolls = options.maxLongPolls ?? 64;
     this.maxStreams = options.maxStreams ?? 64;
