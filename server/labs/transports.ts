@@ -6,6 +6,11 @@
 //   GET /lab/transports/sse?after=SEQ&client=ID    server-sent events; Last-Event-ID (a reconnect) wins over after
 //   ws://HOST/lab/transports/ws?after=SEQ&client=ID   the same updates as WebSocket text messages
 //   GET /lab/transports/stats?client=ID            the feed, held counts, caps, and that client's figures
+//   GET /lab/transports/stats?client=ID&every=MS   the same as an event stream, every MS ms (250-5000)
+//
+// The lab page watches its figures through the stats stream rather than by fetching them: a fetch
+// every half second would keep an idle keep-alive connection warm for the next poll to reuse, and
+// hide what a server's keep-alive timeout does to slow polling.
 //
 // Without `after`, each starts from now. `client` (the page's random id) files the request's bytes
 // and connection under that client in the stats; without it nothing is recorded.
@@ -65,6 +70,8 @@ export class TransportsLab {
   private readonly upgrades = new WeakMap<Socket, RequestWire>();
   private heldLong = 0;
   private openStreams = 0;
+  /** stats streams: capped like the feed's streams, counted apart from them */
+  private statsStreams = 0;
   private openSockets = 0;
 
   constructor(
@@ -97,8 +104,8 @@ export class TransportsLab {
     if ((req.url ?? '').split('?')[0] === WS_PATH) this.upgrades.set(req.socket, this.meter.request(req));
   }
 
-  held(): { long: number; sse: number; ws: number } {
-    return { long: this.heldLong, sse: this.openStreams, ws: this.openSockets };
+  held(): { long: number; sse: number; ws: number; stats: number } {
+    return { long: this.heldLong, sse: this.openStreams, ws: this.openSockets, stats: this.statsStreams };
   }
 
   handle(req: IncomingMessage, res: ServerResponse, url: URL, wire: RequestWire): void {
@@ -123,7 +130,13 @@ export class TransportsLab {
     const after = afterRaw === null ? null : parseSeq(afterRaw);
     if (afterRaw !== null && after === null) return sendJson(res, 400, { error: 'after must be a non-negative integer sequence number.' });
 
-    if (name === 'stats') return this.stats(res, client);
+    if (name === 'stats') {
+      const every = url.searchParams.get('every');
+      if (every === null) return sendJson(res, 200, this.snapshot(client));
+      const ms = Number(every);
+      if (!/^\d+$/.test(every) || ms < 250 || ms > 5000) return sendJson(res, 400, { error: 'every must be a whole number of milliseconds from 250 to 5000.' });
+      return this.statsStream(res, client, ms);
+    }
     if (name === 'poll') return this.poll(res, wire, client, after);
     if (name === 'long') return this.longPoll(res, wire, client, after);
     return this.sse(req, res, wire, client, after);
@@ -172,15 +185,38 @@ export class TransportsLab {
     this.feed.stop();
   }
 
-  private stats(res: ServerResponse, client: string | null): void {
-    sendJson(res, 200, {
+  private snapshot(client: string | null) {
+    return {
       head: this.feed.head,
       running: this.feed.running,
       periodMs: this.feed.periodMs,
       held: this.held(),
       caps: { longPolls: this.maxLongPolls, streams: this.maxStreams, longPollMs: this.longPollMs },
       client: client ? this.book.get(client) : null,
-    });
+    };
+  }
+
+  private statsStream(res: ServerResponse, client: string | null, everyMs: number): void {
+    if (this.statsStreams >= this.maxStreams) {
+      res.setHeader('Retry-After', '1');
+      return sendJson(res, 503, { error: `The server already has ${this.maxStreams} stats streams open (its cap); retry when one closes.` });
+    }
+    this.statsStreams++;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', ...PAGE_HEADERS });
+    const send = () => {
+      if (res.writableLength > SSE_BUFFER_CAP) res.destroy();
+      else res.write(`data: ${JSON.stringify(this.snapshot(client))}\n\n`);
+    };
+    send();
+    const timer = setInterval(send, everyMs);
+    const release = () => {
+      if (!this.releases.delete(release)) return;
+      this.statsStreams--;
+      clearInterval(timer);
+      res.destroy();
+    };
+    this.releases.add(release);
+    res.once('close', release);
   }
 
   private open(client: string | null, transport: Transport, wire: RequestWire): Exchange | null {

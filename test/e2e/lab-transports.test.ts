@@ -61,8 +61,23 @@ describeWithChromium('transports lab in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Start' }).isEnabled()).toBe(true);
     await expect.poll(async () => {
       const held = server.transports.held();
-      return held.long + held.sse + held.ws;
+      return held.long + held.sse + held.ws + held.stats;
     }, { timeout: 5000 }).toBe(0);
     expect(await text('tx-status')).toMatch(/^stopped/);
+  });
+
+  // Node closes a keep-alive connection after keepAliveTimeout (5 s, announced in Keep-Alive:
+  // timeout=5) plus one second of grace it adds itself; 7 s between polls is past both.
+  test('polling slower than the keep-alive timeout: each poll comes on a new connection', async () => {
+    await page.getByLabel('Poll every (ms)').fill('7000');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => number('poll-requests'), { timeout: 25_000 }).toBeGreaterThanOrEqual(3);
+    const reuse = await text('poll-reuse');
+    const chips = await page.getByTestId('poll-connections').locator('li').allTextContents();
+    console.log('[transports lab, 7 s polls]', reuse, chips);
+    expect(await page.getByTestId('poll-reuse').getAttribute('data-reused')).toBe('false');
+    expect(chips.length).toBe(await number('poll-requests'));
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Start' }).isEnabled()).toBe(true);
   });
 });

@@ -100,7 +100,7 @@ function openSse(url: string, headers: Record<string, string> = {}): SseClient {
 
 async function stats(t: TestServer, client?: string) {
   const res = await fetch(`${t.httpUrl}/lab/transports/stats${client ? `?client=${client}` : ''}`);
-  return (await res.json()) as { head: number; running: boolean; held: { long: number; sse: number; ws: number }; client: ClientStats | null };
+  return (await res.json()) as { head: number; running: boolean; held: { long: number; sse: number; ws: number; stats: number }; client: ClientStats | null };
 }
 
 const HOUR = 3_600_000;
@@ -231,15 +231,25 @@ describe('one feed, four transports', () => {
     expect(a.received).toBeGreaterThan(Buffer.byteLength(a.body) + 'HTTP/1.1 200 OK\r\n\r\n'.length);
   });
 
-  test('held long polls, SSE streams and WebSockets are released when their clients go', async () => {
+  test('the stats stream sends the books as events at the asked pace', async () => {
+    const watch = openSse(url('stats?client=watcher&every=250'));
+    expect(await watch.status).toBe(200);
+    await until(() => (watch.raw().match(/^data: /gm) ?? []).length >= 3, 2000, 'three stats events');
+    const first = JSON.parse(/^data: (.*)$/m.exec(watch.raw())![1]);
+    expect(first).toMatchObject({ head: expect.any(Number), held: { stats: 1 }, client: null });
+    watch.close();
+    await until(async () => (await stats(t)).held.stats === 0, 2000, 'the stats stream to be released');
+  });
+
+  test('held long polls, SSE streams, stats streams and WebSockets are released when their clients go', async () => {
     const { head } = await stats(t);
     const longs = [0, 1, 2].map(() => fetchRaw(url(`long?after=${head}`)));
     for (const p of longs) p.catch(() => {});
-    const streams = [openSse(url('sse')), openSse(url('sse'))];
+    const streams = [openSse(url('sse')), openSse(url('sse')), openSse(url('stats?every=5000'))];
     const ws = await openClient(t.wsUrl('/lab/transports/ws'));
     await until(async () => {
       const h = (await stats(t)).held;
-      return h.long === 3 && h.sse === 2 && h.ws === 1;
+      return h.long === 3 && h.sse === 2 && h.ws === 1 && h.stats === 1;
     }, 3000, 'everything to be held');
     for (const p of longs) p.req!.destroy();
     for (const s of streams) s.close();
@@ -247,7 +257,7 @@ describe('one feed, four transports', () => {
     await closed(ws);
     await until(async () => {
       const h = (await stats(t)).held;
-      return h.long === 0 && h.sse === 0 && h.ws === 0;
+      return h.long === 0 && h.sse === 0 && h.ws === 0 && h.stats === 0;
     }, 3000, 'every held request to be released');
     expect(t.server.transports.feed.watchers).toBe(0);
   });
@@ -256,6 +266,7 @@ describe('one feed, four transports', () => {
     expect((await fetchRaw(url('poll?after=-1'))).json.error).toMatch(/after must be a non-negative integer/);
     expect((await fetchRaw(url('poll?client=<x>'))).status).toBe(400);
     expect((await fetch(url('poll'), { method: 'POST' })).status).toBe(405);
+    expect((await fetchRaw(url('stats?every=100'))).json.error).toBe('every must be a whole number of milliseconds from 250 to 5000.');
     const foreign = await fetchRaw(url('sse'), { headers: { Origin: 'http://evil.example' } });
     expect(foreign.status).toBe(403);
     expect(foreign.json.error).toMatch(/Origin http:\/\/evil\.example may not use this lab/);

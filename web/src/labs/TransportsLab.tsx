@@ -109,7 +109,8 @@ export function TransportsLab() {
             : `${run.state}; feed at seq ${run.server?.head ?? '—'}${run.server ? `, an update every ${run.server.periodMs} ms on average` : ''}; held by the server now: ${run.server ? `${run.server.held.long} long poll(s), ${run.server.held.sse} event stream(s), ${run.server.held.ws} WebSocket(s)` : '—'}`}
         </span>
         <span className="lab-small muted tx-hint">
-          Try polling every 6000 ms: the server closes a connection idle for 5 s (<code>Keep-Alive: timeout=5</code>), so each poll then opens a new one.
+          Try polling every 7000 ms: the server announces <code>Keep-Alive: timeout=5</code> and closes a connection idle for about 6 s (Node
+          adds a second of grace), so each poll then needs a new one.
         </span>
       </section>
 

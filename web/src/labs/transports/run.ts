@@ -1,7 +1,9 @@
 // One run of the transports lab in this page: the same feed over a short-poll loop, a long-poll
-// loop, an EventSource and a WebSocket at once, all from the same starting seq, plus a twice-a-second
-// look at the server's books for this run (GET /lab/transports/stats?client=ID). Every request
-// carries the run's random client id, so the server files its bytes and connection under it.
+// loop, an EventSource and a WebSocket at once, all from the same starting seq, plus the server's
+// books for this run, streamed twice a second (GET /lab/transports/stats?client=ID&every=500: a
+// stream, not repeated fetches, which would keep an idle connection warm for the polls to reuse).
+// Every request carries the run's random client id, so the server files its bytes and connection
+// under it.
 import { Versioned } from '../../store/versioned.ts';
 import { newTally, receive, TRANSPORTS, type ClientStats, type Tally, type Transport, type TransportUpdate } from './model.ts';
 import { wallClock } from '../../../../server/labs/transports-feed.ts';
@@ -10,11 +12,11 @@ export interface ServerView {
   head: number;
   running: boolean;
   periodMs: number;
-  held: { long: number; sse: number; ws: number };
+  held: { long: number; sse: number; ws: number; stats: number };
 }
 
 const BASE = '/lab/transports';
-/** the server's books are read this often (those requests are not counted for any transport) */
+/** the server sends its books this often (that stream is not counted for any transport) */
 const STATS_MS = 500;
 
 /** the page's clock on the same footing as the server's: epoch ms with a fraction */
@@ -45,7 +47,7 @@ export class TransportsRun extends Versioned {
   private readonly abort = new AbortController();
   private source: EventSource | null = null;
   private socket: WebSocket | null = null;
-  private statsTimer: ReturnType<typeof setInterval> | null = null;
+  private statsSource: EventSource | null = null;
 
   constructor(readonly pollMs: number) {
     super();
@@ -74,7 +76,7 @@ export class TransportsRun extends Versioned {
     void this.longLoop(after);
     this.openSse(after);
     this.openWebSocket(after);
-    this.statsTimer = setInterval(() => void this.fetchStats(), STATS_MS);
+    this.watchStats();
   }
 
   /** Closes every transport, then reads the books once more so the final figures show. */
@@ -85,9 +87,9 @@ export class TransportsRun extends Versioned {
     this.abort.abort();
     this.source?.close();
     this.socket?.close(1000, 'stopped');
-    if (this.statsTimer !== null) clearInterval(this.statsTimer);
     // the server releases held requests when their connections say so; give that a moment
     await new Promise((r) => setTimeout(r, 300));
+    this.statsSource?.close();
     await this.fetchStats();
     this.state = 'stopped';
     this.changed();
@@ -178,6 +180,25 @@ export class TransportsRun extends Versioned {
     };
   }
 
+  private watchStats(): void {
+    const source = new EventSource(`${BASE}/stats?client=${this.client}&every=${STATS_MS}`);
+    this.statsSource = source;
+    source.onmessage = (e: MessageEvent<string>) => this.take(JSON.parse(e.data) as ServerView & { client: ClientStats | null });
+    source.onerror = () => {
+      if (this.active) {
+        this.problem = "the server's figures stopped coming; EventSource is reconnecting";
+        this.changed();
+      }
+    };
+  }
+
+  private take(body: ServerView & { client: ClientStats | null }): void {
+    this.server = { head: body.head, running: body.running, periodMs: body.periodMs, held: body.held };
+    this.stats = body.client;
+    this.problem = null;
+    this.changed();
+  }
+
   private async fetchStats(): Promise<(ServerView & { client: ClientStats | null }) | null> {
     try {
       const res = await fetch(`${BASE}/stats?client=${this.client}`, { cache: 'no-store' });
@@ -187,10 +208,7 @@ export class TransportsRun extends Versioned {
         return null;
       }
       const body = (await res.json()) as ServerView & { client: ClientStats | null };
-      this.server = { head: body.head, running: body.running, periodMs: body.periodMs, held: body.held };
-      this.stats = body.client;
-      this.problem = null;
-      this.changed();
+      this.take(body);
       return body;
     } catch (err) {
       this.problem = `the server did not answer (${(err as Error).message})`;
