@@ -101,7 +101,11 @@ export class TransportsLab {
 
   /** Counts the upgrade of a /lab/transports/ws request (before ws writes its 101), so its handshake is on the books. */
   noteUpgrade(req: IncomingMessage): void {
-    if ((req.url ?? '').split('?')[0] === WS_PATH) this.upgrades.set(req.socket, this.meter.request(req));
+    // every upgrade of the server passes here: a prefix test, no allocation, for the others
+    const url = req.url ?? '';
+    if (!url.startsWith(WS_PATH)) return;
+    const next = url.charCodeAt(WS_PATH.length); // end, '?' or '/'
+    if (Number.isNaN(next) || next === 63 || next === 47) this.upgrades.set(req.socket, this.meter.request(req));
   }
 
   held(): { long: number; sse: number; ws: number; stats: number } {
