@@ -19,6 +19,8 @@ import { craft, parseCraftRequest } from './craft.ts';
 import { FanoutCluster, type FanoutOptions } from './fanout/cluster.ts';
 import { CHAT_DESCRIPTION } from './labs/chat.ts';
 import { createFaultLabs } from './link/api.ts';
+import { WireMeter } from './http/wire-meter.ts';
+import { TransportsLab, type TransportsOptions } from './labs/transports.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -42,6 +44,8 @@ export interface WslabOptions {
   webRoot?: string;
   /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/fanout/cluster.ts */
   fanout?: FanoutOptions;
+  /** the transports lab's feed period, long-poll and stream caps, rate (server/labs/transports.ts) */
+  transports?: TransportsOptions;
 }
 
 export interface WslabServer {
@@ -52,6 +56,8 @@ export interface WslabServer {
   registry: Registry;
   /** the chat nodes, their broker and the load balancer at /lab/chat */
   fanout: FanoutCluster;
+  /** the transports lab: its feed, its books and its held requests */
+  transports: TransportsLab;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
   close(): Promise<void>;
@@ -82,6 +88,9 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const puppets = new PuppetManager(bus, registry, () => origin);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
   const faultLabs = createFaultLabs({ bus, registry, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
+  // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
+  const meter = new WireMeter();
+  const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const connByRemotePort = (port: number): string | null => {
     for (const r of registry.all()) if (r.meta.remotePort === port) return r.meta.conn;
     return null;
@@ -164,6 +173,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const wire = meter.request(req);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://wslab.invalid');
@@ -187,6 +197,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       fanout.login(req, res, readJson, sendJson).catch(() => res.destroy());
       return;
     }
+    if (transports.handles(url.pathname)) return transports.handle(req, res, url, wire);
     if (url.pathname.startsWith('/lab/')) {
       return sendText(res, 426, `${url.pathname} is a WebSocket endpoint: connect with ws://HOST${url.pathname} (an HTTP GET with Upgrade: websocket).`, {
         Upgrade: 'websocket',
@@ -203,6 +214,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.requestTimeout = 30_000;
   server.on('connection', (socket: Socket) => captureConnection(socket));
   server.on('upgrade', (req, socket, head) => {
+    transports.noteUpgrade(req);
     if (!faultLabs.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
   });
   server.on('clientError', (err, socket) => {
@@ -242,11 +254,13 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     bus,
     registry,
     fanout,
+    transports,
     setHeartbeat,
     async close() {
       await fanout?.close();
       puppets.closeAll();
       faultLabs.close();
+      transports.close();
       upgrades.close();
       for (const record of registry.all()) record.ws?.terminate();
       await new Promise<void>((resolve) => {

@@ -144,7 +144,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     if (config.route?.(url, req, socket, head)) return;
 
     const labs = config.labs ?? LABS;
-    const match = /^\/lab\/([a-z0-9-]+)\/?$/.exec(url.pathname);
+    const match = /^\/lab\/([a-z0-9-]+(?:\/[a-z0-9-]+)?)\/?$/.exec(url.pathname);
     const lab = match ? labs.get(match[1]) : undefined;
     if (!lab) {
       const known = [...labs.keys()].map((n) => `/lab/${n}`).join(', ');
@@ -194,7 +194,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       record.tap.bindWebSocket(ws);
       registry.startHeartbeat(record, heartbeatFromQuery(url, config.heartbeat()));
       ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
-      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers });
+      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers, socket });
     });
     // ws answered (101 or an error) synchronously; from now on read each chunk before ws does.
     record.tap.hookReads();

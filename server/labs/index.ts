@@ -4,6 +4,7 @@ import { echoLab } from './echo.ts';
 import { ghostsLab } from './ghosts.ts';
 import { rawLab } from './raw.ts';
 import { tickerLab } from './ticker.ts';
+import { transportsWsLab } from './transports.ts';
 import type { Lab } from './types.ts';
 
-export const LABS: ReadonlyMap<string, Lab> = new Map([echoLab, tickerLab, rawLab, ghostsLab, backpressureLab].map((lab) => [lab.name, lab]));
+export const LABS: ReadonlyMap<string, Lab> = new Map([echoLab, tickerLab, rawLab, ghostsLab, backpressureLab, transportsWsLab].map((lab) => [lab.name, lab]));

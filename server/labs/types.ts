@@ -1,5 +1,6 @@
 // What a lab endpoint is: a WebSocket route under /lab/ with its own ws options and behaviour.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../events/bus.ts';
 import type { ConnectionRecord } from '../registry.ts';
@@ -20,10 +21,12 @@ export interface LabContext {
   maxPayload: number;
   /** the upgrade request's headers (cookies, subprotocols); the request itself is not kept */
   headers?: IncomingHttpHeaders;
+  /** the TCP socket under the WebSocket (a lab that counts its bytes reads its counters) */
+  socket?: Socket;
 }
 
 export interface Lab {
-  /** the path segment after /lab/ */
+  /** the path after /lab/: one segment, or two for a lab that also has HTTP endpoints (transports/ws) */
   name: string;
   /** one sentence for the labs list and the README */
   description: string;

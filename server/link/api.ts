@@ -32,7 +32,7 @@ import { flowSessions } from '../labs/backpressure.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig } from '../flow/producer.ts';
 
 const TAG_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const LAB_PATH_RE = /^\/lab\/[a-z0-9-]+\/?$/;
+const LAB_PATH_RE = /^\/lab\/[a-z0-9-]+(?:\/[a-z0-9-]+)?\/?$/;
 const MAX_CONSUMERS = 16;
 
 export interface FaultLabsOptions {

@@ -100,9 +100,9 @@ describe('other API routes', () => {
     expect(res.status).toBe(200);
     const labs = (await res.json()) as { path: string; description: string }[];
     const paths = labs.map((l) => l.path);
-    expect(paths).toEqual(expect.arrayContaining(['/lab/echo', '/lab/ticker', '/lab/raw']));
+    expect(paths).toEqual(expect.arrayContaining(['/lab/echo', '/lab/ticker', '/lab/raw', '/lab/transports/ws']));
     for (const l of labs) {
-      expect(l.path).toMatch(/^\/lab\/[a-z0-9-]+$/);
+      expect(l.path).toMatch(/^\/lab\/[a-z0-9-]+(\/[a-z0-9-]+)?$/); // transports/ws: a lab with HTTP endpoints beside its socket
       expect(l.description.length).toBeGreaterThan(10);
     }
   });

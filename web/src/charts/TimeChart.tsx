@@ -24,6 +24,8 @@ export interface TimeChartProps {
   title: string;
   yLabel: string;
   height?: number;
+  /** the x axis when it is not event time: its label and how a value reads in the legend */
+  x?: { label: string; format(v: number): string };
 }
 
 /** Resolves a CSS colour (including var(--x) and light-dark()) to rgb() through the DOM. */
@@ -49,7 +51,7 @@ function useThemeVersion(): number {
   return v;
 }
 
-export function TimeChart({ data, series, title, yLabel, height = 160 }: TimeChartProps) {
+export function TimeChart({ data, series, title, yLabel, height = 160, x }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const latest = useRef(data);
@@ -75,7 +77,7 @@ export function TimeChart({ data, series, title, yLabel, height = 160 }: TimeCha
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
       series: [
-        { label: 't', value: (_u, v) => (v == null ? '—' : `${v.toFixed(1)} ms`) },
+        { label: x ? x.label : 't', value: (_u, v) => (v == null ? '—' : x ? x.format(v) : `${v.toFixed(1)} ms`) },
         ...series.map((s, i) => ({
           label: s.label,
           stroke: colours[i],
@@ -87,7 +89,7 @@ export function TimeChart({ data, series, title, yLabel, height = 160 }: TimeCha
         })),
       ],
       axes: [
-        { ...axis, label: 't (ms since server start)', labelSize: 20, size: 36 },
+        { ...axis, label: x ? x.label : 't (ms since server start)', labelSize: 20, size: 36 },
         { ...axis, label: yLabel, labelSize: 20, size: 64 },
       ],
     };
@@ -104,7 +106,7 @@ export function TimeChart({ data, series, title, yLabel, height = 160 }: TimeCha
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [theme, seriesKey, height, yLabel]);
+  }, [theme, seriesKey, height, yLabel, x?.label]);
 
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);

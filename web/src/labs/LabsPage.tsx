@@ -1,4 +1,4 @@
-// /labs and /labs/:id: the fault and flow labs.
+// /labs and /labs/:id: the transports lab, and the fault and flow labs.
 import { Link, useParams } from 'react-router';
 import { Page } from '../shell/Page.tsx';
 import { NotFound } from '../shell/NotFound.tsx';
@@ -6,9 +6,16 @@ import { GhostLab } from './GhostLab.tsx';
 import { BackpressureLab } from './BackpressureLab.tsx';
 import { LifecycleLab } from './LifecycleLab.tsx';
 import { ChatLab } from './ChatLab.tsx';
+import { TransportsLab } from './TransportsLab.tsx';
 import './labs.css';
 
 export const LAB_PAGES = [
+  {
+    id: 'transports',
+    title: 'Same feed, four transports',
+    lead: 'Short polling, long polling, server-sent events and a WebSocket carry one feed side by side: bytes per update, latency and TCP connections, measured.',
+    view: TransportsLab,
+  },
   {
     id: 'ghosts',
     title: 'Ghost connections and heartbeats',
@@ -37,7 +44,7 @@ export const LAB_PAGES = [
 
 export function LabsIndex() {
   return (
-    <Page title="Labs" lead="Break the network on purpose and watch what the server measures. Every lab runs real sockets through the chaos link, a TCP proxy inside the server.">
+    <Page title="Labs" lead="Real sockets against this server, and what it measures on them. The fault labs break the network on purpose through the chaos link, a TCP proxy inside the server.">
       <ul className="lab-index">
         {LAB_PAGES.map((l) => (
           <li key={l.id}>
