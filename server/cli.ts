@@ -4,6 +4,7 @@ import { runDecode } from './cli/decode.ts';
 import { runWatch } from './cli/watch.ts';
 import { computeAccept } from './wire/index.ts';
 import type { WorkshopInfo } from './app.ts';
+import { isLoopbackHost } from './workshop/lan.ts';
 
 export const HELP = `wslab — a WebSocket playground that shows every byte
 
@@ -175,7 +176,7 @@ async function runStart(args: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`wslab listening on ${server.url}\n`);
-  if (server.workshop) printWorkshop(server.workshop, values.host !== undefined);
+  if (server.workshop) printWorkshop(server.workshop, server.host);
   process.stderr.write(`chat nodes (${server.fanout.brokerKind} broker, ${server.fanout.mode.current}): ${server.fanout.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -187,12 +188,14 @@ async function runStart(args: string[]): Promise<number> {
 }
 
 /** The workshop banner: the presenter URL (once: it holds the key), and where participants go. */
-function printWorkshop(w: WorkshopInfo, hostGiven: boolean): void {
+function printWorkshop(w: WorkshopInfo, host: string): void {
   process.stdout.write(`workshop presenter (keep this URL to yourself: it holds the presenter key): ${w.presenterUrl}\n`);
   if (w.joinUrls.length) {
     process.stdout.write(`workshop participants open: ${w.joinUrls.join('  or  ')}\n`);
-  } else {
-    const why = hostGiven ? 'the server listens on loopback only' : 'the server listens on 127.0.0.1 only (the safe default)';
+  } else if (isLoopbackHost(host)) {
+    const why = host === '127.0.0.1' ? 'the server listens on 127.0.0.1 only (the safe default)' : `the server listens on ${host} only`;
     process.stderr.write(`workshop: ${why}, so only this machine can join. Participants on your network need --host 0.0.0.0: wslab start --workshop --host 0.0.0.0\n`);
+  } else {
+    process.stderr.write('workshop: this machine has no network address right now: connect it to the room\'s network, then participants open http://ADDRESS:PORT/workshop\n');
   }
 }

@@ -245,7 +245,7 @@ export class WorkshopRoom {
   private addEffect(action: 'blackhole' | 'latency', target: Participant | null, lcs: Map<string, string>, seconds: number | null, latencyMs: number | null): void {
     // a new latency for the same target replaces the old one; blackholes simply stack
     if (action === 'latency') this.dropEffects(target, 'latency');
-    const now = this.deps.bus.now();
+    const now = Math.round(this.deps.bus.now() * 1000) / 1000; // as precise as the events' t
     const effect: ActiveEffect = {
       action,
       participant: target?.id ?? null,
