@@ -135,7 +135,8 @@ function Joined({ room, you, onRename, onLeave }: { room: Room; you: { id: strin
   const state = room.state!;
   const conn = socket.serverConn();
   const mine = conn ? rosterConn(store.conns.get(conn), room.snapshot.find((s) => s.conn === conn), now) : null;
-  const effects = state.effects;
+  // a timed effect is over when its time is up, even before the room is fetched again
+  const effects = state.effects.filter((e) => e.until === null || e.until > now);
   const hint = watchHint(effects, you.id);
   const log = recentWorkshopEvents(store.events, 6);
   const browser = socket.readyState;

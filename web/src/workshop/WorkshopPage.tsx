@@ -15,14 +15,15 @@ import './workshop.css';
 type PresenterCheck = 'none' | 'checking' | 'ok' | 'wrong';
 
 export function WorkshopPage() {
-  const room = useMemo(() => new Room(getStore()), []);
+  const [key] = useState(presenterKey);
+  // only the presenter's page reads every connection; participants' pages refetch the room later and spread out
+  const room = useMemo(() => new Room(getStore(), key ? { snapshot: true, settleMs: () => 150 } : { snapshot: false, settleMs: () => 400 + Math.random() * 1200 }), [key]);
   useEffect(() => {
     room.start();
     return () => room.stop();
   }, [room]);
   useSyncExternalStore(room.subscribe, room.getVersion);
 
-  const [key] = useState(presenterKey);
   const [check, setCheck] = useState<PresenterCheck>(key ? 'checking' : 'none');
   useEffect(() => {
     if (!key || room.status !== 'on' || check !== 'checking') return;
@@ -31,6 +32,8 @@ export function WorkshopPage() {
       if (r.status === 401 || r.status === 403) {
         forgetPresenterKey();
         setCheck('wrong');
+      } else {
+        setCheck('none'); // the server did not answer: a reload asks again with the kept key
       }
     });
   }, [key, room.status, check]);

@@ -8,8 +8,17 @@ import { Versioned } from '../store/versioned.ts';
 import { getConnections, getRoom, type ConnSnapshot, type RoomState } from './api.ts';
 
 const REFRESH_MS = 5000;
-/** Changes seen in the stream are gathered this long before one refetch. */
-const SETTLE_MS = 150;
+
+export interface RoomOptions {
+  /** also fetch GET /__wslab/connections (the presenter's roster; a participant needs only the store) */
+  snapshot: boolean;
+  /**
+   * changes seen in the stream are gathered this long before one refetch, ms. A room of a hundred
+   * pages sees the same events at the same moment: participants wait a random part of a second
+   * longer, so their refetches do not all land on the server together.
+   */
+  settleMs: () => number;
+}
 
 export class Room extends Versioned {
   status: 'loading' | 'off' | 'on' | 'error' = 'loading';
@@ -25,7 +34,10 @@ export class Room extends Versioned {
   private inFlight = false;
   private again = false;
 
-  constructor(private readonly store: EventStore) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: RoomOptions,
+  ) {
     super();
   }
 
@@ -56,7 +68,7 @@ export class Room extends Versioned {
     }
     this.inFlight = true;
     const sent = performance.now();
-    const [room, conns] = await Promise.all([getRoom(), getConnections()]);
+    const [room, conns] = await Promise.all([getRoom(), this.options.snapshot ? getConnections() : null]);
     const received = performance.now();
     this.inFlight = false;
     if (room.ok) {
@@ -72,7 +84,7 @@ export class Room extends Versioned {
       this.status = this.state ? 'on' : 'error';
       this.error = room.error;
     }
-    if (conns.ok) this.snapshot = conns.value.connections;
+    if (conns?.ok) this.snapshot = conns.value.connections;
     this.changed();
     if (this.again) {
       this.again = false;
@@ -93,7 +105,7 @@ export class Room extends Versioned {
       this.timer = setTimeout(() => {
         this.timer = null;
         void this.refresh();
-      }, SETTLE_MS);
+      }, this.options.settleMs());
     }
   }
 }
