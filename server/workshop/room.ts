@@ -251,7 +251,7 @@ export class WorkshopRoom {
       participant: target?.id ?? null,
       name: target?.name ?? null,
       since: now,
-      until: seconds === null ? null : now + seconds * 1000,
+      until: seconds === null ? null : Math.round((now + seconds * 1000) * 1000) / 1000,
       latencyMs,
       links: lcs,
       timer: null,

@@ -293,7 +293,7 @@ describe('presenter actions', () => {
     const state = await call(t.port, 'GET', '/__wslab/workshop');
     expect(state.json.effects).toEqual([{ action: 'blackhole', participant: null, name: null, since: expect.any(Number), until: expect.any(Number), latencyMs: null }]);
     const [effect] = state.json.effects as { since: number; until: number }[];
-    expect(effect.until - effect.since).toBe(1000);
+    expect(effect.until).toBe(Math.round((effect.since + 1000) * 1000) / 1000);
 
     for (const c of [ann.conn, bob.conn]) {
       const term = await log.waitForType('heartbeat', (e) => e.conn === c && e.action === 'terminate', 3000);
