@@ -21,6 +21,10 @@ import { CHAT_DESCRIPTION } from './labs/chat.ts';
 import { createFaultLabs } from './link/api.ts';
 import { WireMeter } from './http/wire-meter.ts';
 import { TransportsLab, type TransportsOptions } from './labs/transports.ts';
+import { WorkshopRoom } from './workshop/room.ts';
+import { createWorkshopApi } from './workshop/api.ts';
+import { newPresenterKey } from './workshop/presenter.ts';
+import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -46,6 +50,22 @@ export interface WslabOptions {
   fanout?: FanoutOptions;
   /** the transports lab's feed period, long-poll and stream caps, rate (server/labs/transports.ts) */
   transports?: TransportsOptions;
+  /**
+   * workshop mode (`wslab start --workshop`): the /__wslab/workshop API, participants' names on
+   * their connections, presenter actions behind a key (random per start unless given), and caps
+   * sized for a room
+   */
+  workshop?: boolean | { presenterKey?: string };
+}
+
+export interface WorkshopInfo {
+  room: WorkshopRoom;
+  /** the secret presenter actions need; printed once, inside presenterUrl */
+  presenterKey: string;
+  /** http://HOST:PORT/workshop?key=KEY, on an address of this machine */
+  presenterUrl: string;
+  /** what participants open: one URL per network address (none when bound to loopback) */
+  joinUrls: string[];
 }
 
 export interface WslabServer {
@@ -58,6 +78,8 @@ export interface WslabServer {
   fanout: FanoutCluster;
   /** the transports lab: its feed, its books and its held requests */
   transports: TransportsLab;
+  /** workshop mode's room, key and URLs; null without it */
+  workshop: WorkshopInfo | null;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
   close(): Promise<void>;
@@ -70,13 +92,16 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   let heartbeat: HeartbeatConfig = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
   const allowOrigins = [...(options.allowOrigins ?? [])];
+  const workshopOn = options.workshop !== undefined && options.workshop !== false;
   let fanout: FanoutCluster | null = null;
   const upgrades = createUpgradeHandler({
     bus,
     registry,
     maxPayload: options.maxPayload ?? 64 * 1024,
     maxConnections: options.maxConnections ?? 10_000,
-    maxObservers: options.maxObservers ?? 200,
+    // every open page follows the event stream (labs pages twice): a room of 100 with a tab or
+    // three each needs more than one learner's 200
+    maxObservers: options.maxObservers ?? (workshopOn ? 500 : 200),
     heartbeat: () => heartbeat,
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
@@ -85,12 +110,16 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
   let origin = '';
   let selfHost = '127.0.0.1';
-  const puppets = new PuppetManager(bus, registry, () => origin);
+  const puppets = new PuppetManager(bus, registry, () => origin, workshopOn ? 256 : undefined);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
   const faultLabs = createFaultLabs({ bus, registry, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
+  const room = workshopOn ? new WorkshopRoom({ bus, registry, link: faultLabs.link, heartbeat: () => heartbeat }) : null;
+  const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
+  let joinUrls: string[] = [];
+  const workshopApi = createWorkshopApi({ room, presenterKey, joinUrls: () => joinUrls });
   const connByRemotePort = (port: number): string | null => {
     for (const r of registry.all()) if (r.meta.remotePort === port) return r.meta.conn;
     return null;
@@ -159,6 +188,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       } catch (err) {
         return sendJson(res, err instanceof HttpError ? err.status : 400, { error: (err as Error).message });
       }
+    } else if (await workshopApi.handle(req, res, route)) {
+      // answered by the workshop (server/workshop/api.ts)
     } else if (await faultLabs.handleApi(req, res, route)) {
       // answered by the fault and flow labs
     } else if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
@@ -168,7 +199,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     } else if (route === 'health' && req.method === 'GET') {
       sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq });
     } else {
-      sendText(res, 404, `No API at ${url.pathname}. See the README for /__wslab/connections, /__wslab/events, /__wslab/heartbeat, /__wslab/labs.`);
+      sendText(res, 404, `No API at ${url.pathname}. See the README for /__wslab/connections, /__wslab/events, /__wslab/heartbeat, /__wslab/labs, /__wslab/workshop.`);
     }
   }
 
@@ -235,14 +266,18 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // Puppets and crafted frames always connect to this very server (loopback when bound to all).
   selfHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : shownHost;
   origin = `http://${selfHost}:${port}`;
-  // The chat nodes listen on their own ports; pages of this server may open sockets to them.
-  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`);
+  // The chat nodes listen on their own ports; pages of this server may open sockets to them. Bound
+  // to every interface, pages also come from this machine's network addresses (a workshop room).
+  const lanOrigins = networkOrigins(host, port);
+  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`, ...(isWildcardHost(host) ? lanOrigins : []));
+  joinUrls = lanOrigins.map((o) => `${o}/workshop`);
   try {
     fanout = await FanoutCluster.start(
       { bus, registry, host, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
       options.fanout,
     );
   } catch (err) {
+    room?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
   }
@@ -255,8 +290,10 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     registry,
     fanout,
     transports,
+    workshop: room && presenterKey ? { room, presenterKey, presenterUrl: `${origin}/workshop?key=${presenterKey}`, joinUrls } : null,
     setHeartbeat,
     async close() {
+      room?.close();
       await fanout?.close();
       puppets.closeAll();
       faultLabs.close();

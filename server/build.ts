@@ -8,7 +8,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WEB_DIST = join(ROOT, 'dist', 'web');
 
 /** Sources whose change makes the built app stale: the app itself, the pure modules it imports, lessons. */
-const SOURCES = ['web', 'server/wire', 'server/events', 'server/diagram', 'lessons', 'package-lock.json'];
+const SOURCES = ['web', 'server/wire', 'server/events', 'server/diagram', 'server/workshop', 'lessons', 'package-lock.json'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -3,11 +3,13 @@ import { parseArgs } from 'node:util';
 import { runDecode } from './cli/decode.ts';
 import { runWatch } from './cli/watch.ts';
 import { computeAccept } from './wire/index.ts';
+import type { WorkshopInfo } from './app.ts';
+import { isLoopbackHost } from './workshop/lan.ts';
 
 export const HELP = `wslab — a WebSocket playground that shows every byte
 
 Usage:
-  wslab start [--port N] [--host H] [--heartbeat MS] [--misses N] [--history N]
+  wslab start [--port N] [--host H] [--workshop] [--heartbeat MS] [--misses N] [--history N]
               [--max-payload BYTES] [--allow-origin ORIGIN]...
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
               [--jwt-secret SECRET]
@@ -15,6 +17,10 @@ Usage:
       Prints "wslab listening on http://HOST:PORT" once ready.
       --port N           port to listen on; 0 picks any free port (default 8080)
       --host H           interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to your network)
+      --workshop         workshop mode for a room: participants join at /workshop with a name;
+                         prints a presenter URL holding a secret key (random per start) whose
+                         page shows everyone's connections and breaks their network on purpose.
+                         Add --host 0.0.0.0 so participants on your network can connect
       --heartbeat MS     server ping interval for lab connections; 0 = off (default 30000)
       --misses N         terminate after N unanswered pings in a row (default 2)
       --history N        events kept for replay (default 100000)
@@ -109,6 +115,7 @@ async function runStart(args: string[]): Promise<number> {
         nodes: { type: 'string' },
         'broker-mode': { type: 'string' },
         'jwt-secret': { type: 'string' },
+        workshop: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -160,6 +167,7 @@ async function runStart(args: string[]): Promise<number> {
         jwtSecret: values['jwt-secret'] ?? process.env.WSLAB_JWT_SECRET ?? null,
       },
       heartbeat: { ...(heartbeat !== undefined && { intervalMs: heartbeat }), ...(misses !== undefined && { maxMisses: misses }) },
+      workshop: values.workshop ?? false,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -168,6 +176,7 @@ async function runStart(args: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`wslab listening on ${server.url}\n`);
+  if (server.workshop) printWorkshop(server.workshop, server.host);
   process.stderr.write(`chat nodes (${server.fanout.brokerKind} broker, ${server.fanout.mode.current}): ${server.fanout.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -176,4 +185,17 @@ async function runStart(args: string[]): Promise<number> {
   });
   await server.close();
   return 0;
+}
+
+/** The workshop banner: the presenter URL (once: it holds the key), and where participants go. */
+function printWorkshop(w: WorkshopInfo, host: string): void {
+  process.stdout.write(`workshop presenter (keep this URL to yourself: it holds the presenter key): ${w.presenterUrl}\n`);
+  if (w.joinUrls.length) {
+    process.stdout.write(`workshop participants open: ${w.joinUrls.join('  or  ')}\n`);
+  } else if (isLoopbackHost(host)) {
+    const why = host === '127.0.0.1' ? 'the server listens on 127.0.0.1 only (the safe default)' : `the server listens on ${host} only`;
+    process.stderr.write(`workshop: ${why}, so only this machine can join. Participants on your network need --host 0.0.0.0: wslab start --workshop --host 0.0.0.0\n`);
+  } else {
+    process.stderr.write('workshop: this machine has no network address right now: connect it to the room\'s network, then participants open http://ADDRESS:PORT/workshop\n');
+  }
 }

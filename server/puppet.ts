@@ -53,6 +53,8 @@ export class PuppetManager {
     private readonly bus: EventBus,
     private readonly registry: Registry,
     private readonly origin: () => string,
+    /** puppets alive at once (default MAX_PUPPETS; a workshop room gets more) */
+    private readonly max: number = MAX_PUPPETS,
   ) {}
 
   /** Checks a learner's spec; throws HttpError(400) with the reason when it is not acceptable. */
@@ -88,7 +90,7 @@ export class PuppetManager {
   }
 
   create(spec: PuppetSpec): Promise<PuppetInfo> {
-    if (this.puppets.size >= MAX_PUPPETS) throw new HttpError(429, `at most ${MAX_PUPPETS} puppet clients at a time; close one first`);
+    if (this.puppets.size >= this.max) throw new HttpError(429, `at most ${this.max} puppet clients at a time; close one first`);
     const id = `p${++this.counter}`;
     const url = this.origin().replace(/^http/, 'ws') + spec.path;
     const ws = new WebSocket(url, spec.protocols ?? [], {

@@ -1,5 +1,5 @@
 // The connection registry: metadata about each live lab connection (socketId, sessionId, userId,
-// lab, state), kept apart from the socket objects themselves. Metadata can be copied, listed and
+// the workshop display name, lab, state), kept apart from the socket objects themselves. Metadata can be copied, listed and
 // mirrored to a broker; a live socket cannot leave the process that holds it.
 import type { WebSocket } from 'ws';
 import type { EventBus } from './events/bus.ts';
@@ -11,6 +11,11 @@ export interface ConnectionMeta {
   socketId: string;
   sessionId: string | null;
   userId: string | null;
+  /**
+   * workshop mode: the display name of the participant whose browser opened it (matched by the
+   * page's wslab_session cookie, whatever ?session= says); null otherwise
+   */
+  name: string | null;
   lab: string;
   path: string;
   client: string;
@@ -33,6 +38,8 @@ export interface ConnectionRecord {
 export class Registry {
   private readonly records = new Map<string, ConnectionRecord>();
   private counter = 0;
+  /** workshop mode sets it: the display name of the participant holding a wslab_session cookie */
+  participantName: ((session: string) => string | null) | null = null;
 
   constructor(
     private readonly bus: EventBus,
@@ -91,13 +98,31 @@ export class Registry {
     return this.records.values();
   }
 
+  /** The name a new connection carries, from its request's wslab_session cookie (null outside workshop mode). */
+  nameFor(cookieSession: string | null): string | null {
+    return cookieSession !== null && this.participantName ? this.participantName(cookieSession) : null;
+  }
+
   /** Binds a user to a connection (after authentication) and reports the new metadata. */
   bindUser(conn: string, userId: string | null): void {
     const record = this.records.get(conn);
     if (!record) return;
     record.meta.userId = userId;
-    const { socketId, sessionId } = record.meta;
-    this.bus.publish({ type: 'meta', conn, socketId, sessionId, userId });
+    this.publishMeta(record.meta);
+  }
+
+  /** Binds a workshop display name to a connection and reports the new metadata. */
+  bindName(conn: string, name: string | null): void {
+    const record = this.records.get(conn);
+    if (!record) return;
+    record.meta.name = name;
+    this.publishMeta(record.meta);
+  }
+
+  /** A meta event with the connection's current ids. */
+  publishMeta(meta: ConnectionMeta): void {
+    const { conn, socketId, sessionId, userId, name } = meta;
+    this.bus.publish({ type: 'meta', conn, socketId, sessionId, userId, name });
   }
 
   /** What GET /__wslab/connections returns: metadata, server readyState, buffers, heartbeat. */

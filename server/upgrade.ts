@@ -35,7 +35,8 @@ export interface UpgradeConfig {
   route?: (url: URL, req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
 }
 
-const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** What a session id may be (?session= or the wslab_session cookie). */
+export const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Answers an upgrade that will not happen with a plain HTTP response, then closes the socket. */
 export function refuse(socket: Socket, status: number, message: string, extra: Record<string, string> = {}): void {
@@ -67,7 +68,8 @@ export function originAllowed(req: IncomingMessage, allow: readonly string[]): b
   return origin === `http://${host}` || origin === `https://${host}`;
 }
 
-function cookie(req: IncomingMessage, name: string): string | null {
+/** One cookie of a request, or null. */
+export function cookie(req: IncomingMessage, name: string): string | null {
   const header = req.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {
@@ -157,7 +159,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     }
 
     const conn = registry.nextId();
-    const sessionRaw = url.searchParams.get('session') ?? cookie(req, 'wslab_session');
+    const cookieRaw = cookie(req, 'wslab_session');
+    const cookieSession = cookieRaw && SESSION_RE.test(cookieRaw) ? cookieRaw : null;
+    const sessionRaw = url.searchParams.get('session') ?? cookieSession;
     const sessionId = sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null;
     const clientHeader = req.headers['x-wslab-client'];
     const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
@@ -171,6 +175,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         socketId: conn,
         sessionId,
         userId: null,
+        // the page's cookie, not ?session=: the playground gives each socket its own session id,
+        // and a workshop participant's sockets should all carry their name
+        name: registry.nameFor(cookieSession),
         lab: lab.name,
         path: intern(url.pathname + url.search),
         client,

@@ -56,7 +56,7 @@ function formatLine(e: WslabEvent): string {
     case 'close':
       return `${head} close ${e.code ?? 'no code'}${e.reason ? ` ${quote(e.reason)}` : ''} by ${e.initiator}, ${e.clean ? 'clean' : 'not clean'}, ${e.durationMs.toFixed(0)} ms, ${e.bytesIn} B in / ${e.bytesOut} B out`;
     case 'meta':
-      return `${head} meta socket ${e.socketId} session ${e.sessionId ?? '-'} user ${e.userId ?? '-'}`;
+      return `${head} meta socket ${e.socketId} session ${e.sessionId ?? '-'} user ${e.userId ?? '-'}${e.name ? ` name ${quote(e.name, 40)}` : ''}`;
     case 'error':
       return `${head} error (${e.source}${e.dir ? ` ${e.dir}` : ''}) ${escapeControl(e.message, 200)}${e.violation ? ` [close ${e.violation.closeCode} at byte ${e.violation.offset}]` : ''}`;
     case 'gap':
@@ -80,6 +80,15 @@ function formatLine(e: WslabEvent): string {
       return `${head} broker ${e.node} ${e.broker}/${e.mode} ${e.status}, ${e.topics} topics${e.detail ? `: ${e.detail}` : ''}`;
     case 'node':
       return `${head} node ${e.node} ${e.action} ${e.url}${e.detail ? `: ${e.detail}` : ''}`;
+    case 'workshop': {
+      const who = e.participant ? `${e.participant}${e.name ? ` ${quote(e.name, 40)}` : ''}` : 'the room';
+      const what = [
+        e.latencyMs !== null ? `${e.latencyMs} ms` : '',
+        e.heartbeat ? (e.heartbeat.intervalMs ? `every ${e.heartbeat.intervalMs} ms × ${e.heartbeat.maxMisses}` : 'off') : '',
+        e.durationMs !== null ? `for ${e.durationMs} ms` : '',
+      ].filter(Boolean).join(' ');
+      return `${head} workshop ${e.by} ${e.action} ${who}${what ? ` ${what}` : ''}: ${e.conns} conn${e.conns === 1 ? '' : 's'}, ${e.participants} in the room`;
+    }
     default:
       return `${head} ${(e as { type: string }).type}`;
   }

@@ -196,6 +196,12 @@ export const MetaEvent = z.object({
   socketId: z.string(),
   sessionId: z.string().nullable(),
   userId: z.string().nullable(),
+  /**
+   * the display name the workshop participant who opened it chose (wslab start --workshop), bound
+   * through the page's wslab_session cookie; null when none. Untrusted text: render it as text.
+   * Absent from servers older than workshop mode.
+   */
+  name: z.string().nullable().optional(),
 });
 
 export const ErrorEvent = z.object({
@@ -391,6 +397,37 @@ export const NodeEvent = z.object({
   detail: z.string(),
 });
 
+/**
+ * Workshop mode (wslab start --workshop): who joined the room, and what the presenter did to it.
+ * A presenter action names what it was for (the room or one participant) and how many connections
+ * it changed; the changes themselves are the usual `link` config/reset and `heartbeat` config events.
+ */
+export const WorkshopEvent = z.object({
+  ...base,
+  type: z.literal('workshop'),
+  /**
+   * join, rename, leave: a participant (by "participant"). blackhole, latency, reset, heartbeat,
+   * restore: the presenter acting on the room or one participant (by "presenter"), or a timed
+   * action running out (restore, by "timer").
+   */
+  action: z.enum(['join', 'rename', 'leave', 'blackhole', 'latency', 'reset', 'heartbeat', 'restore']),
+  by: z.enum(['participant', 'presenter', 'timer']),
+  /** the participant ("p3") it is about; null for the whole room */
+  participant: z.string().nullable(),
+  /** that participant's display name (sanitized, still untrusted: render as text) */
+  name: z.string().nullable(),
+  /** participants in the room after it */
+  participants: z.number().int().nonnegative(),
+  /** connections it changed: link connections for blackhole/latency/reset/restore, lab connections for heartbeat and names */
+  conns: z.number().int().nonnegative(),
+  /** a timed blackhole or latency: it lifts by itself after this many ms; null: until restored (or not timed) */
+  durationMs: z.number().int().positive().nullable(),
+  /** latency: the delay added each way, ms */
+  latencyMs: z.number().int().nonnegative().nullable(),
+  /** heartbeat: the setting applied (intervalMs 0 = off) */
+  heartbeat: z.object({ intervalMs: z.number().int().nonnegative(), maxMisses: z.number().int().positive() }).nullable(),
+});
+
 export const WslabEvent = z.discriminatedUnion('type', [
   ConnOpenEvent,
   HandshakeEvent,
@@ -411,6 +448,7 @@ export const WslabEvent = z.discriminatedUnion('type', [
   FanoutEvent,
   BrokerEvent,
   NodeEvent,
+  WorkshopEvent,
 ]);
 
 export type WslabEvent = z.infer<typeof WslabEvent>;

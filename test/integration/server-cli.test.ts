@@ -1,7 +1,7 @@
 // The `wslab` command as users run it: `node bin/wslab.js ...` in a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ROOT } from '../../server/build.ts';
@@ -200,9 +200,31 @@ describe('wslab --help', () => {
   test('documents start, decode, accept and watch', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    for (const word of ['wslab start', 'wslab decode', 'wslab accept', 'wslab watch', '--port', '--host', '--hex', '--direction', '--json']) {
+    for (const word of ['wslab start', 'wslab decode', 'wslab accept', 'wslab watch', '--port', '--host', '--workshop', '--hex', '--direction', '--json']) {
       expect(r.stdout).toContain(word);
     }
+  });
+
+  test("the README's CLI synopsis lists exactly the flags of --help's, command by command", async () => {
+    const r = await run(['--help']);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /## The CLI\n\n```\n([\s\S]*?)```/.exec(readme)![1];
+    /** command → the --flags of its synopsis (a synopsis runs until the next "wslab " line or an indented description) */
+    const synopses = (text: string) => {
+      const out = new Map<string, string[]>();
+      let current: string | null = null;
+      for (const line of text.split('\n')) {
+        const m = /^\s*wslab (\w+)/.exec(line);
+        if (m) current = m[1];
+        else if (!/^\s+\[/.test(line)) current = null;
+        if (current) out.set(current, [...(out.get(current) ?? []), ...(line.match(/--[a-z-]+/g) ?? [])]);
+      }
+      return out;
+    };
+    const help = synopses(r.stdout);
+    const doc = synopses(block);
+    for (const command of ['start', 'decode', 'accept', 'watch']) expect(doc.get(command), command).toEqual(help.get(command));
+    expect(help.get('start')).toContain('--workshop');
   });
 });
 
@@ -228,6 +250,48 @@ describe('wslab start', () => {
 
     c.proc.kill('SIGTERM');
     expect(await c.exited).toBe(0);
+  }, 120_000);
+});
+
+describe('wslab start --workshop', () => {
+  test('prints the presenter URL with a random key once, the --host hint, and the key works', async () => {
+    const c = start(['start', '--port', '0', '--workshop']);
+    const line = await c.waitForLine((l) => l.startsWith('wslab listening on '), 90_000, 'listening line');
+    const port = Number(/:(\d+)$/.exec(line)![1]);
+    const presenter = await c.waitForLine((l) => l.startsWith('workshop presenter'), 5000, 'presenter line');
+    const m = /^workshop presenter \(keep this URL to yourself: it holds the presenter key\): http:\/\/127\.0\.0\.1:(\d+)\/workshop\?key=([A-Za-z0-9_-]{24})$/.exec(presenter);
+    expect(m, presenter).not.toBeNull();
+    expect(Number(m![1])).toBe(port);
+    const key = m![2];
+    await c.waitForStderr(/workshop: the server listens on 127\.0\.0\.1 only \(the safe default\), so only this machine can join\. Participants on your network need --host 0\.0\.0\.0: wslab start --workshop --host 0\.0\.0\.0/, 5000);
+    expect(c.lines.filter((l) => l.includes(key))).toEqual([presenter]);
+    expect(c.stderr).not.toContain(key);
+
+    const ok = await fetch(`http://127.0.0.1:${port}/__wslab/workshop/presenter`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+    const wrong = await fetch(`http://127.0.0.1:${port}/__wslab/workshop/presenter`, { headers: { Authorization: 'Bearer not-the-key' } });
+    expect(wrong.status).toBe(403);
+    const page = await fetch(`http://127.0.0.1:${port}/workshop`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain(key);
+
+    c.proc.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+  }, 120_000);
+
+  test('with --host 0.0.0.0 it prints the URLs participants open, one per network address', async () => {
+    const c = start(['start', '--port', '0', '--workshop', '--host', '0.0.0.0']);
+    const line = await c.waitForLine((l) => l.startsWith('wslab listening on '), 90_000, 'listening line');
+    const port = Number(/:(\d+)$/.exec(line)![1]);
+    await c.waitForLine((l) => l.startsWith('workshop presenter'), 5000, 'presenter line');
+    const addresses = [...new Set(Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address))];
+    if (addresses.length) {
+      const join = await c.waitForLine((l) => l.startsWith('workshop participants open: '), 5000, 'participants line');
+      expect(join).toBe(`workshop participants open: ${addresses.map((a) => `http://${a}:${port}/workshop`).join('  or  ')}`);
+    }
+    c.proc.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    expect(c.stderr).not.toMatch(/only this machine can join/);
   }, 120_000);
 });
 

@@ -103,6 +103,10 @@ const labExamples: Record<string, WslabEvent> = {
   },
   broker: { ...base, type: 'broker', node: 'n1', broker: 'redis', mode: 'streams', status: 'down', topics: 3, detail: 'ECONNREFUSED' },
   node: { ...base, type: 'node', node: 'n2', action: 'start', url: 'ws://127.0.0.1:9000/lab/chat', port: 9000, detail: '' },
+  workshop: {
+    ...base, type: 'workshop', action: 'blackhole', by: 'presenter', participant: 'p2', name: 'Ada\x1b[2J', participants: 12, conns: 3,
+    durationMs: 10000, latencyMs: null, heartbeat: null,
+  },
 };
 
 describe('formatEvent', () => {
@@ -132,6 +136,7 @@ describe('formatEvent', () => {
     expect(formatEvent(labExamples.fanout)).toContain('fanout n1 publish room:lobby m1');
     expect(formatEvent(labExamples.broker)).toContain('broker n1 redis/streams down, 3 topics: ECONNREFUSED');
     expect(formatEvent(labExamples.node)).toContain('node n2 start ws://127.0.0.1:9000/lab/chat');
+    expect(formatEvent(labExamples.workshop)).toContain("workshop presenter blackhole p2 'Ada\\x1b[2J' for 10000 ms: 3 conns, 12 in the room");
   });
 
   test.each(Object.keys({ ...examples, ...labExamples }))('a %s event is one line with no control characters, with its seq and time', (type) => {

@@ -8,13 +8,14 @@ export async function apiCall<T>(
   path: string,
   body?: unknown,
   credentials: RequestCredentials = 'same-origin',
+  headers: Record<string, string> = {},
 ): Promise<Result<T>> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {

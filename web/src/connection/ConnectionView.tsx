@@ -47,6 +47,7 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
   const socketId = v.meta?.socketId ?? open?.socketId ?? '—';
   const sessionId = v.meta?.sessionId ?? open?.sessionId ?? null;
   const userId = v.meta?.userId ?? null;
+  const name = v.meta?.name ?? null;
   const server = stateTimeline(v.states, 'server');
   const client = stateTimeline(v.states, 'client');
   return (
@@ -83,6 +84,12 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
           <dt>userId</dt>
           <dd>{userId ? <code>{showControls(userId)}</code> : <span className="muted">none</span>}</dd>
         </div>
+        {name && (
+          <div>
+            <dt>workshop name</dt>
+            <dd>{showControls(name)}</dd>
+          </div>
+        )}
         {open && (
           <div className="wide">
             <dt>TCP 4-tuple (client → server)</dt>

@@ -13,12 +13,3 @@ export function Page({ title, lead, children }: { title: string; lead?: ReactNod
     </div>
   );
 }
-
-/** A short, honest note that a part of the page is still being built. */
-export function Planned({ children }: { children: ReactNode }) {
-  return (
-    <aside className="planned">
-      <strong>Coming next.</strong> {children}
-    </aside>
-  );
-}

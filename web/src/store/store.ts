@@ -24,6 +24,9 @@ export interface ConnView {
   close: EventOf<'close'> | null;
   errors: EventOf<'error'>[];
   frames: number;
+  /** of those, frames from the client (into the server) and from the server (out of it) */
+  framesIn: number;
+  framesOut: number;
   lastT: number;
 }
 
@@ -234,7 +237,7 @@ export class EventStore {
   private view(conn: string): ConnView {
     let v = this.conns.get(conn);
     if (!v) {
-      v = { conn, open: null, handshake: null, states: [], rtts: [], buffers: [], heartbeats: [], meta: null, close: null, errors: [], frames: 0, lastT: 0 };
+      v = { conn, open: null, handshake: null, states: [], rtts: [], buffers: [], heartbeats: [], meta: null, close: null, errors: [], frames: 0, framesIn: 0, framesOut: 0, lastT: 0 };
       this.conns.set(conn, v);
     }
     return v;
@@ -296,6 +299,8 @@ export class EventStore {
         break;
       case 'frame':
         v.frames++;
+        if (e.dir === 'c2s') v.framesIn++;
+        else v.framesOut++;
         break;
       default:
         return;

@@ -1,0 +1,97 @@
+// The workshop's HTTP API, under /__wslab/workshop. Participants are whoever holds a wslab_session
+// cookie (the page sets one); the presenter is whoever holds the key. State-changing requests have
+// already passed the server's cross-site Origin check (app.ts) like every other POST.
+//
+//   GET  /__wslab/workshop            the room: participants, what is in force, join URLs, you
+//   POST /__wslab/workshop/join       {name}: join or rename (by the wslab_session cookie)
+//   POST /__wslab/workshop/leave      leave the room
+//   GET  /__wslab/workshop/presenter  Authorization: Bearer KEY → 200 when the key is right
+//   POST /__wslab/workshop/action     Authorization: Bearer KEY; {action, participant?, ...}
+//
+// Without --workshop every one of them answers 404 with the command that turns it on.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
+import { SESSION_RE, cookie } from '../upgrade.ts';
+import { checkPresenter } from './presenter.ts';
+import type { WorkshopRoom } from './room.ts';
+
+export const WORKSHOP_OFF =
+  'Workshop mode is off. Start the server with: npx wslab start --workshop --host 0.0.0.0 (--host 0.0.0.0 lets participants on your network in; leave it out to try it alone).';
+
+export interface WorkshopApiOptions {
+  room: WorkshopRoom | null;
+  presenterKey: string | null;
+  /** where participants open the workshop page (none when the server listens on loopback only) */
+  joinUrls: () => string[];
+}
+
+function session(req: IncomingMessage): string {
+  const s = cookie(req, 'wslab_session');
+  if (!s || !SESSION_RE.test(s)) {
+    throw new HttpError(400, 'no wslab_session cookie: open /workshop in a browser (the page sets it), or send Cookie: wslab_session=ID');
+  }
+  return s;
+}
+
+/** Answers /__wslab/workshop... and returns true; false for other routes. */
+export function createWorkshopApi(options: WorkshopApiOptions) {
+  const { room, presenterKey } = options;
+
+  function requirePresenter(req: IncomingMessage, res: ServerResponse): boolean {
+    const check = checkPresenter(req.headers.authorization, presenterKey!);
+    if (check.ok) return true;
+    sendJson(res, check.status, { error: check.error }, check.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="wslab workshop presenter"' } : {});
+    return false;
+  }
+
+  function state(req: IncomingMessage): object {
+    const own = cookie(req, 'wslab_session');
+    const you = own ? room!.bySessionId(own) : undefined;
+    const counts = new Map<string, number>();
+    for (const r of room!.recordsOf(null)) counts.set(r.meta.name!, (counts.get(r.meta.name!) ?? 0) + 1);
+    return {
+      enabled: true,
+      now: Math.round(room!.now() * 1000) / 1000,
+      participants: room!.participants().map((p) => ({ id: p.id, name: p.name, joinedAt: p.joinedAt, conns: counts.get(p.name) ?? 0 })),
+      effects: room!.activeEffects(),
+      heartbeat: room!.heartbeat,
+      joinUrls: options.joinUrls(),
+      you: you ? { id: you.id, name: you.name } : null,
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, route: string): Promise<boolean> {
+    if (route !== 'workshop' && !route.startsWith('workshop/')) return false;
+    const sub = route.slice('workshop'.length + 1);
+    try {
+      if (!room || !presenterKey) {
+        sendJson(res, 404, { error: WORKSHOP_OFF, enabled: false });
+      } else if (sub === '' && req.method === 'GET') {
+        sendJson(res, 200, state(req));
+      } else if (sub === 'join' && req.method === 'POST') {
+        const s = session(req);
+        const body = await readJsonObject(req);
+        const { participant, event } = room.join(s, body.name);
+        sendJson(res, event?.type === 'workshop' && event.action === 'join' ? 201 : 200, { id: participant.id, name: participant.name });
+      } else if (sub === 'leave' && req.method === 'POST') {
+        const event = room.leave(session(req));
+        if (!event) throw new HttpError(404, 'you are not in the room');
+        sendJson(res, 200, { left: event.type === 'workshop' ? event.participant : null });
+      } else if (sub === 'presenter' && req.method === 'GET') {
+        if (requirePresenter(req, res)) sendJson(res, 200, { presenter: true });
+      } else if (sub === 'action' && req.method === 'POST') {
+        if (requirePresenter(req, res)) {
+          const result = room.act(await readJsonObject(req));
+          sendJson(res, 200, result);
+        }
+      } else {
+        throw new HttpError(sub === '' || ['join', 'leave', 'presenter', 'action'].includes(sub) ? 405 : 404, 'use GET /__wslab/workshop, POST /__wslab/workshop/join {name}, POST /__wslab/workshop/leave, GET /__wslab/workshop/presenter or POST /__wslab/workshop/action');
+      }
+    } catch (err) {
+      if (!res.headersSent) sendJson(res, err instanceof HttpError ? err.status : 500, { error: (err as Error).message });
+    }
+    return true;
+  }
+
+  return { handle };
+}

@@ -1,0 +1,159 @@
+// Workshop mode in real Chromium against the real server: two participants join with names (each
+// in its own browser context: own cookie, own storage), the presenter page opened from the printed
+// presenter URL lists both with their connections, turns the heartbeat on and blackholes the room;
+// the participants see it happen: the server terminates them while their browsers still say OPEN,
+// then the link comes back and they reconnect. Screenshots at 1280×720, light and dark; and the
+// page of a server without --workshop shows the command that starts one.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startWslab, type WslabServer } from '../../server/app.ts';
+import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { START_COMMAND } from '../../web/src/workshop/model.ts';
+
+describeWithChromium('/workshop in Chromium', () => {
+  let server: WslabServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let ada: Page;
+  let grace: Page;
+  let presenter: Page;
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    return page;
+  }
+
+  async function shoot(page: Page, name: string): Promise<void> {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.emulateMedia({ colorScheme: 'light' });
+    await screenshot(page, `${name}-light`);
+    await screenshot(page, `${name}-full-light`, { fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, `${name}-dark`);
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+
+  beforeAll(async () => {
+    server = await startWslab({ port: 0, host: '127.0.0.1', workshop: true });
+    browser = await launchChromium();
+    [ada, grace, presenter] = [await newPage(), await newPage(), await newPage()];
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function join(page: Page, typed: string, shown: string, shot?: string): Promise<void> {
+    await page.goto(`${server.url}/workshop`);
+    await page.getByLabel('Your name').fill(typed);
+    if (shot) await shoot(page, shot);
+    await page.getByRole('button', { name: 'Join the room' }).click();
+    await expect.poll(() => page.getByTestId('wk-you').textContent()).toBe(shown);
+    // its own connection through the chaos link, open on both ends
+    await expect.poll(() => page.getByTestId('wk-browser').textContent()).toBe('OPEN');
+    await expect.poll(() => page.getByTestId('wk-server').textContent()).toBe('OPEN');
+  }
+
+  test('two participants join with names; markup in a name stays text', async () => {
+    await join(ada, 'Ada', 'Ada');
+    await join(grace, '  Grace <b>Hopper</b>\u202e ', 'Grace <b>Hopper</b>', 'workshop-join');
+    expect(await grace.locator('.wk-names b').count()).toBe(0);
+    await expect.poll(() => ada.getByTestId('wk-names').locator('li').allTextContents()).toEqual(['Ada', 'Grace <b>Hopper</b>']);
+    await expect.poll(() => ada.getByTestId('wk-count').textContent()).toBe('2');
+    // the name is kept in the browser
+    expect(await ada.evaluate(() => localStorage.getItem('wslab.workshop.name'))).toBe('Ada');
+  });
+
+  test('the presenter page takes the key out of the address bar and lists both participants with their connections', async () => {
+    const url = server.workshop!.presenterUrl;
+    const key = server.workshop!.presenterKey;
+    await presenter.goto(url);
+    await expect.poll(() => presenter.locator('h1').textContent()).toBe('Workshop · presenter');
+    expect(presenter.url()).toBe(`${server.url}/workshop`);
+    expect(await presenter.content()).not.toContain(key);
+    await expect.poll(() => presenter.getByTestId('wk-participants').textContent()).toBe('2');
+    await expect.poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
+    const roster = presenter.getByTestId('wk-roster');
+    const names = await roster.locator('tbody th.wk-who').allTextContents();
+    expect(names).toEqual(['Ada', 'Grace <b>Hopper</b>']);
+    for (const name of names) {
+      const group = roster.locator('tbody', { has: presenter.locator('th.wk-who', { hasText: name }) });
+      await expect.poll(() => group.locator('tr').count()).toBe(1);
+      const cells = await group.locator('td').allTextContents();
+      expect(cells[0]).toMatch(/^c\d+$/);
+      expect(cells[1]).toBe('/lab/echo');
+      expect(cells[2]).toBe('open');
+    }
+    // participants' pages never learn the key
+    expect(await ada.content()).not.toContain(key);
+    expect(await ada.evaluate(() => sessionStorage.getItem('wslab.workshop.presenterKey'))).toBeNull();
+    // the participant says hello: frames in and out move on the presenter's roster
+    await ada.getByRole('button', { name: 'Say hello (the echo answers)' }).click();
+    const adaRow = roster.locator('tbody', { has: presenter.locator('th.wk-who', { hasText: 'Ada' }) }).locator('tr').first();
+    await expect.poll(async () => (await adaRow.locator('td').allTextContents()).slice(3, 5)).toEqual(['1', '1']);
+    await shoot(presenter, 'workshop-presenter');
+  });
+
+  test('heartbeat on and a blackhole for everyone: participants see it, the server terminates them while their browsers say OPEN, then they reconnect', async () => {
+    await presenter.getByLabel('Heartbeat every (ms)').fill('200');
+    await presenter.getByLabel('Misses allowed').fill('2');
+    await presenter.getByRole('button', { name: 'Heartbeat on' }).click();
+    await expect.poll(() => presenter.getByTestId('wk-result').textContent()).toBe(
+      'The presenter set the server heartbeat for everyone: a ping every 200 ms, terminate after 2 missed (2 connections).',
+    );
+    for (const page of [ada, grace]) {
+      await expect.poll(() => page.getByTestId('wk-heartbeat').textContent()).toBe('200 ms');
+      await expect.poll(() => page.getByTestId('wk-rtt').textContent()).toMatch(/ms$/);
+    }
+
+    await presenter.getByLabel('For how long (s)').fill('4');
+    await presenter.getByRole('button', { name: 'Blackhole everyone for 4 s' }).click();
+    await expect.poll(() => presenter.getByTestId('wk-result').textContent()).toBe('The presenter blackholed everyone for 4 s (2 connections).');
+    for (const page of [ada, grace]) {
+      await expect.poll(() => page.getByTestId('wk-now').textContent(), { timeout: 5000 }).toMatch(/The presenter is blackholing everyone's link \(\d s left\)\./);
+      await expect.poll(() => page.getByTestId('wk-now').textContent()).toContain('Watch your heartbeat');
+      await expect.poll(() => page.getByTestId('wk-server').textContent(), { timeout: 3000 }).toBe('TERMINATED');
+      expect(await page.getByTestId('wk-close').textContent()).toBe('Server side: terminated, 2 pings missed.');
+      // the ghost: nothing crossed the tunnel, so the browser still believes
+      expect(await page.getByTestId('wk-browser').textContent()).toBe('OPEN');
+      await expect.poll(() => page.getByTestId('wk-log').locator('li').first().textContent()).toBe('The presenter blackholed everyone for 4 s (2 connections).');
+    }
+    await expect.poll(() => presenter.getByTestId('wk-live').textContent()).toBe('0');
+    await expect.poll(() => presenter.getByTestId('wk-roster').locator('tr.wk-closed').count()).toBe(2);
+    expect(await presenter.getByTestId('wk-roster').locator('tr.wk-closed .conn-state').allTextContents()).toEqual([
+      'terminated, 2 pings missed',
+      'terminated, 2 pings missed',
+    ]);
+    await shoot(ada, 'workshop-participant-blackholed');
+    await shoot(presenter, 'workshop-presenter-blackholed');
+
+    // the timer lifts it: the link resets the forgotten connections, the browsers reconnect
+    for (const page of [ada, grace]) {
+      await expect.poll(() => page.getByTestId('wk-log').locator('li').first().textContent(), { timeout: 6000 }).toBe("Time is up: everyone's link is back (2 connections).");
+      await expect.poll(() => page.getByTestId('wk-server').textContent(), { timeout: 10_000 }).toBe('OPEN');
+      expect(await page.getByTestId('wk-browser').textContent()).toBe('OPEN');
+      // participants' pages refetch the room within 2 s of an event (spread out so a room does not ask all at once)
+      await expect.poll(() => page.getByTestId('wk-now').textContent(), { timeout: 5000 }).toContain('Nothing is broken');
+    }
+    await expect.poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
+    await shoot(grace, 'workshop-participant-back');
+  });
+
+  test('without --workshop, /workshop shows the command that starts one', async () => {
+    const plain = await startWslab({ port: 0, host: '127.0.0.1' });
+    try {
+      const page = await newPage();
+      await page.goto(`${plain.url}/workshop`);
+      await expect.poll(() => page.locator('h2').first().textContent()).toBe('Workshop mode is off on this server');
+      expect(await page.locator('.wk-command').textContent()).toBe(START_COMMAND);
+      await shoot(page, 'workshop-off');
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+// The workshop API (server/workshop/api.ts) as typed fetch calls; errors come back as values with
+// the server's own sentence. Presenter calls carry the key in Authorization, never in the URL.
+import { apiCall as call, type Result } from '../http.ts';
+import type { EventOf } from '../../../server/events/schema.ts';
+import type { Effect } from '../../../server/workshop/room.ts';
+import type { HeartbeatConfig } from '../../../server/heartbeat.ts';
+
+export type { Result, Effect };
+
+export interface RoomParticipant {
+  id: string;
+  name: string;
+  joinedAt: number;
+  /** live connections carrying the name */
+  conns: number;
+}
+
+export interface RoomState {
+  enabled: true;
+  /** the server's event clock when it answered, ms */
+  now: number;
+  participants: RoomParticipant[];
+  effects: Effect[];
+  heartbeat: HeartbeatConfig | null;
+  joinUrls: string[];
+  you: { id: string; name: string } | null;
+}
+
+/** A row of GET /__wslab/connections, the fields the roster reads. */
+export interface ConnSnapshot {
+  conn: string;
+  name: string | null;
+  path: string;
+  lab: string;
+  openedAt: number;
+  readyState: number;
+  heartbeat: { intervalMs: number; maxMisses: number; missed: number; lastRtt: number | null } | null;
+}
+
+export type PresenterBody =
+  | { action: 'blackhole'; seconds?: number; participant?: string }
+  | { action: 'latency'; latencyMs: number; seconds?: number; participant?: string }
+  | { action: 'reset' | 'restore'; participant?: string }
+  | { action: 'heartbeat'; intervalMs: number; maxMisses?: number; participant?: string };
+
+const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+export const getRoom = () => call<RoomState>('GET', '/__wslab/workshop');
+export const joinRoom = (name: string) => call<{ id: string; name: string }>('POST', '/__wslab/workshop/join', { name });
+export const leaveRoom = () => call<{ left: string }>('POST', '/__wslab/workshop/leave', {});
+export const getConnections = () => call<{ count: number; connections: ConnSnapshot[] }>('GET', '/__wslab/connections');
+export const checkPresenter = (key: string) => call<{ presenter: true }>('GET', '/__wslab/workshop/presenter', undefined, 'same-origin', bearer(key));
+export const presenterAction = (key: string, body: PresenterBody) =>
+  call<{ event: EventOf<'workshop'>; skipped: number }>('POST', '/__wslab/workshop/action', body, 'same-origin', bearer(key));
