@@ -10,6 +10,9 @@ import { startWslab, type WslabServer } from '../../server/app.ts';
 import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
 import { START_COMMAND } from '../../web/src/workshop/model.ts';
 
+/** expect.poll with room for a busy machine (its default gives up after 1 s) */
+const poll = <T>(fn: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) => expect.poll(fn, { timeout: 10_000, ...options });
+
 describeWithChromium('/workshop in Chromium', () => {
   let server: WslabServer;
   let browser: Browser;
@@ -53,18 +56,18 @@ describeWithChromium('/workshop in Chromium', () => {
     await page.getByLabel('Your name').fill(typed);
     if (shot) await shoot(page, shot);
     await page.getByRole('button', { name: 'Join the room' }).click();
-    await expect.poll(() => page.getByTestId('wk-you').textContent()).toBe(shown);
+    await poll(() => page.getByTestId('wk-you').textContent()).toBe(shown);
     // its own connection through the chaos link, open on both ends
-    await expect.poll(() => page.getByTestId('wk-browser').textContent()).toBe('OPEN');
-    await expect.poll(() => page.getByTestId('wk-server').textContent()).toBe('OPEN');
+    await poll(() => page.getByTestId('wk-browser').textContent()).toBe('OPEN');
+    await poll(() => page.getByTestId('wk-server').textContent()).toBe('OPEN');
   }
 
   test('two participants join with names; markup in a name stays text', async () => {
     await join(ada, 'Ada', 'Ada');
     await join(grace, '  Grace <b>Hopper</b>\u202e ', 'Grace <b>Hopper</b>', 'workshop-join');
     expect(await grace.locator('.wk-names b').count()).toBe(0);
-    await expect.poll(() => ada.getByTestId('wk-names').locator('li').allTextContents()).toEqual(['Ada', 'Grace <b>Hopper</b>']);
-    await expect.poll(() => ada.getByTestId('wk-count').textContent()).toBe('2');
+    await poll(() => ada.getByTestId('wk-names').locator('li').allTextContents()).toEqual(['Ada', 'Grace <b>Hopper</b>']);
+    await poll(() => ada.getByTestId('wk-count').textContent()).toBe('2');
     // the name is kept in the browser
     expect(await ada.evaluate(() => localStorage.getItem('wslab.workshop.name'))).toBe('Ada');
   });
@@ -73,17 +76,17 @@ describeWithChromium('/workshop in Chromium', () => {
     const url = server.workshop!.presenterUrl;
     const key = server.workshop!.presenterKey;
     await presenter.goto(url);
-    await expect.poll(() => presenter.locator('h1').textContent()).toBe('Workshop · presenter');
+    await poll(() => presenter.locator('h1').textContent()).toBe('Workshop · presenter');
     expect(presenter.url()).toBe(`${server.url}/workshop`);
     expect(await presenter.content()).not.toContain(key);
-    await expect.poll(() => presenter.getByTestId('wk-participants').textContent()).toBe('2');
-    await expect.poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
+    await poll(() => presenter.getByTestId('wk-participants').textContent()).toBe('2');
+    await poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
     const roster = presenter.getByTestId('wk-roster');
     const names = await roster.locator('tbody th.wk-who').allTextContents();
     expect(names).toEqual(['Ada', 'Grace <b>Hopper</b>']);
     for (const name of names) {
       const group = roster.locator('tbody', { has: presenter.locator('th.wk-who', { hasText: name }) });
-      await expect.poll(() => group.locator('tr').count()).toBe(1);
+      await poll(() => group.locator('tr').count()).toBe(1);
       const cells = await group.locator('td').allTextContents();
       expect(cells[0]).toMatch(/^c\d+$/);
       expect(cells[1]).toBe('/lab/echo');
@@ -95,7 +98,7 @@ describeWithChromium('/workshop in Chromium', () => {
     // the participant says hello: frames in and out move on the presenter's roster
     await ada.getByRole('button', { name: 'Say hello (the echo answers)' }).click();
     const adaRow = roster.locator('tbody', { has: presenter.locator('th.wk-who', { hasText: 'Ada' }) }).locator('tr').first();
-    await expect.poll(async () => (await adaRow.locator('td').allTextContents()).slice(3, 5)).toEqual(['1', '1']);
+    await poll(async () => (await adaRow.locator('td').allTextContents()).slice(3, 5)).toEqual(['1', '1']);
     await shoot(presenter, 'workshop-presenter');
   });
 
@@ -103,28 +106,28 @@ describeWithChromium('/workshop in Chromium', () => {
     await presenter.getByLabel('Heartbeat every (ms)').fill('200');
     await presenter.getByLabel('Misses allowed').fill('2');
     await presenter.getByRole('button', { name: 'Heartbeat on' }).click();
-    await expect.poll(() => presenter.getByTestId('wk-result').textContent()).toBe(
+    await poll(() => presenter.getByTestId('wk-result').textContent()).toBe(
       'The presenter set the server heartbeat for everyone: a ping every 200 ms, terminate after 2 missed (2 connections).',
     );
     for (const page of [ada, grace]) {
-      await expect.poll(() => page.getByTestId('wk-heartbeat').textContent()).toBe('200 ms');
-      await expect.poll(() => page.getByTestId('wk-rtt').textContent()).toMatch(/ms$/);
+      await poll(() => page.getByTestId('wk-heartbeat').textContent()).toBe('200 ms');
+      await poll(() => page.getByTestId('wk-rtt').textContent()).toMatch(/ms$/);
     }
 
     await presenter.getByLabel('For how long (s)').fill('4');
     await presenter.getByRole('button', { name: 'Blackhole everyone for 4 s' }).click();
-    await expect.poll(() => presenter.getByTestId('wk-result').textContent()).toBe('The presenter blackholed everyone for 4 s (2 connections).');
+    await poll(() => presenter.getByTestId('wk-result').textContent()).toBe('The presenter blackholed everyone for 4 s (2 connections).');
     for (const page of [ada, grace]) {
-      await expect.poll(() => page.getByTestId('wk-now').textContent(), { timeout: 5000 }).toMatch(/The presenter is blackholing everyone's link \(\d s left\)\./);
-      await expect.poll(() => page.getByTestId('wk-now').textContent()).toContain('Watch your heartbeat');
-      await expect.poll(() => page.getByTestId('wk-server').textContent(), { timeout: 3000 }).toBe('TERMINATED');
+      await poll(() => page.getByTestId('wk-now').textContent(), { timeout: 5000 }).toMatch(/The presenter is blackholing everyone's link \(\d s left\)\./);
+      await poll(() => page.getByTestId('wk-now').textContent()).toContain('Watch your heartbeat');
+      await poll(() => page.getByTestId('wk-server').textContent(), { timeout: 3000 }).toBe('TERMINATED');
       expect(await page.getByTestId('wk-close').textContent()).toBe('Server side: terminated, 2 pings missed.');
       // the ghost: nothing crossed the tunnel, so the browser still believes
       expect(await page.getByTestId('wk-browser').textContent()).toBe('OPEN');
-      await expect.poll(() => page.getByTestId('wk-log').locator('li').first().textContent()).toBe('The presenter blackholed everyone for 4 s (2 connections).');
+      await poll(() => page.getByTestId('wk-log').locator('li').first().textContent()).toBe('The presenter blackholed everyone for 4 s (2 connections).');
     }
-    await expect.poll(() => presenter.getByTestId('wk-live').textContent()).toBe('0');
-    await expect.poll(() => presenter.getByTestId('wk-roster').locator('tr.wk-closed').count()).toBe(2);
+    await poll(() => presenter.getByTestId('wk-live').textContent()).toBe('0');
+    await poll(() => presenter.getByTestId('wk-roster').locator('tr.wk-closed').count()).toBe(2);
     expect(await presenter.getByTestId('wk-roster').locator('tr.wk-closed .conn-state').allTextContents()).toEqual([
       'terminated, 2 pings missed',
       'terminated, 2 pings missed',
@@ -134,13 +137,13 @@ describeWithChromium('/workshop in Chromium', () => {
 
     // the timer lifts it: the link resets the forgotten connections, the browsers reconnect
     for (const page of [ada, grace]) {
-      await expect.poll(() => page.getByTestId('wk-log').locator('li').first().textContent(), { timeout: 6000 }).toBe("Time is up: everyone's link is back (2 connections).");
-      await expect.poll(() => page.getByTestId('wk-server').textContent(), { timeout: 10_000 }).toBe('OPEN');
+      await poll(() => page.getByTestId('wk-log').locator('li').first().textContent(), { timeout: 6000 }).toBe("Time is up: everyone's link is back (2 connections).");
+      await poll(() => page.getByTestId('wk-server').textContent(), { timeout: 10_000 }).toBe('OPEN');
       expect(await page.getByTestId('wk-browser').textContent()).toBe('OPEN');
       // participants' pages refetch the room within 2 s of an event (spread out so a room does not ask all at once)
-      await expect.poll(() => page.getByTestId('wk-now').textContent(), { timeout: 5000 }).toContain('Nothing is broken');
+      await poll(() => page.getByTestId('wk-now').textContent(), { timeout: 5000 }).toContain('Nothing is broken');
     }
-    await expect.poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
+    await poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
     await shoot(grace, 'workshop-participant-back');
   });
 
@@ -149,7 +152,7 @@ describeWithChromium('/workshop in Chromium', () => {
     try {
       const page = await newPage();
       await page.goto(`${plain.url}/workshop`);
-      await expect.poll(() => page.locator('h2').first().textContent()).toBe('Workshop mode is off on this server');
+      await poll(() => page.locator('h2').first().textContent()).toBe('Workshop mode is off on this server');
       expect(await page.locator('.wk-command').textContent()).toBe(START_COMMAND);
       await shoot(page, 'workshop-off');
     } finally {
