@@ -86,6 +86,38 @@ async function echoLoad(server: ServerProc, path: string, clients: number, size:
   return { rate, cpuUs };
 }
 
+const ROUNDS = 3;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * The two servers under the same load, each warmed up with one short round first, then ROUNDS
+ * rounds taken in turn (bare, tapped, bare, tapped, …); the median round of each. On a shared
+ * machine the load drifts over a minute: taking the rounds in turn gives both servers the same
+ * drift, and the median drops a round that a neighbour's burst spoiled.
+ */
+async function alternate(
+  bare: ServerProc,
+  tapped: ServerProc,
+  clients: number,
+  size: number,
+  seconds: number,
+): Promise<{ bare: { rate: number; cpuUs: number }; tapped: { rate: number; cpuUs: number } }> {
+  await echoLoad(bare, '/', clients, size, 1);
+  await echoLoad(tapped, '/lab/echo', clients, size, 1);
+  const bareRuns: { rate: number; cpuUs: number }[] = [];
+  const tapRuns: { rate: number; cpuUs: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    bareRuns.push(await echoLoad(bare, '/', clients, size, seconds));
+    tapRuns.push(await echoLoad(tapped, '/lab/echo', clients, size, seconds));
+  }
+  const pick = (runs: { rate: number; cpuUs: number }[]) => ({ rate: median(runs.map((r) => r.rate)), cpuUs: median(runs.map((r) => r.cpuUs)) });
+  return { bare: pick(bareRuns), tapped: pick(tapRuns) };
+}
+
 /**
  * An event-stream observer that reads everything: `bin` as the web app reads it (records, JSON
  * written in the page's worker), `json` as a script would (?batch=1, JSON written by the server).
@@ -137,10 +169,11 @@ export async function runEchoBench(options: { seconds?: number; clients?: number
   try {
     for (const size of [1024, 64 * 1024]) {
       const label = size === 1024 ? '1 KiB' : '64 KiB';
-      const { rate: bareRate, cpuUs: bareCpu } = await echoLoad(bare, '/', clients, size, seconds);
       const observer = await attachObserver(tapped.port);
-      const { rate: tapRate, cpuUs: tapCpu } = await echoLoad(tapped, '/lab/echo', clients, size, seconds);
+      const { bare: bareRun, tapped: tapRun } = await alternate(bare, tapped, clients, size, seconds);
       observer.close();
+      const { rate: bareRate, cpuUs: bareCpu } = bareRun;
+      const { rate: tapRate, cpuUs: tapCpu } = tapRun;
       rows.push({
         name: `echo ${label}, ${clients} clients: round trips/s`,
         ours: tapRate,

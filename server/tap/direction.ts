@@ -92,7 +92,8 @@ export class DirectionTap {
     private readonly inflater: TapInflater | null,
   ) {
     this.connBytes = utf8.encode(conn);
-    this.reader = createReader({ direction: dir === 'c2s' ? 'client' : 'server', maxPayload, perMessageDeflate: inflater !== null, isUtf8 });
+    // Binary data is only previewed (frame and message previews): the reader keeps just enough of it.
+    this.reader = createReader({ direction: dir === 'c2s' ? 'client' : 'server', maxPayload, perMessageDeflate: inflater !== null, isUtf8, keepBinary: MESSAGE_PREVIEW_BYTES + 4 });
   }
 
   push(chunk: Uint8Array): void {
@@ -195,7 +196,7 @@ export class DirectionTap {
   private writeFrame(frame: Frame, msgOpcode: number, msgCompressed: boolean, inflated: Uint8Array | null, checkedText: boolean): void {
     const op = frame.opcode;
     const payload = frame.payload;
-    const truncated = payload.length > FRAME_PREVIEW_BYTES;
+    const truncated = frame.payloadLength > FRAME_PREVIEW_BYTES; // payload may be a prefix (keepBinary)
     const previewEnd = truncated ? FRAME_PREVIEW_BYTES : payload.length;
     const isText = op === 1 || op === 9 || op === 10 || (op === 0 && msgOpcode === 1);
     const compressedData = frame.rsv1 || (op === 0 && msgCompressed);

@@ -114,12 +114,21 @@ export class FrameDecoder {
    */
   private scratchBuf: Uint8Array | null = null;
   private scratchLen = 0;
+  /** payload bytes of the current frame that are kept (all but for binary data cut by keepBinary) */
+  private keep = 0;
+  /** the data message in progress is uncompressed binary (its continuations are cut like it) */
+  private msgBinary = false;
 
   private get scratch(): Uint8Array {
     return (this.scratchBuf ??= new Uint8Array(8));
   }
 
-  constructor(rules: FrameRules, maxPayload: number) {
+  constructor(
+    rules: FrameRules,
+    maxPayload: number,
+    /** payload bytes kept of an uncompressed binary data frame (ReaderOptions.keepBinary) */
+    private readonly keepBinary = Infinity,
+  ) {
     this.rules = rules;
     this.maxPayload = maxPayload;
   }
@@ -249,32 +258,33 @@ export class FrameDecoder {
         const len = this.payloadLength;
         const avail = n - i;
         let payload: Uint8Array;
+        const keep = this.keep;
         if (this.got === 0 && avail >= len) {
           // The whole payload lies in this chunk (the common case).
-          if (len === 0) {
+          if (keep === 0) {
             payload = EMPTY;
           } else if (this.key === null) {
             // A view, not a copy: callers must not modify chunks after push().
-            payload = chunk.subarray(i, i + len);
+            payload = chunk.subarray(i, i + keep);
           } else {
-            payload = allocPayload(len);
-            if (len < WORD_UNMASK_MIN) {
+            payload = allocPayload(keep);
+            if (keep < WORD_UNMASK_MIN) {
               const m0 = this.m0;
               const m1 = this.m1;
               const m2 = this.m2;
               const m3 = this.m3;
               let j = 0;
-              for (; j + 4 <= len; j += 4) {
+              for (; j + 4 <= keep; j += 4) {
                 payload[j] = chunk[i + j] ^ m0;
                 payload[j + 1] = chunk[i + j + 1] ^ m1;
                 payload[j + 2] = chunk[i + j + 2] ^ m2;
                 payload[j + 3] = chunk[i + j + 3] ^ m3;
               }
-              if (j < len) payload[j] = chunk[i + j] ^ m0;
-              if (j + 1 < len) payload[j + 1] = chunk[i + j + 1] ^ m1;
-              if (j + 2 < len) payload[j + 2] = chunk[i + j + 2] ^ m2;
+              if (j < keep) payload[j] = chunk[i + j] ^ m0;
+              if (j + 1 < keep) payload[j + 1] = chunk[i + j + 1] ^ m1;
+              if (j + 2 < keep) payload[j + 2] = chunk[i + j + 2] ^ m2;
             } else {
-              payload.set(chunk.subarray(i, i + len));
+              payload.set(chunk.subarray(i, i + keep));
               unmaskInPlace(payload, this.m0, this.m1, this.m2, this.m3);
             }
           }
@@ -282,18 +292,21 @@ export class FrameDecoder {
         } else {
           // A payload split across chunks: keep views of the parts received so far (memory
           // grows with the bytes that actually arrived, never with the declared length), and
-          // allocate once when the last part arrives.
+          // allocate once when the last part arrives. Bytes past `keep` are counted, not kept.
           const take = Math.min(len - this.got, avail);
-          if (take > 0) this.parts.push(chunk.subarray(i, i + take));
+          const kept = Math.min(take, keep - this.got);
+          if (kept > 0) this.parts.push(chunk.subarray(i, i + kept));
           this.got += take;
           i += take;
           if (this.got < len) break;
           if (len > this.maxPayload) return this.stopInternal(i, out);
           const parts = this.parts;
-          if (parts.length === 1 && this.key === null) {
+          if (keep === 0) {
+            payload = EMPTY;
+          } else if (parts.length === 1 && this.key === null) {
             payload = parts[0];
           } else {
-            payload = allocPayload(len);
+            payload = allocPayload(keep);
             let at = 0;
             for (let k = 0; k < parts.length; k++) {
               payload.set(parts[k], at);
@@ -321,6 +334,7 @@ export class FrameDecoder {
         };
         this.key = null;
         this.state = BYTE0;
+        if (frame.opcode === 1 || frame.opcode === 2) this.msgBinary = frame.opcode === 2 && !frame.rsv1;
         out.push({ type: 'frame', frame });
         const v = rules.frame(frame);
         if (v !== null) return this.stop(v, i, out);
@@ -351,6 +365,9 @@ export class FrameDecoder {
   }
 
   private startData(): void {
+    const op = this.b0 & 0x0f;
+    const binary = op === 2 ? (this.b0 & 0x40) === 0 : op === 0 && this.msgBinary;
+    this.keep = binary && this.payloadLength > this.keepBinary ? this.keepBinary : this.payloadLength;
     this.got = 0;
     if (this.parts.length !== 0) this.parts = [];
   }

@@ -17,7 +17,8 @@ class Reader implements WireReader {
     const maxPayload = typeof max === 'number' && max >= 0 && Number.isFinite(max) ? Math.floor(max) : DEFAULT_MAX_PAYLOAD;
     const direction = opts.direction === 'client' || opts.direction === 'server' ? opts.direction : 'any';
     const rules = new MessageValidator({ direction, maxPayload, perMessageDeflate: opts.perMessageDeflate === true, isUtf8: opts.isUtf8 });
-    this.decoder = new FrameDecoder(rules, maxPayload);
+    const keep = opts.keepBinary;
+    this.decoder = new FrameDecoder(rules, maxPayload, typeof keep === 'number' && keep >= 0 ? Math.floor(keep) : Infinity);
   }
 
   /**

@@ -48,7 +48,7 @@ export interface Frame {
   headerLength: number;
   /** which length encoding the header used: 7 (0-125), 16 (126) or 64 (127) */
   lengthBits: 7 | 16 | 64;
-  /** the payload after unmasking (as sent, if unmasked) */
+  /** the payload after unmasking (as sent, if unmasked); only its first bytes when the reader's keepBinary cut it */
   payload: Uint8Array;
 }
 
@@ -109,6 +109,13 @@ export interface ReaderOptions {
    * byte when this says no. Optional: the browser and the CLI do without.
    */
   isUtf8?: (bytes: Uint8Array) => boolean;
+  /**
+   * Keep only the first N payload bytes of uncompressed BINARY data frames (opcode 2 and its
+   * continuations): Frame.payload is then that prefix, payloadLength still the full length. For
+   * readers that only preview binary data (the tap), which then never copy or unmask the rest.
+   * Text, compressed and control frames are always kept whole: they are validated or inflated.
+   */
+  keepBinary?: number;
 }
 
 /** What a reader yields, in stream order. After a violation the reader yields nothing more. */

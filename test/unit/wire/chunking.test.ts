@@ -159,4 +159,44 @@ describe('RFC 6455 §5.2 incremental decoding (property tests)', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('keepBinary: binary data frames keep only their first N payload bytes, everything else is as without it', () => {
+    fc.assert(
+      fc.property(streamArb, fc.array(fc.nat(), { maxLength: 12 }), fc.constantFrom(0, 1, 4, 64, 260, 1000), ({ masked, messages }, cuts, keep) => {
+        const specs = messages.flat();
+        const { bytes, frames } = expectedFrames(specs);
+        const direction = masked ? 'client' : 'server';
+        const verdict = run(split(bytes, cuts), { direction, keepBinary: keep });
+        // continuations of a binary message are cut like its first frame; text and control frames never
+        let binary = false;
+        const expected = frames.map((frame) => {
+          if (frame.opcode === 1 || frame.opcode === 2) binary = frame.opcode === 2;
+          const cut = (frame.opcode === 2 || (frame.opcode === 0 && binary)) && frame.payload.length > keep;
+          return norm({ type: 'frame', frame: cut ? { ...frame, payload: frame.payload.subarray(0, keep) } : frame });
+        });
+        expect(verdict.events).toEqual(expected);
+        expect(verdict.incomplete).toBeNull();
+        expect(verdict.offset).toBe(bytes.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keepBinary changes no verdict on random (mostly invalid) streams', () => {
+    const bytesArb = fc.array(fc.tuple(fc.constantFrom(0x82, 0x02, 0x80, 0x00, 0x81, 0x88, 0x89, 0xc2), fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 40 })), { maxLength: 12 }).map((fs) =>
+      Uint8Array.from(fs.flatMap(([b0, b1, rest]) => [b0, b1, ...rest])),
+    );
+    fc.assert(
+      fc.property(bytesArb, fc.constantFrom<'client' | 'server' | 'any'>('client', 'server', 'any'), fc.array(fc.nat(), { maxLength: 10 }), (bytes, direction, cuts) => {
+        const whole = run([bytes], { direction });
+        const cut = run(split(bytes, cuts), { direction, keepBinary: 3 });
+        // norm() flattens a frame event to the frame itself; a violation stays an event
+        const kinds = (v: Verdict) => v.events.map((e) => (e.type === 'violation' ? e : [(e as unknown as Frame).offset, (e as unknown as Frame).opcode, (e as unknown as Frame).payloadLength]));
+        expect(kinds(cut)).toEqual(kinds(whole));
+        expect(cut.incomplete).toEqual(whole.incomplete);
+        expect(cut.offset).toBe(whole.offset);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });
