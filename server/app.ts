@@ -24,6 +24,7 @@ import { TransportsLab, type TransportsOptions } from './labs/transports.ts';
 import { WorkshopRoom } from './workshop/room.ts';
 import { createWorkshopApi } from './workshop/api.ts';
 import { newPresenterKey } from './workshop/presenter.ts';
+import { OPEN_ROOM, presenterGuard } from './workshop/guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
 
 export interface WslabOptions {
@@ -112,12 +113,14 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   let selfHost = '127.0.0.1';
   const puppets = new PuppetManager(bus, registry, () => origin, workshopOn ? 256 : undefined);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
-  const faultLabs = createFaultLabs({ bus, registry, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
+  const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
+  // in a workshop, calls that change the whole room need the presenter key (server/workshop/guard.ts)
+  const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
+  const faultLabs = createFaultLabs({ bus, registry, roomGuard, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const room = workshopOn ? new WorkshopRoom({ bus, registry, link: faultLabs.link, heartbeat: () => heartbeat }) : null;
-  const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   let joinUrls: string[] = [];
   const workshopApi = createWorkshopApi({ room, presenterKey, joinUrls: () => joinUrls });
   const connByRemotePort = (port: number): string | null => {
@@ -168,6 +171,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
         change.maxMisses = b.maxMisses;
       }
       if (b.conn !== undefined && typeof b.conn !== 'string') return sendJson(res, 400, { error: 'conn must be a string' });
+      if (b.conn === undefined && !roomGuard(req, res, 'change the heartbeat of every connection (give "conn" to change one)')) return;
       if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
       sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn as string)!) } : heartbeat);
     } else if (route === 'puppets' || route.startsWith('puppets/')) {
@@ -193,6 +197,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     } else if (await faultLabs.handleApi(req, res, route)) {
       // answered by the fault and flow labs
     } else if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
+      if (req.method !== 'GET' && !roomGuard(req, res, 'stop, pause or restart the chat nodes, or cut them off from their broker')) return;
       await fanout!.api(req, res, route, url, sendJson, readJson);
     } else if (route === 'labs' && req.method === 'GET') {
       sendJson(res, 200, [...LABS.values(), { name: 'chat', description: CHAT_DESCRIPTION }].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));

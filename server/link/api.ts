@@ -16,6 +16,7 @@
 //   POST /__wslab/flow {config, link?}       start a consumer through the link; returns its conn and link
 //   POST /__wslab/flow/CONN {config}         change a producer live (strategy, rate, size, ...)
 //   DELETE /__wslab/flow/CONN                close that consumer
+import { OPEN_ROOM, type RoomGuard } from '../workshop/guard.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
@@ -38,6 +39,8 @@ const MAX_CONSUMERS = 16;
 export interface FaultLabsOptions {
   bus: EventBus;
   registry: Registry;
+  /** in a workshop: refuses calls that change every link connection or the shared simulated clients (workshop/guard.ts) */
+  roomGuard?: RoomGuard;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
 }
@@ -79,6 +82,7 @@ export function describeLink(lc: LinkConnection) {
 
 export function createFaultLabs(options: FaultLabsOptions) {
   const { bus, registry } = options;
+  const roomGuard = options.roomGuard ?? OPEN_ROOM;
   const link = new ChaosLink({ bus, target: options.target });
   const origin = () => {
     const { host, port } = options.target();
@@ -131,6 +135,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
     if (!action && req.method === 'POST') {
       const b = await readJsonObject(req);
       const sel = selector(b);
+      if (!sel && !roomGuard(req, res, 'change the chaos link of every connection (give "conn", "link" or "tag" to change yours)')) return;
       const change = parseConditionChange(b);
       const changed = link.configure(change, sel);
       if (sel && changed.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
@@ -138,6 +143,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
     }
     if (action === 'reset' && req.method === 'POST') {
       const sel = selector(await readJsonObject(req));
+      if (!sel && !roomGuard(req, res, 'reset every link connection (give "conn", "link" or "tag" to reset yours)')) return;
       const chosen = link.reset(sel);
       if (sel && chosen.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
       return sendJson(res, 200, { reset: chosen.length, links: chosen.map((lc) => lc.id) });
@@ -147,6 +153,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
 
   async function simApi(req: IncomingMessage, res: ServerResponse, action: string | undefined): Promise<void> {
     if (!action && req.method === 'GET') return sendJson(res, 200, { ...sims.stats(), heartbeat: sims.heartbeat });
+    if (req.method !== 'GET' && !roomGuard(req, res, 'start, blackhole or close the simulated clients, which the room shares')) return;
     if (!action && req.method === 'DELETE') return sendJson(res, 200, { closed: sims.clear(), ...sims.stats() });
     if (action === 'spawn' && req.method === 'POST') {
       const b = await readJsonObject(req);

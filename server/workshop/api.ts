@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { SESSION_RE, cookie } from '../upgrade.ts';
-import { checkPresenter } from './presenter.ts';
+import { presenterGuard } from './guard.ts';
 import type { WorkshopRoom } from './room.ts';
 
 export const WORKSHOP_OFF =
@@ -37,11 +37,9 @@ function session(req: IncomingMessage): string {
 export function createWorkshopApi(options: WorkshopApiOptions) {
   const { room, presenterKey } = options;
 
+  const presenterOnly = presenterKey ? presenterGuard(presenterKey) : null;
   function requirePresenter(req: IncomingMessage, res: ServerResponse): boolean {
-    const check = checkPresenter(req.headers.authorization, presenterKey!);
-    if (check.ok) return true;
-    sendJson(res, check.status, { error: check.error }, check.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="wslab workshop presenter"' } : {});
-    return false;
+    return presenterOnly!(req, res, '');
   }
 
   function state(req: IncomingMessage): object {

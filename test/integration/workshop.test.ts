@@ -376,6 +376,63 @@ describe('presenter actions', () => {
   });
 });
 
+describe('what only the presenter may do to the whole room', () => {
+  test('room-wide lab calls need the key (401 without, 403 wrong); calls aimed at one connection stay open; nothing changes when refused', async () => {
+    const before = (await call(t.port, 'GET', '/__wslab/heartbeat')).json;
+    const cases: [string, string, unknown][] = [
+      ['POST', '/__wslab/heartbeat', { intervalMs: 1000 }],
+      ['POST', '/__wslab/link', { latencyMs: 500 }],
+      ['POST', '/__wslab/link/reset', {}],
+      ['POST', '/__wslab/sim/spawn', { count: 2 }],
+      ['POST', '/__wslab/sim/blackhole', { all: true }],
+      ['DELETE', '/__wslab/sim', undefined],
+      ['POST', '/__wslab/fanout/mode', { mode: 'streams' }],
+      ['POST', '/__wslab/fanout/broker/outage', { ms: 100 }],
+    ];
+    for (const [method, path, body] of cases) {
+      const none = await call(t.port, method, path, { body });
+      expect(none.status, `${method} ${path}`).toBe(401);
+      expect(none.headers['www-authenticate']).toBe('Bearer realm="wslab workshop presenter"');
+      expect(String(none.json.error)).toMatch(/^In workshop mode only the presenter may .+, which affects everyone in the room \(presenter actions need the presenter key: send Authorization: Bearer KEY/);
+      const wrong = await call(t.port, method, path, { body, headers: { Authorization: 'Bearer nope' } });
+      expect(wrong.status, `${method} ${path}`).toBe(403);
+      expect(String(wrong.json.error)).toMatch(/\(the presenter key is wrong\)\.$/);
+    }
+    expect((await call(t.port, 'GET', '/__wslab/heartbeat')).json).toEqual(before);
+    expect((await call(t.port, 'GET', '/__wslab/link')).json.defaults).toMatchObject({ latencyMs: 0 });
+    expect((await call(t.port, 'GET', '/__wslab/sim')).json).toMatchObject({ clients: 0, alive: 0 });
+    expect((await call(t.port, 'GET', '/__wslab/fanout')).json).toMatchObject({ mode: 'pubsub' });
+    const heartbeatError = (await call(t.port, 'POST', '/__wslab/heartbeat', { body: { intervalMs: 1000 } })).json.error;
+    expect(heartbeatError).toBe(
+      'In workshop mode only the presenter may change the heartbeat of every connection (give "conn" to change one), which affects everyone in the room (presenter actions need the presenter key: send Authorization: Bearer KEY (KEY is the key= of the presenter URL wslab printed at start)).',
+    );
+
+    // aimed at one connection: open to participants
+    const ws = await openClient(t.wsUrl('/lab/echo'));
+    clients.push(ws);
+    const conn = (await until(() => [...t.server.registry.all()].at(-1)?.meta.conn)) as string;
+    expect((await call(t.port, 'POST', '/__wslab/heartbeat', { body: { conn, intervalMs: 1000 } })).status).toBe(200);
+    expect((await call(t.port, 'POST', '/__wslab/link', { body: { conn: 'c999999', latencyMs: 10 } })).status).toBe(404);
+    expect((await call(t.port, 'GET', '/__wslab/sim')).status).toBe(200);
+
+    // the presenter may
+    expect((await call(t.port, 'POST', '/__wslab/heartbeat', { body: { intervalMs: 30000, maxMisses: 2 }, headers: presenter })).status).toBe(200);
+    expect((await call(t.port, 'POST', '/__wslab/link', { body: { latencyMs: 0 }, headers: presenter })).status).toBe(200);
+    expect((await call(t.port, 'POST', '/__wslab/fanout/mode', { body: { mode: 'pubsub' }, headers: presenter })).status).toBe(200);
+  });
+
+  test('without --workshop the same room-wide calls need no key', async () => {
+    const solo = await startTestServer();
+    try {
+      expect((await call(solo.port, 'POST', '/__wslab/link', { body: { latencyMs: 0 } })).status).toBe(200);
+      expect((await call(solo.port, 'POST', '/__wslab/heartbeat', { body: { intervalMs: 30000 } })).status).toBe(200);
+      expect((await call(solo.port, 'POST', '/__wslab/sim/blackhole', { body: { all: true } })).status).toBe(200);
+    } finally {
+      await solo.close();
+    }
+  });
+});
+
 describe('caps for a room', () => {
   test('100 participants with 3 connections each (one through the chaos link) and 210 open pages fit; one blackhole reaches all 100', async () => {
     log = collect(t);
