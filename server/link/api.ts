@@ -153,7 +153,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
 
   async function simApi(req: IncomingMessage, res: ServerResponse, action: string | undefined): Promise<void> {
     if (!action && req.method === 'GET') return sendJson(res, 200, { ...sims.stats(), heartbeat: sims.heartbeat });
-    if (req.method !== 'GET' && !roomGuard(req, res, 'start, blackhole or close the simulated clients, which the room shares')) return;
+    if (req.method !== 'GET' && !roomGuard(req, res, 'start, blackhole or close the simulated clients (the room shares them)')) return;
     if (!action && req.method === 'DELETE') return sendJson(res, 200, { closed: sims.clear(), ...sims.stats() });
     if (action === 'spawn' && req.method === 'POST') {
       const b = await readJsonObject(req);

@@ -23,7 +23,8 @@ export function presenterGuard(key: string): RoomGuard {
   return (req, res, what) => {
     const check = checkPresenter(req.headers.authorization, key);
     if (check.ok) return true;
-    const error = what ? `In workshop mode only the presenter may ${what}, which affects everyone in the room (${check.error}).` : check.error;
+    const how = check.status === 401 ? 'Ask the presenter, or send the presenter key (Authorization: Bearer KEY).' : 'The presenter key sent is wrong.';
+    const error = what ? `In workshop mode only the presenter may ${what}: it affects everyone in the room. ${how}` : check.error;
     sendJson(res, check.status, { error }, check.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="wslab workshop presenter"' } : {});
     return false;
   };

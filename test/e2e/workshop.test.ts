@@ -147,6 +147,27 @@ describeWithChromium('/workshop in Chromium', () => {
     await shoot(grace, 'workshop-participant-back');
   });
 
+  test('the room shares the ghost lab: Spawn from a participant is refused with the reason, from the presenter tab it spawns for everyone', async () => {
+    await ada.goto(`${server.url}/labs/ghosts`);
+    await ada.locator('.lab-panel input[type=number]').first().fill('3');
+    await ada.getByRole('button', { name: /^Spawn/ }).click();
+    await poll(() => ada.locator('.lab-problem').textContent()).toMatch(
+      /^In workshop mode only the presenter may start, blackhole or close the simulated clients \(the room shares them\): it affects everyone in the room\. Ask the presenter/,
+    );
+    await ada.locator('.lab-problem').scrollIntoViewIfNeeded();
+    await screenshot(ada, 'workshop-ghosts-refused');
+    const simClients = async () => ((await (await fetch(`${server.url}/__wslab/sim`)).json()) as { clients: number }).clients;
+    expect(await simClients()).toBe(0);
+
+    await presenter.goto(`${server.url}/labs/ghosts`);
+    await presenter.locator('.lab-panel input[type=number]').first().fill('3');
+    await presenter.getByRole('button', { name: /^Spawn/ }).click();
+    await poll(simClients).toBe(3);
+    expect(await presenter.locator('.lab-problem').count()).toBe(0);
+    const cleared = await fetch(`${server.url}/__wslab/sim`, { method: 'DELETE', headers: { Authorization: `Bearer ${server.workshop!.presenterKey}` } });
+    expect(cleared.status).toBe(200);
+  });
+
   test('without --workshop, /workshop shows the command that starts one', async () => {
     const plain = await startWslab({ port: 0, host: '127.0.0.1' });
     try {

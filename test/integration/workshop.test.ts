@@ -393,10 +393,10 @@ describe('what only the presenter may do to the whole room', () => {
       const none = await call(t.port, method, path, { body });
       expect(none.status, `${method} ${path}`).toBe(401);
       expect(none.headers['www-authenticate']).toBe('Bearer realm="wslab workshop presenter"');
-      expect(String(none.json.error)).toMatch(/^In workshop mode only the presenter may .+, which affects everyone in the room \(presenter actions need the presenter key: send Authorization: Bearer KEY/);
+      expect(String(none.json.error)).toMatch(/^In workshop mode only the presenter may .+: it affects everyone in the room\. Ask the presenter, or send the presenter key \(Authorization: Bearer KEY\)\.$/);
       const wrong = await call(t.port, method, path, { body, headers: { Authorization: 'Bearer nope' } });
       expect(wrong.status, `${method} ${path}`).toBe(403);
-      expect(String(wrong.json.error)).toMatch(/\(the presenter key is wrong\)\.$/);
+      expect(String(wrong.json.error)).toMatch(/: it affects everyone in the room\. The presenter key sent is wrong\.$/);
     }
     expect((await call(t.port, 'GET', '/__wslab/heartbeat')).json).toEqual(before);
     expect((await call(t.port, 'GET', '/__wslab/link')).json.defaults).toMatchObject({ latencyMs: 0 });
@@ -404,7 +404,7 @@ describe('what only the presenter may do to the whole room', () => {
     expect((await call(t.port, 'GET', '/__wslab/fanout')).json).toMatchObject({ mode: 'pubsub' });
     const heartbeatError = (await call(t.port, 'POST', '/__wslab/heartbeat', { body: { intervalMs: 1000 } })).json.error;
     expect(heartbeatError).toBe(
-      'In workshop mode only the presenter may change the heartbeat of every connection (give "conn" to change one), which affects everyone in the room (presenter actions need the presenter key: send Authorization: Bearer KEY (KEY is the key= of the presenter URL wslab printed at start)).',
+      'In workshop mode only the presenter may change the heartbeat of every connection (give "conn" to change one): it affects everyone in the room. Ask the presenter, or send the presenter key (Authorization: Bearer KEY).',
     );
 
     // aimed at one connection: open to participants
