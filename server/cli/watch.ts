@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { formatEvent } from '../events/format.ts';
+import { renderBatch } from '../events/records.ts';
 import { parseEvent } from '../events/schema.ts';
 
 const COLORS: Record<string, string> = {
@@ -49,13 +50,18 @@ export async function runWatch(args: string[]): Promise<number> {
   if (values.types) url.searchParams.set('types', values.types);
   if (values.conn) url.searchParams.set('conn', values.conn);
   if (values.since) url.searchParams.set('since', values.since);
+  // Records as the server keeps them; the JSON is written here (events/records.ts), not by the server.
+  url.searchParams.set('format', 'bin');
   const color = !values.json && process.stdout.isTTY && !process.env.NO_COLOR;
 
   return new Promise<number>((resolve) => {
     const ws = new WebSocket(url);
     ws.on('open', () => process.stderr.write(`wslab watch: following ${url.href}\n`));
-    ws.on('message', (data) => {
-      const text = data.toString();
+    ws.on('message', (data: Buffer, isBinary) => {
+      const lines = isBinary ? renderBatch(new Uint8Array(data.buffer, data.byteOffset, data.length)) : data.toString();
+      for (const text of lines.split('\n')) if (text) printEvent(text);
+    });
+    function printEvent(text: string): void {
       if (values.json) {
         process.stdout.write(text + '\n');
         return;
@@ -74,7 +80,7 @@ export async function runWatch(args: string[]): Promise<number> {
       const line = formatEvent(result.event);
       const c = COLORS[result.event.type];
       process.stdout.write(color && c ? `\x1b[${c}m${line}\x1b[0m\n` : line + '\n');
-    });
+    }
     ws.on('error', (err) => {
       process.stderr.write(`wslab watch: ${err.message}\n`);
       resolve(1);
