@@ -47,10 +47,9 @@ export function HolLab() {
   return (
     <div className="lab hol-lab">
       <p className="lab-text">
-        The page sends a bulk message and, straight after it, a 10-byte urgent one. Both go through the chaos link, which lets client →
-        server bytes through at the rate you set; the lab endpoint answers each message with a tiny acknowledgement, so the way back
-        costs nothing. On <strong>one connection</strong> the urgent message is behind the bulk one in a single ordered byte stream and
-        cannot overtake it. On <strong>two connections</strong> it has a stream of its own.
+        The page sends a bulk message and, right behind it, 10 urgent bytes through the chaos link at the rate you set; the lab answers each
+        with a few bytes, so only the way up is slow. <strong>One connection</strong> is one ordered byte stream, and the urgent message
+        waits in it. With <strong>two connections</strong> it has a stream of its own.
       </p>
 
       <section className="lab-panel hol-controls" aria-label="Run">
@@ -88,6 +87,11 @@ export function HolLab() {
         </p>
       )}
 
+      <section className="lab-panel" aria-label="Timeline">
+        <h3>Timeline: from send() to the acknowledgement</h3>
+        <TimelineView t={timeline(runs)} />
+      </section>
+
       <div aria-live="polite">
         <p className="lab-small hol-run-title" data-testid="hol-last-run">
           {last ? `Run #${last.n}, ${MODE_NAME[last.settings.mode]}: ${sizeLabel(last.bulk.bytes)} bulk, then ${last.urgent.bytes || 10} B urgent, at ${count(last.settings.bytesPerSec)} B/s${last.state === 'running' ? ' (running)' : ''}` : 'No run yet.'}
@@ -95,25 +99,19 @@ export function HolLab() {
         <div className="lab-figures">
           <Figure label="urgent message acknowledged after" value={msLabel(last?.urgent.ackMs ?? null)} testId="hol-urgent" tone={o ? (o.queued ? 'danger' : 'ok') : undefined} />
           <Figure label="bulk message acknowledged after" value={msLabel(last?.bulk.ackMs ?? null)} testId="hol-bulk" tone="accent" />
-          <Figure label="link rate up, each connection" value={last ? `${count(last.settings.bytesPerSec)} B/s` : '—'} testId="hol-rate" />
+          <Figure label="link rate up (B/s), each connection" value={last ? count(last.settings.bytesPerSec) : '—'} testId="hol-rate" />
           <Figure label="the bulk frame needs at that rate" value={last ? msLabel(transferMs(last.bulk.bytes, last.settings.bytesPerSec)) : '—'} testId="hol-ideal" />
-          <Figure label="urgent reached the server" value={o ? (o.queued ? 'after bulk' : 'before bulk') : '—'} testId="hol-order" tone={o ? (o.queued ? 'danger' : 'ok') : undefined} />
+          <Figure label="urgent vs bulk, at the server" value={o ? (o.queued ? 'after' : 'before') : '—'} testId="hol-order" tone={o ? (o.queued ? 'danger' : 'ok') : undefined} />
           <Figure label="waiting in this page after send()" value={last && last.bufferedAfterSend ? bytes(last.bufferedAfterSend) : '—'} testId="hol-buffered" />
         </div>
       </div>
 
-      <div className="lab-charts">
-        <section className="lab-panel" aria-label="Timeline">
-          <h3>Timeline: from send() to the acknowledgement</h3>
-          <TimelineView t={timeline(runs)} />
-        </section>
-        <section className="lab-panel" aria-label="Runs">
-          <h3>Runs</h3>
-          <RunsTable runs={runs} />
-        </section>
-      </div>
+      <section className="lab-panel" aria-label="Runs">
+        <h3>Runs</h3>
+        <RunsTable runs={runs} />
+      </section>
 
-      <section className="lab-panel">
+      <section className="lab-panel hol-notes">
         <h3>What this shows, and what it does not</h3>
         <p className="lab-text">
           Frames of one WebSocket message are never interleaved with another data message, and TCP hands bytes over strictly in order, so
@@ -164,13 +162,13 @@ function TimelineView({ t }: { t: Timeline }) {
         <span className="hol-track">
           {t.ticks.map((ms) => (
             <span key={ms} className="hol-tick" style={{ left: `${(ms / t.scaleMs) * 100}%` }}>
-              {ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}
+              {ms === 0 ? '0' : ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}
             </span>
           ))}
         </span>
         <span />
       </div>
-      <p className="lab-small muted">The dashed line marks the time the bulk frame needs at the link rate; all runs share one scale.</p>
+      <p className="lab-small muted">The dashed line marks the time the bulk frame needs at the link rate (the link lets a 50 ms burst through at once, so a run may beat it by that much); all runs share one scale.</p>
     </div>
   );
 }
@@ -181,18 +179,20 @@ function RunsTable({ runs }: { runs: HolRun[] }) {
     <table className="lab-table hol-table">
       <thead>
         <tr>
-          <th>#</th>
-          <th>sockets</th>
-          <th>bulk</th>
-          <th>rate</th>
-          <th>urgent</th>
-          <th>bulk</th>
-          <th>in the inspector</th>
+          <th>run</th>
+          <th>connections</th>
+          <th>bulk size</th>
+          <th>link rate up</th>
+          <th>urgent acknowledged</th>
+          <th>bulk acknowledged</th>
+          <th>server order</th>
+          <th>frames in the inspector</th>
         </tr>
       </thead>
       <tbody>
         {[...runs].reverse().map((r) => {
           const conns = [...new Set([r.bulk.conn, r.urgent.conn].filter(Boolean))];
+          const o = outcome(r);
           return (
             <tr key={r.n} data-testid={`hol-run-${r.n}`}>
               <td>{r.n}</td>
@@ -201,6 +201,7 @@ function RunsTable({ runs }: { runs: HolRun[] }) {
               <td>{count(r.settings.bytesPerSec)} B/s</td>
               <td data-testid={`hol-run-${r.n}-urgent`}>{msLabel(r.urgent.ackMs)}</td>
               <td data-testid={`hol-run-${r.n}-bulk`}>{msLabel(r.bulk.ackMs)}</td>
+              <td>{o === null ? (r.state === 'failed' ? 'failed' : '…') : o.queued ? 'urgent after bulk' : 'urgent first'}</td>
               <td>
                 {conns.map((c, i) => (
                   <span key={c}>
