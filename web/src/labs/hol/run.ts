@@ -21,7 +21,7 @@ interface HolSocket {
   ws: WebSocket;
   tag: string;
   conn: string;
-  /** resolves with the ack numbered n (the server counts this socket's messages from 1) */
+  /** resolves with the ack numbered n (the server counts this socket's messages from 1); rejects if the socket closes first */
   ack(n: number): Promise<{ ack: HolAck; at: number }>;
 }
 
@@ -29,6 +29,9 @@ function openHol(tag: string, signal: AbortSignal): Promise<HolSocket> {
   const ws = new WebSocket(`${wsOrigin(location.origin)}/lab/hol?link=${tag}`);
   const acks = new Map<number, { ack: HolAck; at: number }>();
   const waiting = new Map<number, (a: { ack: HolAck; at: number }) => void>();
+  // a socket that closes mid-run (a link reset, the server going away) fails the run at once
+  let closedWith: Error | null = null;
+  const onClosed = new Set<(err: Error) => void>();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail('the lab socket did not open within 10 s'), OPEN_TIMEOUT_MS);
     const onAbort = () => fail('stopped');
@@ -53,9 +56,18 @@ function openHol(tag: string, signal: AbortSignal): Promise<HolSocket> {
           conn: msg.conn,
           ack: (n) => {
             const got = acks.get(n);
-            return got ? Promise.resolve(got) : new Promise((r) => waiting.set(n, r));
+            if (got) return Promise.resolve(got);
+            if (closedWith) return Promise.reject(closedWith);
+            return new Promise((r, j) => {
+              waiting.set(n, r);
+              onClosed.add(j);
+            });
           },
         });
+        ws.onclose = (e) => {
+          closedWith = new Error(`the lab socket closed (${e.code}${e.reason ? ` ${e.reason}` : ''}) before every acknowledgement came back`);
+          for (const j of onClosed) j(closedWith);
+        };
         return;
       }
       const timed = { ack: msg, at };
