@@ -2,9 +2,10 @@
 import { backpressureLab } from './backpressure.ts';
 import { echoLab } from './echo.ts';
 import { ghostsLab } from './ghosts.ts';
+import { holLab } from './hol.ts';
 import { rawLab } from './raw.ts';
 import { tickerLab } from './ticker.ts';
 import { transportsWsLab } from './transports.ts';
 import type { Lab } from './types.ts';
 
-export const LABS: ReadonlyMap<string, Lab> = new Map([echoLab, tickerLab, rawLab, ghostsLab, backpressureLab, transportsWsLab].map((lab) => [lab.name, lab]));
+export const LABS: ReadonlyMap<string, Lab> = new Map([echoLab, tickerLab, rawLab, ghostsLab, backpressureLab, transportsWsLab, holLab].map((lab) => [lab.name, lab]));

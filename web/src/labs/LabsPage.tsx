@@ -7,6 +7,7 @@ import { BackpressureLab } from './BackpressureLab.tsx';
 import { LifecycleLab } from './LifecycleLab.tsx';
 import { ChatLab } from './ChatLab.tsx';
 import { TransportsLab } from './TransportsLab.tsx';
+import { HolLab } from './HolLab.tsx';
 import './labs.css';
 
 export const LAB_PAGES = [
@@ -39,6 +40,12 @@ export const LAB_PAGES = [
     title: 'Chat, fan-out and scale',
     lead: 'Two clients, two nodes, one broker: rooms, DMs, where sockets live, what pub/sub loses.',
     view: ChatLab,
+  },
+  {
+    id: 'hol',
+    title: 'Head-of-line blocking',
+    lead: 'A bulk message and a tiny urgent one through a throttled link: on one WebSocket the urgent one waits for every byte of the bulk one; on two it does not.',
+    view: HolLab,
   },
 ] as const;
 
