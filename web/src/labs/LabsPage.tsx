@@ -7,6 +7,7 @@ import { BackpressureLab } from './BackpressureLab.tsx';
 import { LifecycleLab } from './LifecycleLab.tsx';
 import { ChatLab } from './ChatLab.tsx';
 import { TransportsLab } from './TransportsLab.tsx';
+import { DataTypesLab } from './DataTypesLab.tsx';
 import './labs.css';
 
 export const LAB_PAGES = [
@@ -39,6 +40,12 @@ export const LAB_PAGES = [
     title: 'Chat, fan-out and scale',
     lead: 'Two clients, two nodes, one broker: rooms, DMs, where sockets live, what pub/sub loses.',
     view: ChatLab,
+  },
+  {
+    id: 'data-types',
+    title: 'Same payload as JSON, binary, compressed',
+    lead: 'One value sent three ways over real sockets: JSON text, a fixed binary layout, and JSON through permessage-deflate, with the bytes the server counted on the wire.',
+    view: DataTypesLab,
   },
 ] as const;
 
