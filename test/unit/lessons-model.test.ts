@@ -201,7 +201,7 @@ describe('the parser', () => {
   });
 
   test('routes: the live pages are known, others are not', () => {
-    for (const r of ['/playground', '/playground?tab=terminal', '/inspect', '/decode', '/decode?hex=89%2000&dir=server', '/labs/transports', '/labs/ghosts', '/labs/backpressure', '/labs/lifecycle', '/labs/chat', '/labs/hol', '/lessons/handshake'])
+    for (const r of ['/playground', '/playground?tab=terminal', '/inspect', '/decode', '/decode?hex=89%2000&dir=server', '/labs/transports', '/labs/ghosts', '/labs/backpressure', '/labs/lifecycle', '/labs/chat', '/labs/hol', '/labs/data-types', '/lessons/handshake'])
       expect(isKnownRoute(r), r).toBe(true);
     for (const r of ['/labs/nope', '/playground?tab=x', 'https://example.com', '/admin']) expect(isKnownRoute(r), r).toBe(false);
   });

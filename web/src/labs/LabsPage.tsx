@@ -8,6 +8,7 @@ import { LifecycleLab } from './LifecycleLab.tsx';
 import { ChatLab } from './ChatLab.tsx';
 import { TransportsLab } from './TransportsLab.tsx';
 import { HolLab } from './HolLab.tsx';
+import { DataTypesLab } from './DataTypesLab.tsx';
 import './labs.css';
 
 export const LAB_PAGES = [
@@ -46,6 +47,12 @@ export const LAB_PAGES = [
     title: 'Head-of-line blocking',
     lead: 'A bulk message and a tiny urgent one through a throttled link: on one WebSocket the urgent one waits for every byte of the bulk one; on two it does not.',
     view: HolLab,
+  },
+  {
+    id: 'data-types',
+    title: 'Same payload as JSON, binary, compressed',
+    lead: 'One value sent three ways over real sockets: JSON text, a fixed binary layout, and JSON through permessage-deflate, with the bytes the server counted on the wire.',
+    view: DataTypesLab,
   },
 ] as const;
 

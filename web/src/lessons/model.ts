@@ -87,7 +87,7 @@ const ROUTE_RES = [
   /^\/playground(\?tab=(browser|puppet|terminal|builder))?$/,
   /^\/inspect$/,
   /^\/decode(\?.*)?$/,
-  /^\/labs\/(transports|ghosts|backpressure|lifecycle|chat|hol)$/,
+  /^\/labs\/(transports|ghosts|backpressure|lifecycle|chat|hol|data-types)$/,
   /^\/lessons(\/[a-z0-9-]+)?$/,
 ];
 
