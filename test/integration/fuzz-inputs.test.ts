@@ -41,6 +41,9 @@ const body = fc.oneof(
         mode: fc.string(),
         strategy: fc.string(),
         latencyMs: fc.oneof(fc.integer({ min: -100, max: 100 }), fc.string()),
+        action: fc.constantFrom('blackhole', 'latency', 'reset', 'restore', 'heartbeat', 'dance'),
+        seconds: fc.oneof(fc.integer({ min: -5, max: 5 }), fc.string()),
+        participant: fc.string(),
       },
       { requiredKeys: [] },
     )
@@ -92,6 +95,65 @@ describe('HTTP API bodies', () => {
       }),
       { numRuns: 100, seed: 7 },
     );
+  });
+});
+
+describe('inputs added with the labs and workshop mode', () => {
+  test('workshop endpoints: random bodies with and without the key, random cookies: always an answer below 500', async () => {
+    const KEY = 'fuzz-presenter-key';
+    const room = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 }, workshop: { presenterKey: KEY } });
+    try {
+      const statuses = new Set<number>();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('/__wslab/workshop/join', '/__wslab/workshop/leave', '/__wslab/workshop/action', '/__wslab/link', '/__wslab/heartbeat', '/__wslab/sim/spawn'),
+          body,
+          fc.constantFrom(undefined, `Bearer ${KEY}`, 'Bearer wrong', 'Basic x', ''),
+          fc.oneof(fc.constant(undefined), fc.string({ maxLength: 40 }).map((v) => `wslab_session=${encodeURIComponent(v)}`)),
+          async (path, text, authorization, cookie) => {
+            const headers: Record<string, string> = { 'content-type': 'application/json' };
+            if (authorization !== undefined) headers.authorization = authorization;
+            if (cookie !== undefined) headers.cookie = cookie;
+            const res = await fetch(`${room.url}${path}`, { method: 'POST', body: text, headers });
+            await res.arrayBuffer();
+            statuses.add(res.status);
+            expect(res.status).toBeLessThan(500);
+          },
+        ),
+        { numRuns: 200, seed: 1455 },
+      );
+      expect(statuses.has(400)).toBe(true);
+      expect(statuses.has(401)).toBe(true);
+      expect((await fetch(`${room.url}/__wslab/workshop`)).status).toBe(200);
+      expect(unhandled).toEqual([]);
+    } finally {
+      await room.close();
+    }
+  });
+
+  test('transports lab queries and observer formats with random values are answered below 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/lab/transports/poll', '/lab/transports/stats'), fc.string(), fc.string(), async (path, after, client) => {
+        const res = await fetch(`${server.url}${path}?${new URLSearchParams({ after, client })}`);
+        await res.arrayBuffer();
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 100, seed: 15 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string(), async (format) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}/__wslab/events?${new URLSearchParams({ format })}`);
+        const status = await new Promise<number>((resolve) => {
+          ws.once('open', () => resolve(101));
+          ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+          ws.once('error', () => resolve(-1));
+        });
+        ws.terminate();
+        expect(status).toBe(format === 'json' || format === 'bin' ? 101 : 400);
+      }),
+      { numRuns: 50, seed: 16 },
+    );
+    expect((await fetch(`${server.url}/__wslab/health`)).status).toBe(200);
   });
 });
 
