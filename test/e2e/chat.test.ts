@@ -200,4 +200,39 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
     await page.getByRole('radio', { name: /pub\/sub/ }).check();
     await page.close();
   });
+
+  test('crash a node: its sockets vanish without close frames and leave the registry, their presence rows outlive them; start brings the node back', async () => {
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/labs/chat`);
+    const a = client(page, 'A');
+    const b = client(page, 'B');
+    await a.getByLabel('User').fill('eve');
+    await b.getByLabel('User').fill('fay');
+    for (const [c, name] of [[a, 'A'], [b, 'B']] as const) {
+      await c.getByRole('button', { name: 'Connect' }).click();
+      await expect.poll(() => page.getByTestId(`chat-status-${name}`).textContent()).toBe('open');
+      await c.getByRole('button', { name: 'Join', exact: true }).click();
+    }
+    if ((await page.getByTestId('chat-node-A').textContent()) === (await page.getByTestId('chat-node-B').textContent())) {
+      await page.getByRole('button', { name: 'Reconnect B to another node' }).click();
+    }
+    const nodeB = (await page.getByTestId('chat-node-B').textContent())!;
+    await expect.poll(() => page.getByTestId('chat-presence-table').locator('tr.chat-mine').count()).toBe(2);
+    const connB = /^(c\d+)/.exec((await page.getByTestId('chat-presence-table').locator('tr.chat-mine', { hasText: '(B)' }).locator('td').first().textContent())!)![1];
+
+    await page.getByTestId('chat-crash').getByRole('button', { name: `Crash ${nodeB}` }).click();
+    await expect.poll(() => page.getByTestId('chat-status-B').textContent()).toBe('closed');
+    await expect.poll(() => page.getByTestId('chat-crash').textContent()).toContain(`${nodeB} down`);
+    // the socket is gone from the process that held it; the broker's row describing it lingers
+    const closes = events.filter((e): e is EventOf<'close'> => e.type === 'close' && e.conn === connB);
+    expect(closes.map((e) => e.clean)).toEqual([false]);
+    await expect.poll(async () => (await page.locator('table.chat-table').nth(1).textContent()) ?? '').not.toContain(`${connB} (B)`);
+    expect(await page.getByTestId('chat-presence-table').textContent()).toContain(`${connB} (B)`);
+    await shoot(page, 'labs-chat-crash');
+
+    await page.getByTestId('chat-crash').getByRole('button', { name: `Start ${nodeB}` }).click();
+    await expect.poll(() => page.getByTestId('chat-crash').textContent()).toContain(`${nodeB} running`);
+    await page.close();
+  });
 });

@@ -8,7 +8,7 @@ import { useStoreSlice } from '../store/hooks.ts';
 import { getStore } from '../store/store.ts';
 import { LabChatClient, cookieUser } from './chat/client.ts';
 import { ackedIds, countRun, closeMeaning, lostInRun, MALFORMED, nodeOfPort, TRANSPORTS, type FeedItem, type NodeInfo, type Transport } from './chat/model.ts';
-import { getConnections, getFanout, getPresence, getQueue, pauseNode, resumeNode, setMode, type FanoutStatus, type PresenceEntry, type RegistryEntry } from './chat/api.ts';
+import { getConnections, getFanout, getPresence, getQueue, pauseNode, resumeNode, setMode, startNode, stopNode, type FanoutStatus, type PresenceEntry, type RegistryEntry } from './chat/api.ts';
 import './chat.css';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,7 +68,7 @@ export function ChatLab() {
       <TokenTable />
       <DiagramSection clients={clients} />
       <div className="lab-grid">
-        <MetadataPanel clients={clients} nodes={nodes} />
+        <MetadataPanel clients={clients} nodes={nodes} onNodes={() => void getFanout().then((r) => r.ok && setFanout(r.value))} />
         <div className="chat-stack">
           <GuaranteesPanel a={a} b={b} fanout={fanout} onStatus={setFanout} />
           <OfflinePanel a={a} b={b} />
@@ -344,9 +344,18 @@ function DiagramSection({ clients }: { clients: readonly [LabChatClient, LabChat
 
 // metadata vs sockets ------------------------------------------------------------------------------
 
-function MetadataPanel({ clients, nodes }: { clients: readonly [LabChatClient, LabChatClient]; nodes: readonly NodeInfo[] }) {
+function MetadataPanel({ clients, nodes, onNodes }: { clients: readonly [LabChatClient, LabChatClient]; nodes: readonly NodeInfo[]; onNodes: () => void }) {
   useClient(clients[0]);
   useClient(clients[1]);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const act = async (call: () => Promise<{ ok: true } | { ok: false; error: string }>) => {
+    setBusy(true);
+    const r = await call();
+    setProblem(r.ok ? null : r.error);
+    setBusy(false);
+    onNodes();
+  };
   const [data] = usePoll(async () => {
     const [reg, pres] = await Promise.all([getConnections(), getPresence()]);
     return { registry: reg.ok ? reg.value.connections.filter((r) => r.lab === 'chat') : ([] as RegistryEntry[]), presence: pres.ok ? pres.value.sockets : null, presenceError: pres.ok ? null : pres.error };
@@ -368,6 +377,27 @@ function MetadataPanel({ clients, nodes }: { clients: readonly [LabChatClient, L
         <strong>{holders.join('; ') || 'no node yet'}</strong> — and only that node can write to it. That is why a message has to travel to the
         right node.
       </p>
+      <p className="lab-small">
+        Crash a node to see the difference: its sockets are gone at once, with no close frames (the clients see 1006), and this process's
+        registry forgets them; their rows in the broker's presence stay until the 30 s expiry, describing sockets that no longer exist.
+      </p>
+      <div className="chat-row" data-testid="chat-crash">
+        {nodes.map((n) => (
+          <span key={n.id} className="chat-node-ctl">
+            <strong>{n.id}</strong> <span className="muted">{n.running ? `running, ${n.sockets} socket${n.sockets === 1 ? '' : 's'}` : 'down'}</span>{' '}
+            {n.running ? (
+              <button type="button" className="lab-btn chat-small-btn lab-danger" disabled={busy} onClick={() => void act(() => stopNode(n.id, true))}>
+                Crash {n.id}
+              </button>
+            ) : (
+              <button type="button" className="lab-btn chat-small-btn" disabled={busy} onClick={() => void act(() => startNode(n.id))}>
+                Start {n.id}
+              </button>
+            )}
+          </span>
+        ))}
+      </div>
+      {problem && <p className="chat-hint chat-bad">{problem}</p>}
       <h4 className="chat-h4">The broker’s presence (GET /__wslab/fanout/presence)</h4>
       {data?.presenceError && <p className="chat-hint chat-bad">{data.presenceError}</p>}
       <table className="lab-table chat-table" data-testid="chat-presence-table">

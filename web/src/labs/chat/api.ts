@@ -31,6 +31,9 @@ export const getFanout = () => call<FanoutStatus>('GET', '/__wslab/fanout');
 export const setMode = (mode: 'pubsub' | 'streams') => call<FanoutStatus>('POST', '/__wslab/fanout/mode', { mode });
 export const pauseNode = (id: string, ms?: number) => call<NodeInfo>('POST', `/__wslab/fanout/nodes/${encodeURIComponent(id)}/pause`, ms ? { ms } : {});
 export const resumeNode = (id: string) => call<NodeInfo>('POST', `/__wslab/fanout/nodes/${encodeURIComponent(id)}/resume`, {});
+/** Stops a node; `crash`: its sockets are destroyed without close frames, as when a process dies. */
+export const stopNode = (id: string, crash: boolean) => call<NodeInfo>('POST', `/__wslab/fanout/nodes/${encodeURIComponent(id)}/stop`, { crash });
+export const startNode = (id: string) => call<NodeInfo>('POST', `/__wslab/fanout/nodes/${encodeURIComponent(id)}/start`, {});
 
 export interface PresenceEntry {
   socketId: string;
