@@ -1,28 +1,20 @@
 // The /decode page in a real browser against the real server: deep link, live decoding,
 // the anatomy's field explanations, a violation pinned to its byte, and screenshots.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startWslab } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 const RFC_HELLO = '81 85 37 fa 21 3d 7f 9f 4d 51 58';
 const UNMASKED_CLIENT = '81 05 48 65 6c 6c 6f';
 
 describeWithChromium('/decode in Chromium', () => {
-  let server: { url: string; close(): Promise<void> | void };
+  let server: WslabServer;
   let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useBrowserSuite((suite) => ({ server, browser, page } = suite));
 
   const card = () => page.locator('article.frame-card').first();
   const field = (name: string) => card().locator(`[data-field="${name}"]`).first();

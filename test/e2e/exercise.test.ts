@@ -3,18 +3,18 @@
 // editor passes them all and counts in the lesson's progress, an infinite loop is stopped by
 // the worker's timeout while the page stays responsive, a syntax error names its line, the
 // learner's output is shown as text, and screenshots in light and dark.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startWslab } from '../../server/app.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { WslabServer } from '../../server/app.ts';
 import { findExercise } from '../../web/src/editor/exercises.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 const exercise = findExercise('envelope-router')!;
 const CODE_KEY = 'wslab.exercise.envelope-router.code';
 
 describeWithChromium('the lesson 9 exercise in Chromium', () => {
-  let server: { url: string; close(): Promise<void> | void };
-  let browser: Browser;
+  let server: WslabServer;
   let page: Page;
   const section = () => page.locator('section.exercise[data-exercise="envelope-router"]');
   const check = (id: string) => section().locator(`li.exercise-check[data-check="${id}"]`);
@@ -43,16 +43,7 @@ describeWithChromium('the lesson 9 exercise in Chromium', () => {
     await expect.poll(() => section().locator('button.exercise-run').textContent(), { timeout: 10_000 }).toBe('Run checks');
   }
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useBrowserSuite((suite) => ({ server, page } = suite));
 
   test('monaco is fetched only on a page with an exercise block', async () => {
     const fetched: string[] = [];

@@ -2,11 +2,12 @@
 // /lab/echo; the list shows its frames, the detail shows the masking key and the text, filters by
 // direction and regex work, and the connection view shows the handshake (accept checked), the
 // state timeline 0→1, then the close 1000. Screenshots in light and dark at 1280×720.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 const MASK = [0x37, 0xfa, 0x21, 0x3d];
 
@@ -17,16 +18,10 @@ describeWithChromium('/inspect in Chromium', () => {
   let client: WebSocket;
   let conn = '';
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
-  });
+  useBrowserSuite((suite) => ({ server, browser, page } = suite), { page: { colorScheme: 'light' } });
 
-  afterAll(async () => {
+  afterAll(() => {
     client?.terminate();
-    await browser?.close();
-    await server?.close();
   });
 
   const rows = () => page.locator('.frame-scroll .frame-row');

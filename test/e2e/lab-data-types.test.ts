@@ -3,11 +3,12 @@
 // not through the page) must show RSV1 on the compressed message, fewer bytes than the JSON one,
 // exactly 50 × 20 binary payload bytes, and the page must show exactly the byte counts the tap
 // recorded. Screenshots at 1280×720, light and dark.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
+import { afterAll, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { WslabServer } from '../../server/app.ts';
 import type { EventOf } from '../../server/events/schema.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 import { collect, type Collector } from '../helpers/server.ts';
 
 const VARIANTS = [
@@ -26,22 +27,19 @@ function busMessage(log: Collector, conn: string, dir: 'c2s' | 's2c') {
 
 describeWithChromium('data-types lab in Chromium', () => {
   let server: WslabServer;
-  let browser: Browser;
   let page: Page;
   let log: Collector;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    log = collect(server);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(10_000);
-  });
+  useBrowserSuite(
+    (suite) => {
+      ({ server, page } = suite);
+      log = collect(server);
+    },
+    { timeoutMs: 10_000 },
+  );
 
-  afterAll(async () => {
+  afterAll(() => {
     log?.stop();
-    await browser?.close();
-    await server?.close();
   });
 
   const text = async (id: string) => (await page.getByTestId(id).textContent()) ?? '';

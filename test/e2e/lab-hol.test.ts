@@ -7,10 +7,11 @@
 // Tolerances: the bulk frame is 524,302 bytes; the link's token bucket lets 50 ms of them (25,000)
 // through at once, so the rest need ≥ 998 ms (asserted ≥ 950 ms, page-clock rounding included) and,
 // on two shared cores, at most ×1.25 + 500 ms. "At once" is under 300 ms.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { afterAll, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 import { collect, type Collector } from '../helpers/server.ts';
 
 const BULK = 512 * 1024;
@@ -21,22 +22,19 @@ const MAX_MS = IDEAL_MS * 1.25 + 500;
 
 describeWithChromium('head-of-line blocking lab in Chromium', () => {
   let server: WslabServer;
-  let browser: Browser;
   let page: Page;
   let log: Collector;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1', workshop: true });
-    log = collect(server);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(10_000);
-  });
+  useBrowserSuite(
+    (suite) => {
+      ({ server, page } = suite);
+      log = collect(server);
+    },
+    { timeoutMs: 10_000, server: { workshop: true } },
+  );
 
-  afterAll(async () => {
+  afterAll(() => {
     log?.stop();
-    await browser?.close();
-    await server?.close();
   });
 
   const ms = async (id: string) => {

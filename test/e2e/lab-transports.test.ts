@@ -2,29 +2,19 @@
 // long-poll loop, an EventSource and a WebSocket in the page; each must receive updates with a
 // measured cost per update, the polls must be seen riding a reused keep-alive connection, and Stop
 // must leave nothing held on the server. Screenshots at 1280×720, light and dark.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 const N = 6;
 
 describeWithChromium('transports lab in Chromium', () => {
   let server: WslabServer;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(10_000);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useBrowserSuite((suite) => ({ server, page } = suite), { timeoutMs: 10_000 });
 
   const text = async (id: string) => (await page.getByTestId(id).textContent()) ?? '';
   const number = async (id: string) => Number((await text(id)).replace(/[^\d.]/g, '') || 0);

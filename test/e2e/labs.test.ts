@@ -2,27 +2,17 @@
 // spawns simulated clients, blackholes them with heartbeats on and shows the believed-online count
 // fall to the really-alive count; the backpressure lab runs "drop oldest" against a paused
 // consumer and shows drops counted; every lab is screenshotted at 1280×720, light and dark.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 describeWithChromium('fault and flow labs in Chromium', () => {
   let server: WslabServer;
-  let browser: Browser;
   let page: Page;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(10_000);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useBrowserSuite((suite) => ({ server, page } = suite), { timeoutMs: 10_000 });
 
   const figure = (id: string) => page.getByTestId(id).textContent();
 

@@ -1,26 +1,17 @@
 // The curriculum in a real browser against the real server: the list of 16 lessons, a lesson
 // with its mermaid diagram and decode blocks, a quiz answered and remembered, a lab block
 // followed to its page, and screenshots in light and dark.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startWslab } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 describeWithChromium('/lessons in Chromium', () => {
-  let server: { url: string; close(): Promise<void> | void };
-  let browser: Browser;
+  let server: WslabServer;
   let page: Page;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  useBrowserSuite((suite) => ({ server, page } = suite));
 
   test('/lessons lists the 16 lessons with numbers, titles and progress', async () => {
     const res = await page.goto(`${server.url}/lessons`);
