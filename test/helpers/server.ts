@@ -5,6 +5,7 @@
 // Every event these helpers receive is validated with parseEvent (the public schema): a test that
 // records events proves the schema holds for them.
 import { connect, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket, { type ClientOptions } from 'ws';
 import { startWslab, type WslabOptions, type WslabServer } from '../../server/app.ts';
 import { parseEvent, type EventOf, type EventType, type WslabEvent } from '../../server/events/schema.ts';
@@ -138,6 +139,32 @@ export function collect(server: WslabServer | TestServer): Collector {
   const unsubscribe = s.bus.subscribeEntries((entry) => log.pushRaw(JSON.parse(entry.json)));
   log.stop = unsubscribe;
   return log;
+}
+
+/**
+ * The usual integration file: a test server and a collector of its events for the file's tests.
+ * Returns the list to push each test's clients to: after each test they are shut and every event
+ * so far must have matched the schema. `bind` gets the server and the collector once they are up;
+ * the file's own afterAll hooks run before the server closes.
+ */
+export function useLabServer(bind: (t: TestServer, log: Collector) => void, opts: WslabOptions = {}): WebSocket[] {
+  const clients: WebSocket[] = [];
+  let t: TestServer | undefined;
+  let log: Collector | undefined;
+  beforeAll(async () => {
+    t = await startTestServer(opts);
+    log = collect(t);
+    bind(t, log);
+  });
+  afterAll(async () => {
+    log?.stop();
+    await t?.close();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) await shut(c, true);
+    expect(log?.invalid).toEqual([]);
+  });
+  return clients;
 }
 
 /** Opens a ws client; resolves once it is OPEN (rejects on error or an unexpected response). */

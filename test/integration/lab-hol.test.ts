@@ -9,10 +9,10 @@
 // (BIG - BW/20) / BW seconds (1.95 s here), and at most that plus timer and loopback slack; the upper
 // bound allows +25 % and 300 ms for two shared, loaded cores. "Right away" for the urgent message
 // on its own connection is asserted as under 400 ms: its 16 bytes cross an idle link in one go.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { HOL_MAX_PAYLOAD, type HolAck, type HolHello } from '../../server/labs/hol.ts';
-import { closed, collect, shut, startTestServer, type Collector, type TestServer } from '../helpers/server.ts';
+import { closed, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
 
 const BW = 200_000;
 const BIG = 400_000;
@@ -23,20 +23,10 @@ const MAX_BIG_MS = (BIG / BW) * 1000 * 1.25 + 300;
 
 let t: TestServer;
 let log: Collector;
-const clients: WebSocket[] = [];
 let tagN = 0;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  log = collect(t);
-});
-afterAll(async () => {
-  log.stop();
-  await t?.close();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) await shut(c, true);
-  expect(log.invalid).toEqual([]);
+const clients = useLabServer((server, events) => {
+  t = server;
+  log = events;
 });
 
 interface Timed {

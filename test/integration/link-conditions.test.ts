@@ -6,26 +6,16 @@
 // latency L takes 2L plus loopback and timer slack: never under 2L, and the median of several
 // within [2L, 2L + 30 ms] (a median, because other suites share the two cores). Bandwidth is a
 // token bucket with a 50 ms burst: asserted within ±10 % of bytes / rate.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
-import { collect, openClient, shut, sleep, startTestServer, until, type Collector, type TestServer } from '../helpers/server.ts';
+import { openClient, sleep, until, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let log: Collector;
-const clients: WebSocket[] = [];
 let tagN = 0;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  log = collect(t);
-});
-afterAll(async () => {
-  log.stop();
-  await t?.close();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) await shut(c, true);
-  expect(log.invalid).toEqual([]);
+const clients = useLabServer((server, events) => {
+  t = server;
+  log = events;
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

@@ -3,28 +3,19 @@
 // first unanswered ping leaves up to one interval after the blackhole), terminates the socket, and
 // the registry entry and the lab's per-connection state are released. With heartbeats off, the
 // ghost stays, believed online, holding its memory.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type WebSocket from 'ws';
-import { collect, openClient, shut, sleep, startTestServer, until, type Collector, type TestServer } from '../helpers/server.ts';
+import { afterAll, describe, expect, test } from 'vitest';
+import { openClient, sleep, until, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
 import { ghostState } from '../../server/labs/ghosts.ts';
 
 let t: TestServer;
 let log: Collector;
-const clients: WebSocket[] = [];
 let tagN = 0;
-
-beforeAll(async () => {
-  t = await startTestServer();
-  log = collect(t);
+const clients = useLabServer((server, events) => {
+  t = server;
+  log = events;
 });
 afterAll(async () => {
-  log.stop();
   await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
-  await t?.close();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) await shut(c, true);
-  expect(log.invalid).toEqual([]);
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
