@@ -69,6 +69,8 @@ class HistoryRing {
   private readonly conns: (string | undefined)[];
   /** bytes ever written (a virtual offset; position in `bytes` is this modulo its length) */
   private written = 0;
+  /** `written` modulo the ring's length, kept alongside (a float modulo per event is not free) */
+  private at = 0;
   /** seq of the oldest event still held, and of the next one */
   oldest = 1;
   next = 1;
@@ -104,22 +106,24 @@ class HistoryRing {
     const cap = this.bytes.length;
     worst += ITEM_HEADER_BYTES;
     if (worst > cap) return -1;
-    const pos = this.written % cap;
+    const pos = this.at;
     if (pos + worst <= cap) return pos + ITEM_HEADER_BYTES;
     this.written += cap - pos;
+    this.at = 0;
     return ITEM_HEADER_BYTES;
   }
 
   /** Records the event just written at the reserved position: `length` bytes of `kind`. */
   commit(seq: number, kind: number, type: string, conn: string | undefined, length: number): void {
     const slot = seq % this.slots;
-    writeItemHeader(this.bytes, this.written % this.bytes.length, kind, length);
+    writeItemHeader(this.bytes, this.at, kind, length);
     this.starts[slot] = this.written;
     this.lengths[slot] = length;
     this.kinds[slot] = kind;
     this.types[slot] = type;
     this.conns[slot] = conn;
     this.written += ITEM_HEADER_BYTES + length;
+    this.at += ITEM_HEADER_BYTES + length;
     this.next = seq + 1;
     // Evict by count and by bytes: whatever the new bytes overwrote, or the slot reused.
     const floor = this.written - this.bytes.length;
@@ -309,9 +313,10 @@ export class EventBus {
    * Starts a frame or message event kept as a binary record (records.ts): writes the record's
    * common head (seq, t, conn) into the history and returns the writer for the rest; endRecord()
    * publishes it. `maxBody` bounds the bytes the caller will write, `connBytes` is `conn` as UTF-8
-   * (at most 255 bytes). Synchronous: nothing else may publish between the two calls.
+   * (at most 255 bytes). `t`: when it happened, from now(); the tap reads the clock once per chunk
+   * for all the frames in it. Synchronous: nothing else may publish between the two calls.
    */
-  beginRecord(kind: RecordKind, conn: string, connBytes: Uint8Array, maxBody: number): RecordWriter {
+  beginRecord(kind: RecordKind, conn: string, connBytes: Uint8Array, maxBody: number, t: number = this.clock()): RecordWriter {
     const seq = this.nextSeq++;
     // A record is at most a few KiB and the ring at least 64 KiB: it always fits.
     const pos = this.ring.reserve(maxBody + 17 + connBytes.length);
@@ -322,7 +327,7 @@ export class EventBus {
     this.pendingConn = conn;
     this.pendingStart = pos;
     w.f64(seq);
-    w.f64(Math.round(this.clock() * 1000));
+    w.f64(Math.round(t * 1000));
     w.u8(connBytes.length);
     w.bytes(connBytes, 0, connBytes.length);
     return w;

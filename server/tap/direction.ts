@@ -101,10 +101,13 @@ export class DirectionTap {
     if (reader.violation) return;
     this.bytes += chunk.length;
     const events = reader.push(chunk);
+    if (events.length === 0) return;
+    // The frames of one chunk crossed the socket together: one clock reading serves them all.
+    const t = this.bus.now();
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       // A frame followed by a violation (bad UTF-8 in it, say) completes no valid message.
-      if (ev.type === 'frame') this.onFrame(ev.frame, events[i + 1]?.type === 'violation');
+      if (ev.type === 'frame') this.onFrame(ev.frame, events[i + 1]?.type === 'violation', t);
       else {
         const v = { ...ev.violation, offset: ev.violation.offset + this.base };
         this.sink.emit({
@@ -120,14 +123,16 @@ export class DirectionTap {
     }
   }
 
-  private onFrame(frame: Frame, broken: boolean): void {
+  private onFrame(frame: Frame, broken: boolean, t: number): void {
     const op = frame.opcode;
     const payload = frame.payload;
     /** opcode of the data message this frame belongs to (0: a control frame, or no message) */
     let msgOpcode = 0;
     let msgCompressed = false;
-    /** the message this frame completes: its data (a preview when uncompressed), frames and wire bytes */
-    let done: { data: Uint8Array; frames: number; wireLength: number } | null = null;
+    /** the message this frame completes (null if none): its data (a preview when uncompressed), frames and wire bytes */
+    let doneData: Uint8Array | null = null;
+    let doneFrames = 0;
+    let doneWire = 0;
     let inflated: Uint8Array | null = null;
 
     if (op === 1 || op === 2) {
@@ -136,7 +141,9 @@ export class DirectionTap {
       if (frame.fin && !frame.rsv1) {
         // A whole uncompressed message in one frame (the common case): nothing to assemble.
         this.message = null;
-        done = { data: payload, frames: 1, wireLength: frame.payloadLength };
+        doneData = payload;
+        doneFrames = 1;
+        doneWire = frame.payloadLength;
       } else {
         this.message = { opcode: op, compressed: frame.rsv1, frames: 0, wireLength: 0, parts: [], kept: 0 };
       }
@@ -157,14 +164,16 @@ export class DirectionTap {
         this.message = null;
         const data = m.compressed ? this.inflate(m) : joined(m.parts);
         if (data) {
-          done = { data, frames: m.frames, wireLength: m.wireLength };
+          doneData = data;
+          doneFrames = m.frames;
+          doneWire = m.wireLength;
           if (m.compressed) inflated = data;
         }
       }
     }
 
-    this.writeFrame(frame, msgOpcode, msgCompressed, inflated, !broken && op === 1 && done !== null && !msgCompressed);
-    if (done && !broken) this.writeMessage(msgOpcode, msgCompressed, done.data, done.frames, done.wireLength, op === 1 && done.frames === 1 && !msgCompressed);
+    this.writeFrame(frame, msgOpcode, msgCompressed, inflated, !broken && op === 1 && doneData !== null && !msgCompressed, t);
+    if (doneData && !broken) this.writeMessage(msgOpcode, msgCompressed, doneData, doneFrames, doneWire, op === 1 && doneFrames === 1 && !msgCompressed, t);
     this.sink.onFrame(frame, this.dir);
   }
 
@@ -193,7 +202,7 @@ export class DirectionTap {
    * The frame event, as a record. `checkedText`: a whole uncompressed text message whose payload
    * the codec validated, so its preview needs no second check.
    */
-  private writeFrame(frame: Frame, msgOpcode: number, msgCompressed: boolean, inflated: Uint8Array | null, checkedText: boolean): void {
+  private writeFrame(frame: Frame, msgOpcode: number, msgCompressed: boolean, inflated: Uint8Array | null, checkedText: boolean, t: number): void {
     const op = frame.opcode;
     const payload = frame.payload;
     const truncated = frame.payloadLength > FRAME_PREVIEW_BYTES; // payload may be a prefix (keepBinary)
@@ -210,7 +219,7 @@ export class DirectionTap {
     }
     const bound = FRAME_RECORD_FIXED + previewEnd + (reason ? reason.length : 0) + (inflatedEnd >= 0 ? inflatedEnd : 0);
 
-    const w = this.bus.beginRecord(KIND_FRAME, this.conn, this.connBytes, bound);
+    const w = this.bus.beginRecord(KIND_FRAME, this.conn, this.connBytes, bound, t);
     w.f64(frame.offset + this.base);
     w.u8(this.dir === 'c2s' ? 0 : 1);
     const headerLength = writeFrameHeader(frame, HEADER);
@@ -236,13 +245,13 @@ export class DirectionTap {
    * The message event, as a record. `data` holds the message (inflated when compressed) or, for
    * an uncompressed message of several frames, at least its first MESSAGE_PREVIEW_BYTES.
    */
-  private writeMessage(opcode: number, compressed: boolean, data: Uint8Array, frames: number, wireLength: number, checkedText: boolean): void {
+  private writeMessage(opcode: number, compressed: boolean, data: Uint8Array, frames: number, wireLength: number, checkedText: boolean, t: number): void {
     const length = compressed ? data.length : wireLength;
     const truncated = length > MESSAGE_PREVIEW_BYTES;
     const previewEnd = Math.min(data.length, MESSAGE_PREVIEW_BYTES);
     const text = opcode === 1 ? textEnd(data, previewEnd, truncated, checkedText) : -1;
 
-    const w = this.bus.beginRecord(KIND_MESSAGE, this.conn, this.connBytes, MESSAGE_RECORD_FIXED + previewEnd);
+    const w = this.bus.beginRecord(KIND_MESSAGE, this.conn, this.connBytes, MESSAGE_RECORD_FIXED + previewEnd, t);
     w.u8(this.dir === 'c2s' ? 0 : 1);
     w.u8(opcode);
     w.u8(compressed ? 1 : 0);

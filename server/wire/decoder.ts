@@ -55,6 +55,14 @@ function allocPayload(len: number): Uint8Array {
 }
 
 /**
+ * bytes[start, start + length) as a plain Uint8Array view. A Node Buffer's own subarray() makes
+ * another Buffer, several times slower than this; the codec promises Uint8Arrays only.
+ */
+function view(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, length);
+}
+
+/**
  * XOR `p` in place with the 4-byte key m0..m3 (RFC 6455 §5.3: "octet i of the transformed
  * data is the XOR of octet i of the original data with octet at index i modulo 4 of the
  * masking key"). Uses 32-bit words when `p` is 4-byte aligned.
@@ -265,7 +273,7 @@ export class FrameDecoder {
             payload = EMPTY;
           } else if (this.key === null) {
             // A view, not a copy: callers must not modify chunks after push().
-            payload = chunk.subarray(i, i + keep);
+            payload = view(chunk, i, keep);
           } else {
             payload = allocPayload(keep);
             if (keep < WORD_UNMASK_MIN) {
@@ -284,7 +292,7 @@ export class FrameDecoder {
               if (j + 1 < keep) payload[j + 1] = chunk[i + j + 1] ^ m1;
               if (j + 2 < keep) payload[j + 2] = chunk[i + j + 2] ^ m2;
             } else {
-              payload.set(chunk.subarray(i, i + keep));
+              payload.set(view(chunk, i, keep));
               unmaskInPlace(payload, this.m0, this.m1, this.m2, this.m3);
             }
           }
@@ -295,7 +303,7 @@ export class FrameDecoder {
           // allocate once when the last part arrives. Bytes past `keep` are counted, not kept.
           const take = Math.min(len - this.got, avail);
           const kept = Math.min(take, keep - this.got);
-          if (kept > 0) this.parts.push(chunk.subarray(i, i + kept));
+          if (kept > 0) this.parts.push(view(chunk, i, kept));
           this.got += take;
           i += take;
           if (this.got < len) break;
