@@ -53,11 +53,20 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
+interface LoadRun {
+  rate: number;
+  /** the server's CPU time per round trip, µs */
+  cpuUs: number;
+  /** this process's CPU time per round trip, µs: the load generator (and the observer, when one is attached) */
+  clientUs: number;
+}
+
 /**
- * Round trips per second with `clients` each keeping one message in flight, and the server's CPU
- * time per round trip (less sensitive than throughput to a machine that is busy with other work).
+ * Round trips per second with `clients` each keeping one message in flight, and the CPU time per
+ * round trip of the server and of this process (less sensitive than throughput to a machine that
+ * is busy with other work).
  */
-async function echoLoad(server: ServerProc, path: string, clients: number, size: number, seconds: number): Promise<{ rate: number; cpuUs: number }> {
+async function echoLoad(server: ServerProc, path: string, clients: number, size: number, seconds: number): Promise<LoadRun> {
   const port = server.port;
   const sockets = await Promise.all(Array.from({ length: clients }, () => open(`ws://127.0.0.1:${port}${path}`)));
   const payload = Buffer.alloc(size, 0x61);
@@ -73,17 +82,20 @@ async function echoLoad(server: ServerProc, path: string, clients: number, size:
   }
   await new Promise((r) => setTimeout(r, 500)); // warm-up
   const cpu0 = await server.cpu();
+  const own0 = process.cpuUsage();
   counting = true;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const elapsed = (performance.now() - started) / 1000;
   counting = false;
+  const own = process.cpuUsage(own0);
   const cpu1 = await server.cpu();
   running = false;
   const rate = count / elapsed;
   const cpuUs = (cpu1 - cpu0) / Math.max(1, count);
+  const clientUs = (own.user + own.system) / Math.max(1, count);
   await Promise.all(sockets.map((ws) => new Promise((r) => { ws.once('close', r); ws.close(); })));
-  return { rate, cpuUs };
+  return { rate, cpuUs, clientUs };
 }
 
 const ROUNDS = 3;
@@ -105,16 +117,20 @@ async function alternate(
   clients: number,
   size: number,
   seconds: number,
-): Promise<{ bare: { rate: number; cpuUs: number }; tapped: { rate: number; cpuUs: number } }> {
+): Promise<{ bare: LoadRun; tapped: LoadRun }> {
   await echoLoad(bare, '/', clients, size, 1);
   await echoLoad(tapped, '/lab/echo', clients, size, 1);
-  const bareRuns: { rate: number; cpuUs: number }[] = [];
-  const tapRuns: { rate: number; cpuUs: number }[] = [];
+  const bareRuns: LoadRun[] = [];
+  const tapRuns: LoadRun[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     bareRuns.push(await echoLoad(bare, '/', clients, size, seconds));
     tapRuns.push(await echoLoad(tapped, '/lab/echo', clients, size, seconds));
   }
-  const pick = (runs: { rate: number; cpuUs: number }[]) => ({ rate: median(runs.map((r) => r.rate)), cpuUs: median(runs.map((r) => r.cpuUs)) });
+  const pick = (runs: LoadRun[]): LoadRun => ({
+    rate: median(runs.map((r) => r.rate)),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
+    clientUs: median(runs.map((r) => r.clientUs)),
+  });
   return { bare: pick(bareRuns), tapped: pick(tapRuns) };
 }
 
@@ -188,6 +204,16 @@ export async function runEchoBench(options: { seconds?: number; clients?: number
         theirs: bareCpu,
         unit: 'µs',
         target: '≤ 1.11×',
+        higherIsBetter: false,
+      });
+      // Server and load generator share this machine's cores: when both are busy, round trips/s
+      // follow the sum of their CPU per round trip, so 0.9× needs that sum within about 1.11×.
+      rows.push({
+        name: `echo ${label}, ${clients} clients: CPU per round trip, server + load generator`,
+        ours: tapCpu + tapRun.clientUs,
+        theirs: bareCpu + bareRun.clientUs,
+        unit: 'µs',
+        target: '(shown for comparison)',
         higherIsBetter: false,
       });
       rows.push({
