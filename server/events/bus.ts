@@ -270,6 +270,8 @@ export class EventBus {
   private pendingConn = '';
   private pendingStart = 0;
   private readonly clock: () => number;
+  /** `t` of the newest event, in µs: a record stamped with an earlier reading still gets at least this */
+  private lastMicros = 0;
 
   constructor(options: BusOptions = {}) {
     this.historySize = Math.max(1, options.historySize ?? 100_000);
@@ -300,7 +302,9 @@ export class EventBus {
 
   publish<T extends EventType>(body: EventBody<T>): WslabEvent {
     const seq = this.nextSeq++;
-    const t = Math.round(this.clock() * 1000) / 1000;
+    const micros = Math.round(this.clock() * 1000);
+    this.lastMicros = micros;
+    const t = micros / 1000;
     const event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;
     const conn = 'conn' in event ? event.conn : undefined;
     const json = JSON.stringify(event);
@@ -327,7 +331,10 @@ export class EventBus {
     this.pendingConn = conn;
     this.pendingStart = pos;
     w.f64(seq);
-    w.f64(Math.round(t * 1000));
+    // t never goes back in seq order, though `t` may be read before an event published in between
+    const micros = Math.max(Math.round(t * 1000), this.lastMicros);
+    this.lastMicros = micros;
+    w.f64(micros);
     w.u8(connBytes.length);
     w.bytes(connBytes, 0, connBytes.length);
     return w;

@@ -289,3 +289,33 @@ describe('tap frame and message events', () => {
     expect(events[0]).toMatchObject({ type: 'frame', opcode: 8, opcodeName: 'CLOSE', offset: 10, closeCode: 1000, closeReason: 'bye "now"', text: null, payloadHex: '03e862796520226e6f7722' });
   });
 });
+
+describe('tap event times', () => {
+  test('frames read in one chunk share its time, and t never goes back when an event is published between them', () => {
+    let now = 5;
+    const bus = new EventBus({ historySize: 100, clock: () => now });
+    const events: WslabEvent[] = [];
+    bus.subscribe((e) => events.push(e));
+    // as the connection tap does on a ping: publish an event of its own, later on the clock
+    const sink = {
+      emit: (b: Parameters<EventBus['publish']>[0]) => bus.publish(b),
+      onFrame(frame: Frame) {
+        if (frame.opcode !== 9) return;
+        now = 7.25;
+        bus.publish({ type: 'ping', conn: 'c1', dir: 'c2s', payloadHex: hex(frame.payload) });
+      },
+      onViolation() {},
+    };
+    const tap = new DirectionTap('c2s', 'c1', sink, bus, 1024, 0, null);
+    const key = new Uint8Array([1, 2, 3, 4]);
+    const enc = new TextEncoder();
+    tap.push(
+      Buffer.concat([
+        encodeFrame({ opcode: 1, maskingKey: key, payload: enc.encode('a') }),
+        encodeFrame({ opcode: 9, maskingKey: key, payload: enc.encode('p') }),
+        encodeFrame({ opcode: 1, maskingKey: key, payload: enc.encode('b') }),
+      ]),
+    );
+    expect(events.map((e) => `${e.type}@${e.t}`)).toEqual(['frame@5', 'message@5', 'frame@5', 'ping@7.25', 'frame@7.25', 'message@7.25']);
+  });
+});
