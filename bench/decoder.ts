@@ -8,7 +8,7 @@
 
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { createReader, encodeFrame } from '../server/wire/index.ts';
+import { createReader, encodeFrame } from '../server/core/wire/index.ts';
 
 // ws's package "exports" hide 'ws/lib/receiver.js'; the package root re-exports the same class
 // (wrapper.mjs: `import Receiver from './lib/receiver.js'`), so we take it from there.

@@ -106,7 +106,7 @@ function nextWith(ws: WebSocket, marker: string): Promise<void> {
 }
 
 async function tokens(n: number): Promise<string[]> {
-  const { Auth } = await import('../server/auth.ts');
+  const { Auth } = await import('../server/labs/chat/auth.ts');
   const auth = new Auth(SECRET);
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push((await auth.issue(`s${i}`, 3600)).token);

@@ -11,7 +11,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startWslab, type WslabServer } from '../server/app.ts';
-import { ghostState } from '../server/labs/ghosts.ts';
+import { ghostState } from '../server/labs/ghosts/lab.ts';
 import type { BenchRow } from './table.ts';
 
 const GHOSTS = 1000;

@@ -3,28 +3,28 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { EventBus, filterFromQuery } from './events/bus.ts';
-import { Registry } from './registry.ts';
-import { createUpgradeHandler, originAllowed } from './upgrade.ts';
-import { captureConnection } from './tap/capture.ts';
+import { EventBus, filterFromQuery } from './stream/bus.ts';
+import { Registry } from './connection/registry.ts';
+import { createUpgradeHandler, originAllowed } from './connection/upgrade.ts';
+import { captureConnection } from './connection/tap/capture.ts';
 import { createStaticHandler, sendText } from './http/static.ts';
 import { HttpError, readJson, sendJson } from './http/json.ts';
-import { writeHistory } from './observe.ts';
-import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './heartbeat.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { writeHistory } from './stream/observe.ts';
+import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './connection/heartbeat.ts';
+import { RateLimiter } from './http/rate-limit.ts';
 import { LABS } from './labs/index.ts';
-import { WEB_DIST } from './build.ts';
-import { PuppetManager } from './puppet.ts';
-import { craft, parseCraftRequest } from './craft.ts';
-import { FanoutCluster, type FanoutOptions } from './fanout/cluster.ts';
-import { CHAT_DESCRIPTION } from './labs/chat.ts';
+import { WEB_DIST } from './cli/build.ts';
+import { PuppetManager } from './playground/puppet.ts';
+import { craft, parseCraftRequest } from './playground/craft.ts';
+import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';
+import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
 import { createFaultLabs } from './link/api.ts';
 import { WireMeter } from './http/wire-meter.ts';
-import { TransportsLab, type TransportsOptions } from './labs/transports.ts';
+import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts';
 import { WorkshopRoom } from './workshop/room.ts';
 import { createWorkshopApi } from './workshop/api.ts';
-import { newPresenterKey } from './workshop/presenter.ts';
-import { OPEN_ROOM, presenterGuard } from './workshop/guard.ts';
+import { newPresenterKey } from './http/presenter.ts';
+import { OPEN_ROOM, presenterGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
 
 export interface WslabOptions {
@@ -47,9 +47,9 @@ export interface WslabOptions {
   allowOrigins?: string[];
   /** the built web app to serve (default dist/web) */
   webRoot?: string;
-  /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/fanout/cluster.ts */
+  /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/labs/chat/cluster.ts */
   fanout?: FanoutOptions;
-  /** the transports lab's feed period, long-poll and stream caps, rate (server/labs/transports.ts) */
+  /** the transports lab's feed period, long-poll and stream caps, rate (server/labs/transports/lab.ts) */
   transports?: TransportsOptions;
   /**
    * workshop mode (`wslab start --workshop`): the /__wslab/workshop API, participants' names on
@@ -114,7 +114,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const puppets = new PuppetManager(bus, registry, () => origin, workshopOn ? 256 : undefined);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
   const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
-  // in a workshop, calls that change the whole room need the presenter key (server/workshop/guard.ts)
+  // in a workshop, calls that change the whole room need the presenter key (server/http/presenter-guard.ts)
   const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
   const faultLabs = createFaultLabs({ bus, registry, roomGuard, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)

@@ -1,5 +1,5 @@
 // Vite config for the wslab web app. Root is web/; the build lands in <repo>/dist/web, which
-// the wslab server serves. The app imports server/wire (pure TypeScript) by relative path.
+// the wslab server serves. The app imports server/core/wire (pure TypeScript) by relative path.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
   },
   server: {
-    // The dev server must be allowed to read server/wire and server/events outside web/.
+    // The dev server must be allowed to read server/core outside web/.
     fs: { allow: [repoRoot] },
     // changeOrigin stays false: the server checks that a page's Origin matches the Host it asked
     // for (cross-site WebSocket hijacking), and through this proxy both say localhost:5173.

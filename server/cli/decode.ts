@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
-import { createReader, frameToJson, parseHex } from '../wire/index.ts';
+import { createReader, frameToJson, parseHex } from '../core/wire/index.ts';
 
 const USAGE = 'usage: wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server] [--max-payload BYTES]\n';
 

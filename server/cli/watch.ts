@@ -1,9 +1,9 @@
 // `wslab watch`: follow a running server's event stream in a terminal.
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { formatEvent } from '../events/format.ts';
-import { renderBatch } from '../events/records.ts';
-import { parseEvent } from '../events/schema.ts';
+import { formatEvent } from '../core/events/format.ts';
+import { renderBatch } from '../core/events/records.ts';
+import { parseEvent } from '../core/events/schema.ts';
 
 const COLORS: Record<string, string> = {
   frame: '36', message: '32', state: '35', handshake: '34', 'conn.open': '34', close: '33',

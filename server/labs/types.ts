@@ -2,8 +2,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { EventBus } from '../events/bus.ts';
-import type { ConnectionRecord } from '../registry.ts';
+import type { EventBus } from '../stream/bus.ts';
+import type { ConnectionRecord } from '../connection/registry.ts';
 
 export interface LabWsOptions {
   /** offer permessage-deflate on this upgrade */

@@ -16,21 +16,21 @@
 //   POST /__wslab/flow {config, link?}       start a consumer through the link; returns its conn and link
 //   POST /__wslab/flow/CONN {config}         change a producer live (strategy, rate, size, ...)
 //   DELETE /__wslab/flow/CONN                close that consumer
-import { OPEN_ROOM, type RoomGuard } from '../workshop/guard.ts';
+import { OPEN_ROOM, type RoomGuard } from '../http/presenter-guard.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import type { EventBus } from '../events/bus.ts';
-import type { Registry } from '../registry.ts';
-import { captureFor } from '../tap/capture.ts';
-import { refuse } from '../upgrade.ts';
+import type { EventBus } from '../stream/bus.ts';
+import type { Registry } from '../connection/registry.ts';
+import { captureFor } from '../connection/tap/capture.ts';
+import { refuse } from '../connection/upgrade.ts';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { ChaosLink, LinkError, type LinkConnection, type LinkSelector } from './link.ts';
 import { ConditionError, parseConditionChange } from './conditions.ts';
-import { SimClients, SimError } from '../sim/clients.ts';
-import { lastPingPong, measurePoll } from '../sim/costs.ts';
-import { flowSessions } from '../labs/backpressure.ts';
-import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig } from '../flow/producer.ts';
+import { SimClients, SimError } from '../labs/ghosts/sim.ts';
+import { lastPingPong, measurePoll } from '../labs/ghosts/costs.ts';
+import { flowSessions } from '../labs/backpressure/lab.ts';
+import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig } from '../core/labs/flow.ts';
 
 const TAG_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const LAB_PATH_RE = /^\/lab\/[a-z0-9-]+(?:\/[a-z0-9-]+)?\/?$/;

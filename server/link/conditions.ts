@@ -1,7 +1,7 @@
 // The chaos link's conditions: defaults, and the checks a change from the HTTP API or the UI must
 // pass. Pure: no I/O.
 import type { z } from 'zod';
-import type { LinkConditions as LinkConditionsSchema } from '../events/schema.ts';
+import type { LinkConditions as LinkConditionsSchema } from '../core/events/schema.ts';
 
 export type LinkConditions = z.infer<typeof LinkConditionsSchema>;
 

@@ -3,7 +3,7 @@
 // never reached the client"). Only headers are read: payloads are skipped, never copied. Pure: no
 // node:* imports. The HTTP head that starts each direction (the upgrade request, the 101) is
 // skipped first.
-import { opcodeName } from '../wire/constants.ts';
+import { opcodeName } from '../core/wire/constants.ts';
 
 export interface FrameMark {
   opcode: number;

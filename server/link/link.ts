@@ -12,8 +12,8 @@
 // bandwidth each way, blackhole (drop everything both ways: no FIN, no RST), reset (RST both ways)
 // and pause (stop reading one side, so the other side's kernel and ws buffers fill).
 import { connect, type Socket } from 'node:net';
-import type { EventBus } from '../events/bus.ts';
-import type { EventBody } from '../events/schema.ts';
+import type { EventBus } from '../stream/bus.ts';
+import type { EventBody } from '../core/events/schema.ts';
 import { FrameScanner, type FrameMark } from './frames.ts';
 import { NO_CONDITIONS, type LinkConditions } from './conditions.ts';
 

@@ -11,8 +11,8 @@
 // Without --workshop every one of them answers 404 with the command that turns it on.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
-import { SESSION_RE, cookie } from '../upgrade.ts';
-import { presenterGuard } from './guard.ts';
+import { SESSION_RE, cookie } from '../connection/upgrade.ts';
+import { presenterGuard } from '../http/presenter-guard.ts';
 import type { WorkshopRoom } from './room.ts';
 
 export const WORKSHOP_OFF =

@@ -3,14 +3,14 @@
 // chaos link (blackhole, latency, reset, restore on each participant's link connections) and the
 // server heartbeat; this file only decides whose connections they apply to, lifts timed ones when
 // their time is up, and reports each as a `workshop` event.
-import type { EventBus } from '../events/bus.ts';
-import type { EventBody, WslabEvent } from '../events/schema.ts';
-import type { ConnectionRecord, Registry } from '../registry.ts';
-import type { HeartbeatConfig } from '../heartbeat.ts';
+import type { EventBus } from '../stream/bus.ts';
+import type { EventBody, WslabEvent } from '../core/events/schema.ts';
+import type { ConnectionRecord, Registry } from '../connection/registry.ts';
+import type { HeartbeatConfig } from '../connection/heartbeat.ts';
 import type { ChaosLink } from '../link/link.ts';
 import { MAX_DELAY_MS, NO_CONDITIONS } from '../link/conditions.ts';
 import { HttpError } from '../http/json.ts';
-import { NAME_MAX, nameKey, sanitizeName, uniqueName } from './names.ts';
+import { NAME_MAX, nameKey, sanitizeName, uniqueName } from '../core/workshop/names.ts';
 
 /** Participants a room holds at most (a big lecture hall; each costs a map entry). */
 export const MAX_PARTICIPANTS = 500;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startWslab, type WslabServer } from '../../server/app.ts';
-import type { EventOf, WslabEvent } from '../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
 import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
 
 describeWithChromium('chat / fan-out lab in Chromium', () => {

@@ -6,7 +6,7 @@
 import { afterAll, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { WslabServer } from '../../server/app.ts';
-import type { EventOf } from '../../server/events/schema.ts';
+import type { EventOf } from '../../server/core/events/schema.ts';
 import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
 import { useBrowserSuite } from '../helpers/browser-suite.ts';
 import { collect, type Collector } from '../helpers/server.ts';

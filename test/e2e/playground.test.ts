@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startWslab, type WslabServer } from '../../server/app.ts';
-import type { EventOf, WslabEvent } from '../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
 import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
 
 const HOSTILE_HTML = '</script><img src=x onerror=alert(1)>';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startWslab, type WslabServer } from '../../server/app.ts';
-import { parseEvent, type EventOf, type WslabEvent } from '../../server/events/schema.ts';
+import { parseEvent, type EventOf, type WslabEvent } from '../../server/core/events/schema.ts';
 import { describeWithChromium, launchChromium } from '../helpers/chromium.ts';
 
 describeWithChromium("the tap sees exactly what Chromium's WebSocket sent", () => {

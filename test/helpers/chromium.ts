@@ -1,6 +1,6 @@
 // System Chromium for the e2e suites (playwright-core never downloads a browser here).
 //
-//   import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+//   import { describeWithChromium, launchChromium, screenshot } from './chromium.ts';
 //   describeWithChromium('decode page', () => {
 //     let browser: Browser;
 //     beforeAll(async () => { browser = await launchChromium(); });

@@ -8,8 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket, { type ClientOptions } from 'ws';
 import { startWslab, type WslabOptions, type WslabServer } from '../../server/app.ts';
-import { parseEvent, type EventOf, type EventType, type WslabEvent } from '../../server/events/schema.ts';
-import { formatEvent } from '../../server/events/format.ts';
+import { parseEvent, type EventOf, type EventType, type WslabEvent } from '../../server/core/events/schema.ts';
+import { formatEvent } from '../../server/core/events/format.ts';
 
 export type { WslabEvent };
 

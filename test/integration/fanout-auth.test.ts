@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeJwt } from 'jose';
 import { startWslab, type WslabServer } from '../../server/app.ts';
-import { Auth } from '../../server/auth.ts';
+import { Auth } from '../../server/labs/chat/auth.ts';
 import { collect, rawUpgrade, upgradeRequest, type EventLog } from '../helpers/server.ts';
 import { ChatClient, login, nodeUrl } from '../helpers/chat.ts';
 import { redisSkip, startRedis, type RedisServer } from '../helpers/redis.ts';

@@ -7,7 +7,7 @@ import { startWslab, type WslabServer } from '../../server/app.ts';
 import { collect, type EventLog } from '../helpers/server.ts';
 import { ChatClient, api, login, nodeUrl } from '../helpers/chat.ts';
 import { redisSkip, startRedis, type RedisServer } from '../helpers/redis.ts';
-import type { EventOf } from '../../server/events/schema.ts';
+import type { EventOf } from '../../server/core/events/schema.ts';
 
 const skipRedis = redisSkip();
 const SECRET = 'fanout-chat-test-secret';

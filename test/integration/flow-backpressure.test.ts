@@ -4,7 +4,7 @@
 // configured cap, and the books balance exactly: produced = delivered + dropped + queued.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { collect, sleep, startTestServer, type Collector, type TestServer } from '../helpers/server.ts';
-import { MAX_FLOW_RATE, type Strategy } from '../../server/flow/producer.ts';
+import { MAX_FLOW_RATE, type Strategy } from '../../server/core/labs/flow.ts';
 
 let t: TestServer;
 let log: Collector;

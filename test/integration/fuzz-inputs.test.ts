@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { startWslab, type WslabServer } from '../../server/app.ts';
 import { parseClientMessage } from '../../server/fanout/envelope.ts';
-import { parseHex } from '../../server/wire/index.ts';
+import { parseHex } from '../../server/core/wire/index.ts';
 
 let server: WslabServer;
 const unhandled: unknown[] = [];

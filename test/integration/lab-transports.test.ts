@@ -10,8 +10,8 @@ import { Agent, get, type ClientRequest, type IncomingHttpHeaders } from 'node:h
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { closed, openClient, shut, sleep, startTestServer, until, type TestServer } from '../helpers/server.ts';
-import type { TransportUpdate } from '../../server/labs/transports-feed.ts';
-import type { ClientStats } from '../../server/labs/transports-stats.ts';
+import type { TransportUpdate } from '../../server/core/labs/transports-feed.ts';
+import type { ClientStats } from '../../server/core/labs/transports-stats.ts';
 
 interface Answer {
   status: number;

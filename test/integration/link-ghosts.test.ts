@@ -5,7 +5,7 @@
 // ghost stays, believed online, holding its memory.
 import { afterAll, describe, expect, test } from 'vitest';
 import { openClient, sleep, until, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
-import { ghostState } from '../../server/labs/ghosts.ts';
+import { ghostState } from '../../server/labs/ghosts/lab.ts';
 
 let t: TestServer;
 let log: Collector;

@@ -2,7 +2,7 @@
 // events show what the application sent, and the context window shrinking a repeated message.
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type WebSocket from 'ws';
-import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/tap/direction.ts';
+import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
 import { collect, openClient, shut, startTestServer, type EventLog, type TestServer } from '../helpers/server.ts';
 
 let t: TestServer;

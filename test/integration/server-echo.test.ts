@@ -3,8 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import WebSocketClient from 'ws';
 import type WebSocket from 'ws';
-import { computeAccept } from '../../server/wire/index.ts';
-import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/tap/direction.ts';
+import { computeAccept } from '../../server/core/wire/index.ts';
+import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
 import {
   closed,
   collect,

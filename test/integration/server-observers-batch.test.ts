@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startWslab, type WslabServer } from '../../server/app.ts';
-import { parseEvent, type WslabEvent } from '../../server/events/schema.ts';
-import { renderBatch } from '../../server/events/records.ts';
+import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
+import { renderBatch } from '../../server/core/events/records.ts';
 import { rawUpgrade, upgradeRequest } from '../helpers/server.ts';
 
 let server: WslabServer;

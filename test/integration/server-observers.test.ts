@@ -15,7 +15,7 @@ import {
   type TestServer,
   type WslabEvent,
 } from '../helpers/server.ts';
-import { parseEvent } from '../../server/events/schema.ts';
+import { parseEvent } from '../../server/core/events/schema.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

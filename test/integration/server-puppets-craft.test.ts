@@ -2,7 +2,7 @@
 // do, done by the server's own clients, and seen by the tap like any other client.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startWslab, type WslabServer } from '../../server/app.ts';
-import type { EventOf, WslabEvent } from '../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
 
 let server: WslabServer;
 const events: WslabEvent[] = [];

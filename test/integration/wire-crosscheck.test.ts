@@ -1,8 +1,8 @@
 // Cross-check with a real peer: a ws client talks to a ws server through a loopback TCP proxy
-// that records every byte in both directions. We decode those bytes with server/wire and
+// that records every byte in both directions. We decode those bytes with server/core/wire and
 // assert that the messages we assemble are exactly what ws delivered (RFC 6455 §5.4-§5.6),
 // with and without permessage-deflate (RFC 7692). Inflating is done here with node:zlib;
-// server/wire stays pure.
+// server/core/wire stays pure.
 import net from 'node:net';
 import { constants as zlib, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
   withDeflateTail,
   type Frame,
   type WireMessage,
-} from '../../server/wire/index.ts';
+} from '../../server/core/wire/index.ts';
 
 interface Delivered {
   kind: 'text' | 'binary' | 'ping' | 'pong';

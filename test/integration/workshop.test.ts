@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { WORKSHOP_OFF } from '../../server/workshop/api.ts';
 import { closed, collect, observe, openClient, rawUpgrade, shut, startTestServer, until, upgradeRequest, type Collector, type Observer, type TestServer } from '../helpers/server.ts';
 import { startWslab } from '../../server/app.ts';
-import type { EventOf } from '../../server/events/schema.ts';
+import type { EventOf } from '../../server/core/events/schema.ts';
 
 const KEY = 'test-presenter-key-0123456789';
 

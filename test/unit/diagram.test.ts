@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildSequenceDiagram, escapeLabel, shortTarget } from '../../server/diagram/sequence.ts';
-import type { WslabEvent } from '../../server/events/schema.ts';
+import { buildSequenceDiagram, escapeLabel, shortTarget } from '../../server/core/diagram/sequence.ts';
+import type { WslabEvent } from '../../server/core/events/schema.ts';
 
 let seq = 0;
 const base = () => ({ v: 1 as const, seq: ++seq, t: seq });

@@ -1,8 +1,8 @@
 // The event bus: seq/t stamping, the ring-buffer history and its eviction, at(), filters,
 // subscribers, and the private gap events observers get.
 import { describe, expect, test } from 'vitest';
-import { EventBus, filterFromQuery, matches } from '../../server/events/bus.ts';
-import { EVENT_SCHEMA_VERSION, parseEvent, type EventBody, type WslabEvent } from '../../server/events/schema.ts';
+import { EventBus, filterFromQuery, matches } from '../../server/stream/bus.ts';
+import { EVENT_SCHEMA_VERSION, parseEvent, type EventBody, type WslabEvent } from '../../server/core/events/schema.ts';
 
 function ping(conn: string, n = 0): EventBody<'ping'> {
   return { type: 'ping', conn, dir: 'c2s', payloadHex: n.toString(16).padStart(2, '0') };

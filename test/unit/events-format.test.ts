@@ -1,7 +1,7 @@
 // formatEvent/escapeControl: one safe terminal line per event, whatever text a peer sent.
 import { describe, expect, test } from 'vitest';
-import { escapeControl, formatEvent } from '../../server/events/format.ts';
-import { EVENT_TYPES, parseEvent, type WslabEvent } from '../../server/events/schema.ts';
+import { escapeControl, formatEvent } from '../../server/core/events/format.ts';
+import { EVENT_TYPES, parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
 
 /** No C0/C1 control characters, no line or paragraph separators: nothing a terminal would act on. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

@@ -3,7 +3,7 @@
 // compare it as text).
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { JsonBytes, hexJsonBound, utf8JsonBound } from '../../server/events/json-bytes.ts';
+import { JsonBytes, hexJsonBound, utf8JsonBound } from '../../server/core/events/json-bytes.ts';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -7,7 +7,7 @@ import { createRouter, UnknownTypeError } from '../../server/fanout/router.ts';
 import { TopicTable, roomOf } from '../../server/fanout/pubsub.ts';
 import { EmbeddedHub } from '../../server/fanout/embedded.ts';
 import { BrokerDownError, type BrokerHandlers, type LinkStatus, type SocketPresence } from '../../server/fanout/broker.ts';
-import { selectSubprotocol, tokenFromHandshake, Auth } from '../../server/auth.ts';
+import { selectSubprotocol, tokenFromHandshake, Auth } from '../../server/labs/chat/auth.ts';
 
 const parse = (value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -1,13 +1,13 @@
 // The curriculum as data (STYLE.md, "Learn Git Branching"): every lesson file parses, is
 // numbered and named consistently, and every embedded block is checked against the real
 // thing — quiz answers are valid indexes, lab links are real routes, decode blocks decode
-// (with server/wire) to the verdict the lesson claims. Plus coverage of the notes' topics and
+// (with server/core/wire) to the verdict the lesson claims. Plus coverage of the notes' topics and
 // a check that no lesson copies a sentence from the notes. Exercise blocks name exercises that exist.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { createReader, parseHex } from '../../server/wire/index.ts';
+import { createReader, parseHex } from '../../server/core/wire/index.ts';
 import {
   exerciseProgressOf,
   exercisesOf,
@@ -117,7 +117,7 @@ describe('embedded blocks', () => {
     for (const { lesson, block } of labs) expect(isKnownRoute(block.page), `${lesson.id}: ${block.page}`).toBe(true);
   });
 
-  test('every decode block decodes with server/wire to the verdict the lesson claims', () => {
+  test('every decode block decodes with server/core/wire to the verdict the lesson claims', () => {
     const decodes = blocks('decode');
     expect(decodes.length).toBeGreaterThanOrEqual(10);
     for (const { lesson, block } of decodes) {

@@ -1,7 +1,7 @@
 // The backpressure producer's strategies against a fake sink whose buffer only grows (a consumer
 // that reads nothing): bounded buffers, bounded queues, and books that always balance.
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_FLOW, flowPayload, mergeFlowConfig, Producer, type FlowSink, type Strategy } from '../../server/flow/producer.ts';
+import { DEFAULT_FLOW, flowPayload, mergeFlowConfig, Producer, type FlowSink, type Strategy } from '../../server/core/labs/flow.ts';
 
 class StuckSink implements FlowSink {
   bufferedAmount = 0;
@@ -117,7 +117,7 @@ describe('mergeFlowConfig', () => {
 
 describe('payloadBytes', () => {
   test('equals the length of the message it stands for, small sizes and large', async () => {
-    const { payloadBytes } = await import('../../server/flow/producer.ts');
+    const { payloadBytes } = await import('../../server/core/labs/flow.ts');
     for (const [seq, key, size] of [[1, 2, 0], [123456, 15, 16], [7, 3, 100], [99999999, 999, 512]]) {
       expect(payloadBytes(seq, key, size)).toBe(flowPayload(seq, key, size).length);
     }

@@ -1,18 +1,18 @@
 // The tap keeps frame and message events as binary records in the bus history, and their JSON is
-// written when read (server/events/records.ts). These properties check that JSON against the
+// written when read (server/core/events/records.ts). These properties check that JSON against the
 // codec's own view of the same bytes: for random messages (text with multi-byte characters or
 // binary, fragmented or not, masked or not, cut into random chunks), every field of every event is
 // what the frame and message really were, and the text is byte for byte what JSON.stringify writes.
 // The `?format=bin` items of the same events render to the same JSON.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { EventBus } from '../../server/events/bus.ts';
-import { ITEM_HEADER_BYTES, renderBatch, writeItemHeader } from '../../server/events/records.ts';
-import { parseEvent, type WslabEvent } from '../../server/events/schema.ts';
-import { TapInflater } from '../../server/tap/inflate.ts';
-import { DirectionTap, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES, type Dir } from '../../server/tap/direction.ts';
-import { createReader, encodeFrame, frameFields, frameHeader, frameToJson } from '../../server/wire/index.ts';
-import type { Frame } from '../../server/wire/types.ts';
+import { EventBus } from '../../server/stream/bus.ts';
+import { ITEM_HEADER_BYTES, renderBatch, writeItemHeader } from '../../server/core/events/records.ts';
+import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
+import { TapInflater } from '../../server/connection/tap/inflate.ts';
+import { DirectionTap, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES, type Dir } from '../../server/connection/tap/direction.ts';
+import { createReader, encodeFrame, frameFields, frameHeader, frameToJson } from '../../server/core/wire/index.ts';
+import type { Frame } from '../../server/core/wire/types.ts';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

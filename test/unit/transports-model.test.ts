@@ -1,8 +1,8 @@
 // The transports lab's pure parts: the feed's history and timer, the server's books, the page's
 // arithmetic and the shared wall clock.
 import { describe, expect, test } from 'vitest';
-import { FEED_HISTORY, LEASE_MS, parseSeq, sseEvent, TransportFeed, wallClock, type FeedClock } from '../../server/labs/transports-feed.ts';
-import { MAX_CONNECTIONS, StatsBook } from '../../server/labs/transports-stats.ts';
+import { FEED_HISTORY, LEASE_MS, parseSeq, sseEvent, TransportFeed, wallClock, type FeedClock } from '../../server/core/labs/transports-feed.ts';
+import { MAX_CONNECTIONS, StatsBook } from '../../server/core/labs/transports-stats.ts';
 import { busiest, bytesPerUpdate, latencyChart, meanLatency, newTally, receive, steadyBytesPerUpdate } from '../../web/src/labs/transports/model.ts';
 
 /** A clock whose time and timers move only when the test says so. */

@@ -2,12 +2,12 @@
 // and how payloads are shown.
 import { describe, expect, it } from 'vitest';
 import { headerRows, bitAt } from '../../web/src/anatomy/layout.ts';
-import { frameHeader } from '../../server/wire/index.ts';
+import { frameHeader } from '../../server/core/wire/index.ts';
 import { decodeInput } from '../../web/src/decode/model.ts';
 import { explainField } from '../../web/src/anatomy/explain.ts';
 import { payloadView } from '../../web/src/anatomy/payload.ts';
 import { normaliseHex } from '../../web/src/anatomy/bytes.ts';
-import type { FieldLayout } from '../../server/wire/types.ts';
+import type { FieldLayout } from '../../server/core/wire/types.ts';
 
 const hello = Uint8Array.from([0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]);
 const helloFields: FieldLayout[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReader } from '../../server/wire/index.ts';
+import { createReader } from '../../server/core/wire/index.ts';
 import { PRESETS } from '../../web/src/builder/presets.ts';
 import { buildFrame, defaultFrame, spacedHex, toCraftFrame, type BuilderFrame } from '../../web/src/builder/model.ts';
 

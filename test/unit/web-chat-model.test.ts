@@ -2,7 +2,7 @@
 // server's envelopes (acks, errors, presence, queued DMs acked once and duplicates dropped by id),
 // and the node topology the sequence diagram needs.
 import { describe, expect, it } from 'vitest';
-import type { WslabEvent } from '../../server/events/schema.ts';
+import type { WslabEvent } from '../../server/core/events/schema.ts';
 import { parseClientMessage } from '../../server/fanout/envelope.ts';
 import {
   ackedIds,

@@ -15,7 +15,7 @@ import {
 } from '../../web/src/labs/data-types/layout.ts';
 import { base64, decodeBinary, FIRST_TICK_T, makePayload, makeTicks, sameValue, TICK_COUNTS } from '../../web/src/labs/data-types/payloads.ts';
 import { complete, compressionRatio, contextMemory, eventsOf, frameHeaderBytes, variantFigures, wireMessages } from '../../web/src/labs/data-types/model.ts';
-import type { EventOf, WslabEvent } from '../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 

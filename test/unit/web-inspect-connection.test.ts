@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptSteps, connRows, headLines, readyStateLabel, statePath, stateTimeline } from '../../web/src/connection/model.ts';
 import { EventStore } from '../../web/src/store/store.ts';
-import type { EventOf } from '../../server/events/schema.ts';
+import type { EventOf } from '../../server/core/events/schema.ts';
 
 describe('key → accept, step by step (RFC 6455 §1.3, §4.2.2)', () => {
   it('computes the RFC example and checks the server’s value', () => {

@@ -20,7 +20,7 @@ import {
   type FrameFilter,
 } from '../../web/src/inspect/model.ts';
 import { EventStore } from '../../web/src/store/store.ts';
-import { frameHeader } from '../../server/wire/index.ts';
+import { frameHeader } from '../../server/core/wire/index.ts';
 
 function frame(seq: number, over: Partial<FrameEvent> = {}): FrameEvent {
   return {

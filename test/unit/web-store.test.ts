@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventStore } from '../../web/src/store/store.ts';
-import type { WslabEvent } from '../../server/events/schema.ts';
+import type { WslabEvent } from '../../server/core/events/schema.ts';
 
 function frame(seq: number, conn = 'c1'): WslabEvent {
   return {

@@ -1,7 +1,7 @@
 // The workshop page's pure model: the presenter's roster built from the event store (fed real
 // event shapes) and the connections snapshot, the totals, and the sentences participants read.
 import { describe, expect, it } from 'vitest';
-import type { EventOf, WslabEvent } from '../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
 import { EventStore } from '../../web/src/store/store.ts';
 import { WORKSHOP_OFF } from '../../server/workshop/api.ts';
 import { START_COMMAND, describeEffect, describeEvent, displayPath, rosterRows, totals, watchHint, ago } from '../../web/src/workshop/model.ts';

@@ -1,7 +1,7 @@
 // The workshop's small modules: display names, the presenter key check, network origins.
 import { describe, expect, test } from 'vitest';
-import { NAME_MAX, sanitizeName, uniqueName } from '../../server/workshop/names.ts';
-import { checkPresenter, newPresenterKey } from '../../server/workshop/presenter.ts';
+import { NAME_MAX, sanitizeName, uniqueName } from '../../server/core/workshop/names.ts';
+import { checkPresenter, newPresenterKey } from '../../server/http/presenter.ts';
 import { networkOrigins } from '../../server/workshop/lan.ts';
 
 describe('sanitizeName', () => {

@@ -1,7 +1,7 @@
 // The one way the web app calls the server's HTTP API: JSON in, JSON out, and errors as values
 // carrying the server's own sentence (every wslab API answers errors as {"error": "..."}).
 // In the presenter's tab of a workshop, calls to the lab APIs carry the presenter key, so the
-// presenter's labs may change the whole room (server/workshop/guard.ts); nobody else's do.
+// presenter's labs may change the whole room (server/http/presenter-guard.ts); nobody else's do.
 import { presenterKey } from './workshop/key.ts';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string; status: number };

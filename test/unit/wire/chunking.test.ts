@@ -3,7 +3,7 @@
 // violation) of any byte stream does not depend on how it was chunked.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createReader, encodeFrame, type Frame, type FrameSpec, type ReaderOptions, type WireEvent } from '../../../server/wire/index.ts';
+import { createReader, encodeFrame, type Frame, type FrameSpec, type ReaderOptions, type WireEvent } from '../../../server/core/wire/index.ts';
 
 const enc = new TextEncoder();
 

@@ -1,6 +1,6 @@
 // RFC 7692 permessage-deflate: parameters and the 00 00 ff ff tail.
 import { describe, expect, it } from 'vitest';
-import { DEFLATE_TAIL, negotiatedPerMessageDeflate, parsePerMessageDeflateParams, withDeflateTail } from '../../../server/wire/index.ts';
+import { DEFLATE_TAIL, negotiatedPerMessageDeflate, parsePerMessageDeflateParams, withDeflateTail } from '../../../server/core/wire/index.ts';
 
 describe('RFC 7692 §7.1 extension parameters', () => {
   it('reads all four parameters', () => {

@@ -1,6 +1,6 @@
 // RFC 6455 §5.2 in reverse: the encoder builds valid frames and, on purpose, invalid ones.
 import { describe, expect, it } from 'vitest';
-import { createReader, encodeFrame, toHex } from '../../../server/wire/index.ts';
+import { createReader, encodeFrame, toHex } from '../../../server/core/wire/index.ts';
 
 const hexOf = (spec: Parameters<typeof encodeFrame>[0]) => toHex(encodeFrame(spec));
 

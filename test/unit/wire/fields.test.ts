@@ -1,6 +1,6 @@
 // RFC 6455 §5.2: where every header field sits, for 7/16/64-bit lengths with and without a mask.
 import { describe, expect, it } from 'vitest';
-import { createReader, encodeFrame, frameFields, type Frame } from '../../../server/wire/index.ts';
+import { createReader, encodeFrame, frameFields, type Frame } from '../../../server/core/wire/index.ts';
 
 function decodeOne(bytes: Uint8Array): Frame {
   const events = createReader({ direction: 'any' }).push(bytes);

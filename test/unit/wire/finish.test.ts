@@ -1,7 +1,7 @@
 // finish(): where an unfinished frame starts and how many bytes would complete it
 // (or complete its header while the payload length is still unknown).
 import { describe, expect, it } from 'vitest';
-import { createReader, encodeFrame } from '../../../server/wire/index.ts';
+import { createReader, encodeFrame } from '../../../server/core/wire/index.ts';
 
 function finishAfter(bytes: Uint8Array, direction: 'client' | 'server' | 'any' = 'any') {
   const reader = createReader({ direction });

@@ -15,7 +15,7 @@ import {
   parseClosePayload,
   type Frame,
   type FrameSpec,
-} from '../../../server/wire/index.ts';
+} from '../../../server/core/wire/index.ts';
 
 function decodeOne(spec: FrameSpec): Frame {
   const e = createReader({ direction: 'any' }).push(encodeFrame(spec))[0];

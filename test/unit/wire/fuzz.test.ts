@@ -4,7 +4,7 @@
 // report at most one violation (last), and never allocate a buffer above maxPayload — huge
 // declared lengths end in 1009 (or 1002 for a set MSB) without allocating.
 import { describe, expect, it } from 'vitest';
-import { closePayload, concatBytes, createReader, encodeFrame, type FrameSpec, type ReaderOptions, type WireEvent } from '../../../server/wire/index.ts';
+import { closePayload, concatBytes, createReader, encodeFrame, type FrameSpec, type ReaderOptions, type WireEvent } from '../../../server/core/wire/index.ts';
 
 /** xorshift32: deterministic, fast, good enough for fuzzing */
 function rng(seed: number): () => number {

@@ -2,7 +2,7 @@
 // subprotocol headers.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { base64, computeAccept, parseExtensions, parseExtensionsStrict, parseProtocols, sha1, validateUpgradeRequest, validateUpgradeResponse } from '../../../server/wire/index.ts';
+import { base64, computeAccept, parseExtensions, parseExtensionsStrict, parseProtocols, sha1, validateUpgradeRequest, validateUpgradeResponse } from '../../../server/core/wire/index.ts';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const request = (over: Record<string, string | undefined> = {}) => ({

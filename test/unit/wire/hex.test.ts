@@ -1,6 +1,6 @@
 // Pasted hex in, hex out (the /decode page and `wslab decode --hex`).
 import { describe, expect, it } from 'vitest';
-import { parseHex, toHex } from '../../../server/wire/index.ts';
+import { parseHex, toHex } from '../../../server/core/wire/index.ts';
 
 const bytesOf = (text: string) => {
   const r = parseHex(text);

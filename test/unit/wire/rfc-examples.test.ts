@@ -1,7 +1,7 @@
 // RFC 6455 §5.7 "Examples" and §1.3 (the accept key), in both directions:
 // decode(bytes) equals the frame, and encode(frame) equals the bytes.
 import { describe, expect, it } from 'vitest';
-import { computeAccept, createReader, encodeFrame, parseHex, type Frame, type FrameSpec, type WireEvent } from '../../../server/wire/index.ts';
+import { computeAccept, createReader, encodeFrame, parseHex, type Frame, type FrameSpec, type WireEvent } from '../../../server/core/wire/index.ts';
 
 function hex(text: string): Uint8Array {
   const r = parseHex(text);

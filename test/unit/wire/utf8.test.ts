@@ -1,6 +1,6 @@
 // RFC 6455 §8.1 / RFC 3629: the streaming UTF-8 validator.
 import { describe, expect, it } from 'vitest';
-import { firstInvalidUtf8, Utf8Validator } from '../../../server/wire/index.ts';
+import { firstInvalidUtf8, Utf8Validator } from '../../../server/core/wire/index.ts';
 
 const b = (...xs: number[]) => Uint8Array.from(xs);
 

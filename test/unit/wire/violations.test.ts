@@ -1,7 +1,7 @@
 // One test per rule the reader enforces: the kind, the close code RFC 6455 requires and the
 // exact stream offset of the byte that proves the violation.
 import { describe, expect, it } from 'vitest';
-import { closePayload, concatBytes, createReader, encodeFrame, type FrameSpec, type ReaderOptions, type Violation } from '../../../server/wire/index.ts';
+import { closePayload, concatBytes, createReader, encodeFrame, type FrameSpec, type ReaderOptions, type Violation } from '../../../server/core/wire/index.ts';
 
 const KEY = Uint8Array.of(1, 2, 3, 4);
 const text = (s: string) => new TextEncoder().encode(s);

@@ -1,12 +1,12 @@
 // The header of one frame drawn as RFC 6455 §5.2 draws it: 32 bits per row, each field a
 // button. Clicking or focusing a field shows its value, what it means, and the RFC section.
 import { useId, useMemo, useState } from 'react';
-import { frameFields } from '../../../server/wire/index.ts';
-import type { FieldName, Frame } from '../../../server/wire/types.ts';
+import { frameFields } from '../../../server/core/wire/index.ts';
+import type { FieldName, Frame } from '../../../server/core/wire/types.ts';
 import { bytesLabel, hex2 } from './bytes.ts';
 import { explainField, type FieldExplanation } from './explain.ts';
 import { BITS_PER_ROW, headerRows, type Segment } from './layout.ts';
-import { frameHeader } from '../../../server/wire/index.ts';
+import { frameHeader } from '../../../server/core/wire/index.ts';
 import { RfcRef } from './Rfc.tsx';
 
 export interface FrameAnatomyProps {

@@ -1,8 +1,8 @@
 // One frame, whole: a summary line, the header anatomy, the unmasking, the payload.
 // Shared by the decoder and (later) the live inspector.
 import { useMemo, type ReactNode } from 'react';
-import { formatFrame, opcodeName } from '../../../server/wire/index.ts';
-import type { Frame } from '../../../server/wire/types.ts';
+import { formatFrame, opcodeName } from '../../../server/core/wire/index.ts';
+import type { Frame } from '../../../server/core/wire/types.ts';
 import { bytesLabel } from './bytes.ts';
 import { FrameAnatomy } from './FrameAnatomy.tsx';
 import { PayloadView } from './PayloadView.tsx';

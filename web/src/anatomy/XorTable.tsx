@@ -1,6 +1,6 @@
 // Masking made visible (RFC 6455 §5.3): the bytes on the wire, the key repeated under them,
 // and the XOR of the two — the payload the application receives.
-import type { Frame } from '../../../server/wire/types.ts';
+import type { Frame } from '../../../server/core/wire/types.ts';
 import { asciiChar, bytesLabel, hex2 } from './bytes.ts';
 import { RfcRef } from './Rfc.tsx';
 

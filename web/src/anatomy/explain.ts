@@ -1,8 +1,8 @@
 // What each header field means, in one or two plain sentences, with the RFC 6455 section
 // that defines it. The sentences depend on the value read, so the learner sees what *this*
 // frame says, not only what the field is for. Pure.
-import { opcodeName } from '../../../server/wire/index.ts';
-import type { FieldLayout, FieldName } from '../../../server/wire/types.ts';
+import { opcodeName } from '../../../server/core/wire/index.ts';
+import type { FieldLayout, FieldName } from '../../../server/core/wire/types.ts';
 import { normaliseHex } from './bytes.ts';
 
 export interface FieldExplanation {

@@ -1,7 +1,7 @@
 // The RFC 6455 §5.2 drawing of a frame header: 32 bits per row, each field a run of bits,
 // fields longer than what is left of a row continued on the next (as the RFC draws
 // "Extended payload length continued" and "Masking-key (continued)"). Pure.
-import type { FieldLayout, FieldName, Frame } from '../../../server/wire/types.ts';
+import type { FieldLayout, FieldName, Frame } from '../../../server/core/wire/types.ts';
 
 export const BITS_PER_ROW = 32;
 

@@ -1,6 +1,6 @@
 // How to show a payload: text, pretty JSON (with the envelope fields of the message-design
 // lesson labelled), a close frame's code and reason, or hex + ASCII. Pure.
-import { describeCloseCode, parseClosePayload } from '../../../server/wire/index.ts';
+import { describeCloseCode, parseClosePayload } from '../../../server/core/wire/index.ts';
 import { isReadable, utf8OrNull } from './bytes.ts';
 
 /** The envelope fields the message-design lesson teaches: type, id, meta, payload. */

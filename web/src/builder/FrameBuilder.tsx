@@ -3,9 +3,9 @@
 // real ws server answers (usually with a close code and its reason).
 import { useId, useMemo, useState } from 'react';
 import { Link } from 'react-router';
-import { describeCloseCode, opcodeName } from '../../../server/wire/index.ts';
-import type { Frame } from '../../../server/wire/types.ts';
-import { escapeControl } from '../../../server/events/format.ts';
+import { describeCloseCode, opcodeName } from '../../../server/core/wire/index.ts';
+import type { Frame } from '../../../server/core/wire/types.ts';
+import { escapeControl } from '../../../server/core/events/format.ts';
 import { FrameAnatomy } from '../anatomy/FrameAnatomy.tsx';
 import { craft, type CraftFrame, type CraftResult } from '../ws/api.ts';
 import { getOwnConns } from '../ws/own-conns.ts';

@@ -1,7 +1,7 @@
 // The frame builder's model: one hand-set frame as the form holds it, and the pure steps from it
 // to the bytes (encodeFrame, as the server will send them) and to the craft API's body.
-import { encodeFrame, parseHex, toHex } from '../../../server/wire/index.ts';
-import type { FrameSpec } from '../../../server/wire/types.ts';
+import { encodeFrame, parseHex, toHex } from '../../../server/core/wire/index.ts';
+import type { FrameSpec } from '../../../server/core/wire/types.ts';
 import type { CraftFrame } from '../ws/api.ts';
 
 export interface BuilderFrame {

@@ -1,6 +1,6 @@
 // Ready-made frames, most of them breaking RFC 6455 on purpose: pure data, checked by
 // test/unit/web-builder-presets.test.ts (each encodes to the bytes its description promises).
-import { closePayload, toHex } from '../../../server/wire/index.ts';
+import { closePayload, toHex } from '../../../server/core/wire/index.ts';
 import { RFC_KEY, type BuilderFrame } from './model.ts';
 
 export interface Preset {

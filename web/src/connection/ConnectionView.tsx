@@ -2,8 +2,8 @@
 // the TCP 4-tuple), the handshake with the key → accept computation checked step by step, the
 // server and client ready-state timelines, the close, ping/pong round trips and the send buffer.
 import { useMemo } from 'react';
-import { describeCloseCode } from '../../../server/wire/index.ts';
-import type { EventOf } from '../../../server/events/schema.ts';
+import { describeCloseCode } from '../../../server/core/wire/index.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 import { TimeChart, type ChartSeries } from '../charts/TimeChart.tsx';
 import { useStoreSelector } from '../store/hooks.ts';
 import { getStore, type ConnView } from '../store/store.ts';

@@ -1,7 +1,7 @@
 // The connection view's model: the Sec-WebSocket-Key → Accept computation step by step, the
 // ready-state timelines, and the rows of the connection picker. Pure: no React, no DOM.
-import { WEBSOCKET_GUID, base64, computeAccept, sha1, toHex } from '../../../server/wire/index.ts';
-import type { EventOf } from '../../../server/events/schema.ts';
+import { WEBSOCKET_GUID, base64, computeAccept, sha1, toHex } from '../../../server/core/wire/index.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 import type { ConnView } from '../store/store.ts';
 
 export interface AcceptSteps {

@@ -2,7 +2,7 @@
 // The input lives in the URL (?hex=...&dir=...), so a link reproduces the view.
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { describeCloseCode, type Violation } from '../../../server/wire/index.ts';
+import { describeCloseCode, type Violation } from '../../../server/core/wire/index.ts';
 import { FrameCard } from '../anatomy/FrameCard.tsx';
 import { RfcRef } from '../anatomy/Rfc.tsx';
 import { bytesLabel, hex2 } from '../anatomy/bytes.ts';

@@ -1,7 +1,7 @@
 // The decode view's model: pure functions from (pasted text, direction) to what the page
 // draws. No React and no DOM here, so test/unit/web-decode-model.test.ts runs it headless.
-import { createReader, parseHex } from '../../../server/wire/index.ts';
-import type { Direction, Frame, Incomplete, Violation } from '../../../server/wire/types.ts';
+import { createReader, parseHex } from '../../../server/core/wire/index.ts';
+import type { Direction, Frame, Incomplete, Violation } from '../../../server/core/wire/types.ts';
 
 export type DecodeDirection = Direction | 'any';
 export const DIRECTIONS: readonly DecodeDirection[] = ['client', 'server', 'any'];

@@ -1,8 +1,8 @@
 // The live sequence diagram: the store's events for one connection (or several, or all) drawn by
-// server/diagram/sequence.ts and mermaid. Redrawn at most a few times a second; windowed to the
+// server/core/diagram/sequence.ts and mermaid. Redrawn at most a few times a second; windowed to the
 // last N events; follow or pause; clicking an arrow selects its frame in every view.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { buildSequenceDiagram, type Diagram } from '../../../server/diagram/sequence.ts';
+import { buildSequenceDiagram, type Diagram } from '../../../server/core/diagram/sequence.ts';
 import { getStore } from '../store/store.ts';
 import { select, useSelection } from '../store/selection.ts';
 import { connBySeq, eventsFor } from './model.ts';

@@ -1,5 +1,5 @@
 // What the sequence diagram draws, from the store: the events of the chosen connections. Pure.
-import type { WslabEvent } from '../../../server/events/schema.ts';
+import type { WslabEvent } from '../../../server/core/events/schema.ts';
 
 /**
  * The events that belong to `conns` (every connection's when `conns` is null), plus what the

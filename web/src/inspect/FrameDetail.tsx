@@ -8,7 +8,7 @@ import { PayloadView } from '../anatomy/PayloadView.tsx';
 import { XorTable } from '../anatomy/XorTable.tsx';
 import { bytesLabel, spacedHex } from '../anatomy/bytes.ts';
 import { payloadView, type PayloadView as View } from '../anatomy/payload.ts';
-import { formatFrame, frameHeader, opcodeName } from '../../../server/wire/index.ts';
+import { formatFrame, frameHeader, opcodeName } from '../../../server/core/wire/index.ts';
 import { eventToFrame, formatT, frameName, hexToBytes, showControls, type FrameEvent } from './model.ts';
 
 export interface FrameDetailProps {

@@ -6,7 +6,7 @@
 // (a general virtualizer re-measures all rows whenever the count changes: 200,000 per frame
 // while frames stream in).
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { isControlOpcode } from '../../../server/wire/index.ts';
+import { isControlOpcode } from '../../../server/core/wire/index.ts';
 import { formatT, framePreview, frameName, indexOfSeq, rsvText, type FrameEvent } from './model.ts';
 
 /** Row height in CSS pixels; the rows are all the same height, so positions are index × ROW_H. */

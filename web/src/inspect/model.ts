@@ -1,8 +1,8 @@
 // The inspector's model: filters, incremental filtering over the store's frames, previews that
 // make control characters visible, NDJSON export, the eviction notices, and the Frame the
 // anatomy components draw, rebuilt from a frame event. Pure: no React, no DOM.
-import { describeCloseCode, isControlOpcode, opcodeName } from '../../../server/wire/index.ts';
-import type { Frame } from '../../../server/wire/types.ts';
+import { describeCloseCode, isControlOpcode, opcodeName } from '../../../server/core/wire/index.ts';
+import type { Frame } from '../../../server/core/wire/types.ts';
 import type { FrameEvent } from '../store/store.ts';
 
 export type { FrameEvent };

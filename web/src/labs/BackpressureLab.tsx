@@ -7,7 +7,7 @@ import { useLabStream } from './stream.ts';
 import { bytes, count } from './format.ts';
 import { Figure } from './Figure.tsx';
 import { LinkPanel } from './LinkPanel.tsx';
-import { DEFAULT_FLOW } from '../../../server/flow/producer.ts';
+import { DEFAULT_FLOW } from '../../../server/core/labs/flow.ts';
 
 const STRATEGIES: { id: Strategy; label: string; explain: string }[] = [
   { id: 'none', label: 'None', explain: 'send everything; the buffers grow' },

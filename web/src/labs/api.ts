@@ -2,8 +2,8 @@
 // as values with the server's own sentence.
 import { apiCall as call, type Result } from '../http.ts';
 import type { z } from 'zod';
-import type { LinkConditions as LinkConditionsSchema } from '../../../server/events/schema.ts';
-import type { FlowConfig } from '../../../server/flow/producer.ts';
+import type { LinkConditions as LinkConditionsSchema } from '../../../server/core/events/schema.ts';
+import type { FlowConfig } from '../../../server/core/labs/flow.ts';
 
 export type { Result };
 
@@ -54,7 +54,7 @@ export interface Costs {
 export const measureCosts = () => call<Costs>('GET', '/__wslab/sim/costs');
 
 // The producer's own types: one definition for the server and the page.
-export type { FlowConfig, Strategy } from '../../../server/flow/producer.ts';
+export type { FlowConfig, Strategy } from '../../../server/core/labs/flow.ts';
 export const startFlow = (config: Partial<FlowConfig>, link: Partial<LinkConditions>) =>
   call<{ conn: string; link: string; config: FlowConfig }>('POST', '/__wslab/flow', { ...config, link });
 export const changeFlow = (conn: string, change: Partial<FlowConfig>) => call<{ config: FlowConfig }>('POST', `/__wslab/flow/${encodeURIComponent(conn)}`, change);

@@ -4,7 +4,7 @@
 // the lab's figures out of it in seconds, so the labs ask the server for just their own.
 // It reconnects with the reconnect module the lifecycle lab shows.
 import { useSyncExternalStore } from 'react';
-import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../../server/core/events/schema.ts';
 import { ReconnectingClient, type SocketLike } from '../reconnect/client.ts';
 import { Versioned } from '../store/versioned.ts';
 

@@ -1,6 +1,6 @@
 // What a lesson's decode block shows beside its link: each frame as one readable line
 // (formatFrame), and the violation or the incompleteness the decoder found. Pure.
-import { createReader, formatFrame, parseHex } from '../../../server/wire/index.ts';
+import { createReader, formatFrame, parseHex } from '../../../server/core/wire/index.ts';
 import type { DecodeBlock } from './model.ts';
 
 export interface DecodeSummary {

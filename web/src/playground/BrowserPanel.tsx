@@ -1,8 +1,8 @@
 // The browser's own WebSocket: connect, watch readyState move, send text/JSON/binary, close with a
 // code and reason — and try what the API forbids (send while CONNECTING) to see it refuse.
 import { useRef, useState, useSyncExternalStore } from 'react';
-import { escapeControl } from '../../../server/events/format.ts';
-import { parseHex } from '../../../server/wire/index.ts';
+import { escapeControl } from '../../../server/core/events/format.ts';
+import { parseHex } from '../../../server/core/wire/index.ts';
 import { BrowserClient, STATE_NAMES, type LogEntry, type SendData, type SendOutcome } from '../ws/browser-client.ts';
 import { getOwnConns } from '../ws/own-conns.ts';
 import { labUrl, newSessionId, wsOrigin } from '../ws/session.ts';

@@ -1,6 +1,6 @@
 // A compact live list of the frames on this page's own connections, from the event store.
 import { useLayoutEffect, useRef } from 'react';
-import { escapeControl } from '../../../server/events/format.ts';
+import { escapeControl } from '../../../server/core/events/format.ts';
 import { useStoreSlice } from '../store/hooks.ts';
 import { select, useSelection } from '../store/selection.ts';
 import type { FrameEvent } from '../store/store.ts';

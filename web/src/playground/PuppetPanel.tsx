@@ -3,7 +3,7 @@
 // stop reading. Their state comes from the event store like every other connection's.
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { escapeControl } from '../../../server/events/format.ts';
+import { escapeControl } from '../../../server/core/events/format.ts';
 import { useStoreSlice } from '../store/hooks.ts';
 import { createPuppet, deletePuppet, puppetAction, type PuppetAction, type PuppetInfo } from '../ws/api.ts';
 import { STATE_NAMES } from '../ws/browser-client.ts';

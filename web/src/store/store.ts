@@ -2,8 +2,8 @@
 // show, outside React. Every event is stored as it arrives; listeners are told at most once per
 // animation frame, and each slice (frames, connections, events) has its own version so a view
 // re-renders only when the part it shows changed.
-import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
-import { EVENT_TYPES } from '../../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../../server/core/events/schema.ts';
+import { EVENT_TYPES } from '../../../server/core/events/schema.ts';
 import type { FromWorker, ToWorker } from './stream.worker.ts';
 import { readStreamMessage } from './stream-message.ts';
 

@@ -1,6 +1,6 @@
 // The terminal's command language, wscat-like: a pure parser from one typed line to a command,
 // with errors a learner can act on. No DOM, no xterm: test/unit/web-terminal-commands.test.ts runs it.
-import { parseHex } from '../../../server/wire/index.ts';
+import { parseHex } from '../../../server/core/wire/index.ts';
 
 export type Command =
   | { kind: 'empty' }

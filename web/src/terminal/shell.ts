@@ -4,9 +4,9 @@
 //
 // Every untrusted string (payloads, close reasons, server messages) goes through escapeControl,
 // so no message can move the cursor, clear the screen or retitle the terminal.
-import { escapeControl } from '../../../server/events/format.ts';
-import { toHex } from '../../../server/wire/index.ts';
-import type { EventOf } from '../../../server/events/schema.ts';
+import { escapeControl } from '../../../server/core/events/format.ts';
+import { toHex } from '../../../server/core/wire/index.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 import type { EventStore, FrameEvent } from '../store/store.ts';
 import { createPuppet, deletePuppet, puppetAction, type PuppetAction } from '../ws/api.ts';
 import { BrowserClient, STATE_NAMES } from '../ws/browser-client.ts';

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Page } from '../shell/Page.tsx';
 import { useThrottledSlice } from '../store/hooks.ts';
 import { getStore } from '../store/store.ts';
-import { NAME_MAX, sanitizeName } from '../../../server/workshop/names.ts';
+import { NAME_MAX, sanitizeName } from '../../../server/core/workshop/names.ts';
 import { joinRoom, leaveRoom } from './api.ts';
 import { describeEffect, describeEvent, recentWorkshopEvents, rosterConn, rttText, watchHint } from './model.ts';
 import type { Room } from './room.ts';

@@ -1,9 +1,9 @@
 // The workshop API (server/workshop/api.ts) as typed fetch calls; errors come back as values with
 // the server's own sentence. Presenter calls carry the key in Authorization, never in the URL.
 import { apiCall as call, type Result } from '../http.ts';
-import type { EventOf } from '../../../server/events/schema.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 import type { Effect } from '../../../server/workshop/room.ts';
-import type { HeartbeatConfig } from '../../../server/heartbeat.ts';
+import type { HeartbeatConfig } from '../../../server/connection/heartbeat.ts';
 
 export type { Result, Effect };
 

@@ -1,7 +1,7 @@
 // The workshop page's model: the presenter's roster (participants and their connections, from the
 // event store and GET /__wslab/connections), and the sentences participants read about what the
 // presenter is doing. Pure: no React, no DOM, no fetch.
-import type { EventOf } from '../../../server/events/schema.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 import type { ConnView } from '../store/store.ts';
 import type { ConnSnapshot, Effect, RoomParticipant } from './api.ts';
 

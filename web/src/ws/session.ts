@@ -1,6 +1,6 @@
 // Tying a browser WebSocket to the server's name for it. Every lab URL takes ?session=ID, and the
 // server reports it in conn.open.sessionId: a fresh random id per connection makes the match exact.
-import type { EventOf, WslabEvent } from '../../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../../server/core/events/schema.ts';
 
 /** A random session id the server accepts ([A-Za-z0-9_-], at most 64). */
 export function newSessionId(prefix = 'pg'): string {

@@ -1,7 +1,7 @@
 // The chat lab's pure side: envelopes going out, what a client shows of the envelopes coming in,
 // where a token travels, and which node a connection landed on. No DOM, no sockets: the browser
 // client (client.ts) feeds these, and the unit tests drive them directly.
-import type { EventOf, WslabEvent } from '../../../../server/events/schema.ts';
+import type { EventOf, WslabEvent } from '../../../../server/core/events/schema.ts';
 
 /** The ways this page can present a token when it opens /lab/chat. */
 export type Transport = 'query' | 'cookie' | 'subprotocol' | 'auth' | 'none' | 'forged';

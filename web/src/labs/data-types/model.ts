@@ -2,8 +2,8 @@
 // figures the page shows. Every byte count here is one the tap measured on the socket (frame
 // headers as sent, masked payloads, compressed lengths); nothing is re-derived from what the page
 // thinks it sent. Pure: no DOM, no node:*.
-import type { EventOf, WslabEvent } from '../../../../server/events/schema.ts';
-import { negotiatedPerMessageDeflate, type PerMessageDeflateParams } from '../../../../server/wire/deflate.ts';
+import type { EventOf, WslabEvent } from '../../../../server/core/events/schema.ts';
+import { negotiatedPerMessageDeflate, type PerMessageDeflateParams } from '../../../../server/core/wire/deflate.ts';
 
 export type Variant = 'json' | 'binary' | 'deflate';
 export const VARIANTS: readonly Variant[] = ['json', 'binary', 'deflate'];

@@ -3,7 +3,7 @@
 // it showed, and the bars of the timeline.
 //
 // A run sends one bulk message and right after it one small urgent message, either on the same
-// WebSocket or on two, and times each until /lab/hol acknowledges it (server/labs/hol.ts).
+// WebSocket or on two, and times each until /lab/hol acknowledges it (server/labs/hol/lab.ts).
 
 export type HolMode = 'one' | 'two';
 

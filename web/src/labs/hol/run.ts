@@ -2,11 +2,11 @@
 // through the chaos link (?link=TAG, one tag per socket), each link connection throttled client →
 // server with POST /__wslab/link {tag, c2sBytesPerSec} (a selector, so a workshop participant may
 // do it too), then the bulk message and the urgent one sent back to back, timed until /lab/hol
-// acknowledges each (server/labs/hol.ts). The sockets close when the run ends: their link
+// acknowledges each (server/labs/hol/lab.ts). The sockets close when the run ends: their link
 // connections, and the throttle with them, go away.
 import { setLink } from '../api.ts';
 import { wsOrigin } from '../../ws/session.ts';
-import type { HolAck, HolHello } from '../../../../server/labs/hol.ts';
+import type { HolAck, HolHello } from '../../../../server/labs/hol/lab.ts';
 import { transferMs, urgentText, type HolRun, type HolSettings } from './model.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;

@@ -1,11 +1,11 @@
 // The transports lab's arithmetic, kept apart from fetch, EventSource and WebSocket so it can be
 // tested alone: what each transport received and how late, and the per-update figures derived from
-// the server's own byte counts (server/labs/transports-stats.ts).
-import type { TransportUpdate } from '../../../../server/labs/transports-feed.ts';
-import type { ConnectionUse, Transport, TransportTotals } from '../../../../server/labs/transports-stats.ts';
+// the server's own byte counts (server/core/labs/transports-stats.ts).
+import type { TransportUpdate } from '../../../../server/core/labs/transports-feed.ts';
+import type { ConnectionUse, Transport, TransportTotals } from '../../../../server/core/labs/transports-stats.ts';
 
-export { TRANSPORTS } from '../../../../server/labs/transports-stats.ts';
-export type { ClientStats, ConnectionUse, Transport, TransportTotals } from '../../../../server/labs/transports-stats.ts';
+export { TRANSPORTS } from '../../../../server/core/labs/transports-stats.ts';
+export type { ClientStats, ConnectionUse, Transport, TransportTotals } from '../../../../server/core/labs/transports-stats.ts';
 export type { TransportUpdate };
 
 /** latencies kept per transport for the chart (at 2 updates a second: 5 minutes) */

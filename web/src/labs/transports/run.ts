@@ -6,7 +6,7 @@
 // under it.
 import { Versioned } from '../../store/versioned.ts';
 import { newTally, receive, TRANSPORTS, type ClientStats, type Tally, type Transport, type TransportUpdate } from './model.ts';
-import { wallClock } from '../../../../server/labs/transports-feed.ts';
+import { wallClock } from '../../../../server/core/labs/transports-feed.ts';
 
 export interface ServerView {
   head: number;

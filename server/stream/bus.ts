@@ -1,8 +1,8 @@
 // The event bus: stamps events with v/seq/t, keeps a bounded ring-buffer history, and hands
 // each event to subscribers. Pure (no node:* imports): the clock is injected.
-import { EVENT_SCHEMA_VERSION, type EventBody, type EventType, type WslabEvent } from './schema.ts';
-import { JsonBytes } from './json-bytes.ts';
-import { ITEM_HEADER_BYTES, KIND_FRAME, KIND_JSON, recordJsonBound, RecordWriter, writeItemHeader, writeRecordJson, type RecordKind } from './records.ts';
+import { EVENT_SCHEMA_VERSION, type EventBody, type EventType, type WslabEvent } from '../core/events/schema.ts';
+import { JsonBytes } from '../core/events/json-bytes.ts';
+import { ITEM_HEADER_BYTES, KIND_FRAME, KIND_JSON, recordJsonBound, RecordWriter, writeItemHeader, writeRecordJson, type RecordKind } from '../core/events/records.ts';
 
 export interface EventFilter {
   conn?: ReadonlySet<string> | null;

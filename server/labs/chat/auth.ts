@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
-import { NAME_RE } from './fanout/envelope.ts';
+import { NAME_RE } from '../../fanout/envelope.ts';
 
 export const TOKEN_COOKIE = 'wslab_token';
 export const BEARER_PREFIX = 'bearer.';

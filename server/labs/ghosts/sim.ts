@@ -6,12 +6,12 @@
 // alive (open and reachable), blackholed, believed (the server's registry entries for
 // /lab/ghosts), the ghosts lab's per-connection state bytes, and the process's memory.
 import WebSocket from 'ws';
-import type { EventBus } from '../events/bus.ts';
-import type { EventBody } from '../events/schema.ts';
-import type { Registry } from '../registry.ts';
-import type { ChaosLink, LinkConnection } from '../link/link.ts';
-import { ghostState, DEFAULT_STATE_BYTES, MAX_STATE_BYTES } from '../labs/ghosts.ts';
-import { processMemory } from '../labs/backpressure.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import type { EventBody } from '../../core/events/schema.ts';
+import type { Registry } from '../../connection/registry.ts';
+import type { ChaosLink, LinkConnection } from '../../link/link.ts';
+import { ghostState, DEFAULT_STATE_BYTES, MAX_STATE_BYTES } from './lab.ts';
+import { processMemory } from '../backpressure/lab.ts';
 
 export const MAX_SIMS = 5000;
 export const SIM_REPORT_MS = 250;

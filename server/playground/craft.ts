@@ -1,13 +1,13 @@
 // The frame builder's sender: opens a raw TCP connection to this server's own /lab/raw (never to
 // another host), performs a real upgrade, writes exactly the bytes the learner built — valid or
-// not — and reports what the server answered, decoded by server/wire. The tap shows the same
+// not — and reports what the server answered, decoded by server/core/wire. The tap shows the same
 // exchange from the server's side.
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { computeAccept, createReader, encodeFrame, frameToJson, parseHex } from './wire/index.ts';
-import type { FrameJson, FrameSpec, Violation } from './wire/types.ts';
-import { headEnd, parseHead } from './tap/http-head.ts';
-import { HttpError } from './http/json.ts';
+import { computeAccept, createReader, encodeFrame, frameToJson, parseHex } from '../core/wire/index.ts';
+import type { FrameJson, FrameSpec, Violation } from '../core/wire/types.ts';
+import { headEnd, parseHead } from '../connection/tap/http-head.ts';
+import { HttpError } from '../http/json.ts';
 
 export const MAX_CRAFT_FRAMES = 16;
 export const MAX_CRAFT_BYTES = 256 * 1024;

@@ -1,4 +1,4 @@
-// The transports lab: one feed (server/labs/transports-feed.ts), delivered four ways, with what each
+// The transports lab: one feed (server/core/labs/transports-feed.ts), delivered four ways, with what each
 // way really costs on the wire.
 //
 //   GET /lab/transports/poll?after=SEQ&client=ID   short poll: answers at once with what is new (often nothing)
@@ -21,15 +21,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { EventBus } from '../events/bus.ts';
-import { sendJson } from '../http/json.ts';
-import { PAGE_HEADERS } from '../http/static.ts';
-import type { RequestWire, WireMeter } from '../http/wire-meter.ts';
-import { RateLimiter } from '../rate-limit.ts';
-import { originAllowed } from '../upgrade.ts';
-import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, wallClock, type Backlog, type TransportUpdate } from './transports-feed.ts';
-import { StatsBook, type Exchange, type Transport } from './transports-stats.ts';
-import type { Lab, LabContext } from './types.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import { sendJson } from '../../http/json.ts';
+import { PAGE_HEADERS } from '../../http/static.ts';
+import type { RequestWire, WireMeter } from '../../http/wire-meter.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
+import { originAllowed } from '../../connection/upgrade.ts';
+import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, wallClock, type Backlog, type TransportUpdate } from '../../core/labs/transports-feed.ts';
+import { StatsBook, type Exchange, type Transport } from '../../core/labs/transports-stats.ts';
+import type { Lab, LabContext } from '../types.ts';
 
 export interface TransportsOptions {
   /** ms between updates (default 500: two a second) */

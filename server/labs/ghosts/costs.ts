@@ -2,8 +2,8 @@
 // really sends, and the server's real response) against one real ping + pong pair as the tap saw
 // them cross a lab connection.
 import { connect } from 'node:net';
-import type { EventBus } from '../events/bus.ts';
-import type { EventOf } from '../events/schema.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import type { EventOf } from '../../core/events/schema.ts';
 
 /** What Chromium sends for a same-origin fetch() poll, cookie included. */
 export function browserPollRequest(host: string, path: string): string {

@@ -3,14 +3,14 @@
 // - client → server: the captured upgrade request, then every chunk the socket reads, seen by a
 //   listener placed in front of ws's own.
 // - server → client: every buffer ws hands to socket.write (the 101 response, then frames).
-// Both streams are decoded by server/wire. ws's callbacks are used only for what is not on the wire:
+// Both streams are decoded by server/core/wire. ws's callbacks are used only for what is not on the wire:
 // its readyState and its send-buffer figures.
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { computeAccept, parseExtensions } from '../wire/index.ts';
-import type { Frame, Violation } from '../wire/types.ts';
-import type { EventBody } from '../events/schema.ts';
-import type { EventBus } from '../events/bus.ts';
+import { computeAccept, parseExtensions } from '../../core/wire/index.ts';
+import type { Frame, Violation } from '../../core/wire/types.ts';
+import type { EventBody } from '../../core/events/schema.ts';
+import type { EventBus } from '../../stream/bus.ts';
 import { DirectionTap, hex, type Dir, type DirectionSink } from './direction.ts';
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';

@@ -2,7 +2,7 @@
 // tap, count pongs that did not come, and terminate after the allowed number of misses. TCP alone
 // does not notice a peer that vanished without a FIN or RST (a phone in a tunnel): this does.
 import type { WebSocket } from 'ws';
-import type { EventBus } from './events/bus.ts';
+import type { EventBus } from '../stream/bus.ts';
 import type { ConnectionTap } from './tap/tap.ts';
 
 export interface HeartbeatConfig {

@@ -2,7 +2,7 @@
 // the workshop display name, lab, state), kept apart from the socket objects themselves. Metadata can be copied, listed and
 // mirrored to a broker; a live socket cannot leave the process that holds it.
 import type { WebSocket } from 'ws';
-import type { EventBus } from './events/bus.ts';
+import type { EventBus } from '../stream/bus.ts';
 import type { ConnectionTap } from './tap/tap.ts';
 import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatConfig, type HeartbeatState } from './heartbeat.ts';
 

@@ -4,11 +4,11 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WEB_DIST = join(ROOT, 'dist', 'web');
 
 /** Sources whose change makes the built app stale: the app itself, the pure modules it imports, lessons. */
-const SOURCES = ['web', 'server/wire', 'server/events', 'server/diagram', 'server/workshop', 'lessons', 'package-lock.json'];
+const SOURCES = ['web', 'server/core', 'lessons', 'package-lock.json'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

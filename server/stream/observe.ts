@@ -7,8 +7,8 @@
 // observer, so a slow or stuck observer can never grow the server's memory: the ring is the bound.
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { BusEntry, EventBus, EventFilter } from './events/bus.ts';
-import { ITEM_HEADER_BYTES, KIND_JSON, writeItemHeader } from './events/records.ts';
+import type { BusEntry, EventBus, EventFilter } from './bus.ts';
+import { ITEM_HEADER_BYTES, KIND_JSON, writeItemHeader } from '../core/events/records.ts';
 
 /** Bytes an observer's socket may have waiting before it stops receiving. */
 export const OBSERVER_HIGH_WATER = 1024 * 1024;

@@ -2,8 +2,8 @@
 // Each connection gets BYTES of application state (default 16 KiB; a chat app's user, rooms,
 // cursors...), held exactly as long as the server believes the connection is alive, so a ghost
 // visibly costs memory until a heartbeat finds it. Messages are echoed back.
-import type { EventBus } from '../events/bus.ts';
-import { intParam, type Lab } from './types.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import { intParam, type Lab } from '../types.ts';
 
 export const DEFAULT_STATE_BYTES = 16 * 1024;
 export const MAX_STATE_BYTES = 256 * 1024;

@@ -11,19 +11,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { EventBus } from '../events/bus.ts';
-import type { EventBody } from '../events/schema.ts';
-import type { Registry } from '../registry.ts';
-import type { HeartbeatConfig } from '../heartbeat.ts';
-import type { Auth } from '../auth.ts';
-import { LABS } from '../labs/index.ts';
-import { ChatError, ChatSession, createChatLab, type ChatLimits, type ChatNodeApi } from '../labs/chat.ts';
-import { createUpgradeHandler } from '../upgrade.ts';
-import { captureConnection } from '../tap/capture.ts';
-import { RateLimiter } from '../rate-limit.ts';
-import { encodeEnvelope, type ServerEnvelope } from './envelope.ts';
-import { TopicTable, topics, roomOf } from './pubsub.ts';
-import type { Broker, LinkStatus, SocketPresence } from './broker.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import type { EventBody } from '../../core/events/schema.ts';
+import type { Registry } from '../../connection/registry.ts';
+import type { HeartbeatConfig } from '../../connection/heartbeat.ts';
+import type { Auth } from './auth.ts';
+import { LABS } from '../index.ts';
+import { ChatError, ChatSession, createChatLab, type ChatLimits, type ChatNodeApi } from './lab.ts';
+import { createUpgradeHandler } from '../../connection/upgrade.ts';
+import { captureConnection } from '../../connection/tap/capture.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
+import { encodeEnvelope, type ServerEnvelope } from '../../fanout/envelope.ts';
+import { TopicTable, topics, roomOf } from '../../fanout/pubsub.ts';
+import type { Broker, LinkStatus, SocketPresence } from '../../fanout/broker.ts';
 
 /** A message as it travels through the broker between nodes. */
 export interface FanoutMessage {

@@ -12,17 +12,17 @@
 // each runs its own nodes (one by default when named).
 import { connect, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EventBus } from '../events/bus.ts';
-import type { Registry } from '../registry.ts';
-import type { HeartbeatConfig } from '../heartbeat.ts';
-import { Auth } from '../auth.ts';
-import { refuse } from '../upgrade.ts';
-import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../labs/chat.ts';
-import { NAME_RE } from './envelope.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import type { Registry } from '../../connection/registry.ts';
+import type { HeartbeatConfig } from '../../connection/heartbeat.ts';
+import { Auth } from './auth.ts';
+import { refuse } from '../../connection/upgrade.ts';
+import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './lab.ts';
+import { NAME_RE } from '../../fanout/envelope.ts';
 import { ChatNode, type NodeCounters } from './node.ts';
-import { EmbeddedHub } from './embedded.ts';
-import type { Broker, DeliveryMode } from './broker.ts';
-import { RedisBroker, redactUrl } from './redis.ts';
+import { EmbeddedHub } from '../../fanout/embedded.ts';
+import type { Broker, DeliveryMode } from '../../fanout/broker.ts';
+import { RedisBroker, redactUrl } from '../../fanout/redis.ts';
 
 export interface FanoutOptions {
   /** redis://host:port to use Redis; default the embedded broker */

@@ -1,10 +1,10 @@
 // The `wslab` command: start the playground, decode bytes, compute accept keys, watch events.
 import { parseArgs } from 'node:util';
-import { runDecode } from './cli/decode.ts';
-import { runWatch } from './cli/watch.ts';
-import { computeAccept } from './wire/index.ts';
-import type { WorkshopInfo } from './app.ts';
-import { isLoopbackHost } from './workshop/lan.ts';
+import { runDecode } from './decode.ts';
+import { runWatch } from './watch.ts';
+import { computeAccept } from '../core/wire/index.ts';
+import type { WorkshopInfo } from '../app.ts';
+import { isLoopbackHost } from '../workshop/lan.ts';
 
 export const HELP = `wslab — a WebSocket playground that shows every byte
 
@@ -144,7 +144,7 @@ async function runStart(args: string[]): Promise<number> {
     return 2;
   }
   const { ensureWebBuild } = await import('./build.ts');
-  const { startWslab } = await import('./app.ts');
+  const { startWslab } = await import('../app.ts');
   try {
     await ensureWebBuild((line) => process.stderr.write(line + '\n'));
   } catch (err) {

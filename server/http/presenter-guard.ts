@@ -7,7 +7,7 @@
 // cannot blackhole, slow down or cut off the room with a click. Without workshop mode, the server
 // is one learner's, and nothing is guarded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from '../http/json.ts';
+import { sendJson } from './json.ts';
 import { checkPresenter } from './presenter.ts';
 
 /**

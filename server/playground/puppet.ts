@@ -3,10 +3,10 @@
 // pongs off, pausing reads. A puppet connects to this server's own labs over loopback, so the tap
 // shows its frames exactly like a browser's; its client-side readyState is reported as events.
 import WebSocket from 'ws';
-import { parseHex } from './wire/index.ts';
-import type { EventBus } from './events/bus.ts';
-import type { Registry } from './registry.ts';
-import { HttpError } from './http/json.ts';
+import { parseHex } from '../core/wire/index.ts';
+import type { EventBus } from '../stream/bus.ts';
+import type { Registry } from '../connection/registry.ts';
+import { HttpError } from '../http/json.ts';
 
 export const MAX_PUPPETS = 32;
 

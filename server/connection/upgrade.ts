@@ -4,17 +4,17 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LABS } from './labs/index.ts';
-import type { Lab, LabWsOptions } from './labs/types.ts';
+import { LABS } from '../labs/index.ts';
+import type { Lab, LabWsOptions } from '../labs/types.ts';
 import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
 import type { HeartbeatConfig } from './heartbeat.ts';
 import type { Registry, ConnectionRecord } from './registry.ts';
-import type { EventBus } from './events/bus.ts';
-import { filterFromQuery } from './events/bus.ts';
-import { Observer } from './observe.ts';
-import { RateLimiter } from './rate-limit.ts';
-import { selectSubprotocol } from './auth.ts';
+import type { EventBus } from '../stream/bus.ts';
+import { filterFromQuery } from '../stream/bus.ts';
+import { Observer } from '../stream/observe.ts';
+import { RateLimiter } from '../http/rate-limit.ts';
+import { selectSubprotocol } from '../labs/chat/auth.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;

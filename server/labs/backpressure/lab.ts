@@ -4,9 +4,9 @@
 // produced, delivered, dropped, queued, the application queue, ws's bufferedAmount, the socket's
 // writableLength and the process's memory.
 import type { Socket } from 'node:net';
-import type { EventBus } from '../events/bus.ts';
-import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig, Producer, type FlowConfig, type FlowSink } from '../flow/producer.ts';
-import type { Lab } from './types.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig, Producer, type FlowConfig, type FlowSink } from '../../core/labs/flow.ts';
+import type { Lab } from '../types.ts';
 
 const TICK_MS = 10;
 export const FLOW_REPORT_MS = 100;

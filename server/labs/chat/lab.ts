@@ -7,13 +7,13 @@
 // Messages are handled one at a time, in the order they arrived, so a sender's messages are
 // published in order.
 import type { WebSocket } from 'ws';
-import type { Lab, LabContext } from './types.ts';
-import type { EventBus } from '../events/bus.ts';
-import type { Registry } from '../registry.ts';
-import { RateLimiter } from '../rate-limit.ts';
-import { Auth, CLOSE_POLICY, CLOSE_UNAUTHORIZED, tokenFromHandshake } from '../auth.ts';
-import { encodeEnvelope, parseClientMessage, type ClientMessage, type ErrorCode, type ServerEnvelope } from '../fanout/envelope.ts';
-import { createRouter } from '../fanout/router.ts';
+import type { Lab, LabContext } from '../types.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import type { Registry } from '../../connection/registry.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
+import { Auth, CLOSE_POLICY, CLOSE_UNAUTHORIZED, tokenFromHandshake } from './auth.ts';
+import { encodeEnvelope, parseClientMessage, type ClientMessage, type ErrorCode, type ServerEnvelope } from '../../fanout/envelope.ts';
+import { createRouter } from '../../fanout/router.ts';
 
 export interface ChatLimits {
   /** rooms one connection may be in at once */
@@ -38,7 +38,7 @@ export const DEFAULT_CHAT_LIMITS: ChatLimits = {
   sendHighWater: 1024 * 1024,
 };
 
-/** What a session needs from the node it lives on (server/fanout/node.ts implements it). */
+/** What a session needs from the node it lives on (server/labs/chat/node.ts implements it). */
 export interface ChatNodeApi {
   readonly id: string;
   readonly auth: Auth;

@@ -1,4 +1,4 @@
-// One direction of a tapped connection: the raw bytes that crossed it, decoded by server/wire into
+// One direction of a tapped connection: the raw bytes that crossed it, decoded by server/core/wire into
 // frame and message events. Nothing here is rebuilt from ws's callbacks.
 //
 // This runs for every frame on every lab socket, so the two hot events are kept as binary records
@@ -7,18 +7,18 @@
 // as UTF-8 once, natively, by the codec; previews are cut from that checked payload. Rare paths
 // (fragments, compression, errors) keep it simple.
 import { isUtf8 } from 'node:buffer';
-import { concatBytes, createReader, parseClosePayload, writeFrameHeader } from '../wire/index.ts';
-import type { Frame, Violation, WireReader } from '../wire/types.ts';
-import type { EventBody } from '../events/schema.ts';
-import type { EventBus } from '../events/bus.ts';
-import { FLAG_CLOSE, FLAG_INFLATED, FRAME_RECORD_FIXED, KIND_FRAME, KIND_MESSAGE, MESSAGE_RECORD_FIXED, NOT_TEXT_16, NOT_TEXT_8 } from '../events/records.ts';
+import { concatBytes, createReader, parseClosePayload, writeFrameHeader } from '../../core/wire/index.ts';
+import type { Frame, Violation, WireReader } from '../../core/wire/types.ts';
+import type { EventBody } from '../../core/events/schema.ts';
+import type { EventBus } from '../../stream/bus.ts';
+import { FLAG_CLOSE, FLAG_INFLATED, FRAME_RECORD_FIXED, KIND_FRAME, KIND_MESSAGE, MESSAGE_RECORD_FIXED, NOT_TEXT_16, NOT_TEXT_8 } from '../../core/events/records.ts';
 import type { TapInflater } from './inflate.ts';
 
 export type Dir = 'c2s' | 's2c';
 
 // The event stream carries previews, not whole payloads: it must stay much smaller than the
 // traffic it describes, or watching a connection would cost more than the connection itself.
-import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../events/schema.ts';
+import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../core/events/schema.ts';
 export { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES };
 
 /** Hex without separators; Node's native encoder. */
