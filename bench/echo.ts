@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { ROOT } from '../server/cli/build.ts';
+import { ROOT } from '../server/paths.ts';
 import type { BenchRow } from './table.ts';
 
 interface ServerProc {

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../server/cli/build.ts';
+import { ROOT } from '../server/paths.ts';
 import { renderTable, type BenchRow } from './table.ts';
 
 const SECTIONS: Record<string, string> = {

@@ -9,7 +9,8 @@ import type { Page } from 'playwright-core';
 import { startWslab } from '../server/app.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, WEB_DIST, ensureWebBuild } from '../server/cli/build.ts';
+import { ROOT, WEB_DIST } from '../server/paths.ts';
+import { ensureWebBuild } from '../server/cli/build.ts';
 import { launchChromium } from '../test/helpers/chromium.ts';
 import type { BenchRow } from './table.ts';
 

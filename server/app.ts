@@ -13,7 +13,7 @@ import { writeHistory } from './stream/observe.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './connection/heartbeat.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { LABS } from './labs/index.ts';
-import { WEB_DIST } from './cli/build.ts';
+import { WEB_DIST } from './paths.ts';
 import { PuppetManager } from './playground/puppet.ts';
 import { craft, parseCraftRequest } from './playground/craft.ts';
 import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';

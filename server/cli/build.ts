@@ -1,11 +1,8 @@
 // Builds the web app with Vite when the build is missing or older than its sources, so
 // `npm start` works on a fresh clone with no separate build step.
 import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const WEB_DIST = join(ROOT, 'dist', 'web');
+import { join } from 'node:path';
+import { ROOT, WEB_DIST } from '../paths.ts';
 
 /** Sources whose change makes the built app stale: the app itself, the pure modules it imports, lessons. */
 const SOURCES = ['web', 'server/core', 'lessons', 'package-lock.json'];

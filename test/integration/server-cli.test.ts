@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { ROOT } from '../../server/cli/build.ts';
+import { ROOT } from '../../server/paths.ts';
 import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
 import { openClient, shut, startTestServer, type TestServer } from '../helpers/server.ts';
 

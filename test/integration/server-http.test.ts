@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
-import { WEB_DIST } from '../../server/cli/build.ts';
+import { WEB_DIST } from '../../server/paths.ts';
 import { collect, openClient, shut, startTestServer, until, type EventLog, type TestServer } from '../helpers/server.ts';
 
 interface Listed {

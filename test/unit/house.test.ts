@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { ROOT } from '../../server/cli/build.ts';
+import { ROOT } from '../../server/paths.ts';
 
 function sources(dir: string): string[] {
   const out: string[] = [];
