@@ -3,7 +3,12 @@
 // does not notice a peer that vanished without a FIN or RST (a phone in a tunnel): this does.
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
-import type { ConnectionTap } from './tap/tap.ts';
+
+/** What a heartbeat needs of the connection's tap: its client pongs, and a place to note why it ended the connection. */
+export interface PongSource {
+  onClientPong(listener: (rtt: number | null) => void): () => void;
+  noteServerAction(cause: string): void;
+}
 
 export interface HeartbeatConfig {
   /** ms between pings; 0 turns heartbeats off */
@@ -22,15 +27,16 @@ export class Heartbeat {
   private missed = 0;
   private sent = 0;
   private lastRtt: number | null = null;
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly tap: ConnectionTap,
+    private readonly tap: PongSource,
     private readonly bus: EventBus,
     private readonly conn: string,
     private config: HeartbeatConfig,
   ) {
-    tap.heartbeat = this;
+    this.stopListening = tap.onClientPong((rtt) => this.onPong(rtt));
     this.schedule();
   }
 
@@ -49,7 +55,7 @@ export class Heartbeat {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.tap.heartbeat === this) this.tap.heartbeat = null;
+    this.stopListening();
   }
 
   private schedule(): void {

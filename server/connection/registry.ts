@@ -4,29 +4,11 @@
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
 import type { ConnectionTap } from './tap/tap.ts';
+import type { ConnectionMeta } from './meta.ts';
+
+export type { ConnectionMeta } from './meta.ts';
 import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatConfig, type HeartbeatState } from './heartbeat.ts';
 
-export interface ConnectionMeta {
-  conn: string;
-  socketId: string;
-  sessionId: string | null;
-  userId: string | null;
-  /**
-   * workshop mode: the display name of the participant whose browser opened it (matched by the
-   * page's wslab_session cookie, whatever ?session= says); null otherwise
-   */
-  name: string | null;
-  lab: string;
-  path: string;
-  client: string;
-  // the 4-tuple, flat (two small objects per connection add up; the snapshot nests them)
-  remoteAddress: string;
-  remotePort: number;
-  localAddress: string;
-  localPort: number;
-  /** ms since server start, the event clock */
-  openedAt: number;
-}
 
 export interface ConnectionRecord {
   meta: ConnectionMeta;

@@ -15,8 +15,7 @@ import { DirectionTap, hex, type Dir, type DirectionSink } from './direction.ts'
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';
 import { hookReads, hookSocket, unhookSocket, type SocketTap } from './socket-hook.ts';
-import type { ConnectionMeta } from '../registry.ts';
-import type { Heartbeat } from '../heartbeat.ts';
+import type { ConnectionMeta } from '../meta.ts';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -87,8 +86,8 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   private closed = false;
   private responseLength = 0;
   private requestLength = 0;
-  /** told of every client pong with its RTT (set while the connection has a heartbeat) */
-  heartbeat: Heartbeat | null = null;
+  /** told of every client pong with its RTT (the connection's heartbeat listens here) */
+  private pongListeners: Array<(rtt: number | null) => void> = [];
 
   constructor(
     private readonly socket: Socket,
@@ -122,6 +121,14 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   }
 
   /** Notes a server-side cause for the next readyState change (e.g. terminate after missed pongs). */
+  /** Calls `listener` with the RTT of every pong the client sends; returns a function that stops it. */
+  onClientPong(listener: (rtt: number | null) => void): () => void {
+    this.pongListeners.push(listener);
+    return () => {
+      this.pongListeners = this.pongListeners.filter((l) => l !== listener);
+    };
+  }
+
   noteServerAction(cause: string): void {
     if (this.ws && this.ws.readyState !== this.state) this.setState(this.ws.readyState as ReadyState, cause);
   }
@@ -279,7 +286,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
         sent!.delete(key);
       }
       this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
-      if (dir === 'c2s') this.heartbeat?.onPong(rtt);
+      if (dir === 'c2s') for (const listener of this.pongListeners) listener(rtt);
     }
   }
 
@@ -341,7 +348,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
         bytesOut: this.responseLength + (this.s2c?.bytes ?? 0),
       });
     }
-    this.heartbeat = null;
+    this.pongListeners = [];
     this.shared.onClosed(conn);
   }
 }

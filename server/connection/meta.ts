@@ -1,0 +1,24 @@
+// What the server knows of one lab connection apart from its socket: ids, lab, path and the
+// 4-tuple. Copied into snapshots and events and mirrored to a broker.
+
+export interface ConnectionMeta {
+  conn: string;
+  socketId: string;
+  sessionId: string | null;
+  userId: string | null;
+  /**
+   * workshop mode: the display name of the participant whose browser opened it (matched by the
+   * page's wslab_session cookie, whatever ?session= says); null otherwise
+   */
+  name: string | null;
+  lab: string;
+  path: string;
+  client: string;
+  // the 4-tuple, flat (two small objects per connection add up; the snapshot nests them)
+  remoteAddress: string;
+  remotePort: number;
+  localAddress: string;
+  localPort: number;
+  /** ms since server start, the event clock */
+  openedAt: number;
+}
