@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { EventBus, filterFromQuery } from './stream/bus.ts';
 import { Registry } from './connection/registry.ts';
-import { createUpgradeHandler, originAllowed } from './connection/upgrade.ts';
+import { createUpgradeHandler } from './connection/upgrade.ts';
+import { originAllowed } from './http/origin.ts';
 import { captureConnection } from './connection/tap/capture.ts';
 import { createStaticHandler, sendText } from './http/static.ts';
 import { HttpError, readJson, sendJson } from './http/json.ts';
@@ -96,6 +97,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const workshopOn = options.workshop !== undefined && options.workshop !== false;
   let fanout: FanoutCluster | null = null;
   const upgrades = createUpgradeHandler({
+    labs: LABS,
     bus,
     registry,
     maxPayload: options.maxPayload ?? 64 * 1024,

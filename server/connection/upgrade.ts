@@ -2,9 +2,7 @@
 // (not tapped). One port, two protocols: the same HTTP server serves the pages and the sockets.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { LABS } from '../labs/index.ts';
 import type { Lab, LabWsOptions } from '../labs/types.ts';
 import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
@@ -14,7 +12,10 @@ import type { EventBus } from '../stream/bus.ts';
 import { filterFromQuery } from '../stream/bus.ts';
 import { Observer } from '../stream/observe.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
-import { selectSubprotocol } from '../labs/chat/auth.ts';
+import { selectSubprotocol } from './subprotocol.ts';
+import { refuse } from '../http/refuse.ts';
+import { originAllowed } from '../http/origin.ts';
+import { SESSION_RE, cookie } from '../http/session.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -26,57 +27,13 @@ export interface UpgradeConfig {
   /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
   allowOrigins: readonly string[];
   limiter: RateLimiter;
-  /** the labs this handler serves (default LABS); a fan-out node adds its own chat lab */
-  labs?: ReadonlyMap<string, Lab>;
+  /** the labs this handler serves (the app's LABS; a fan-out node adds its own chat lab) */
+  labs: ReadonlyMap<string, Lab>;
   /**
    * Called after the Origin and rate checks, before lab routing: returns true when it took the
    * upgrade (the fan-out load balancer proxies /lab/chat to a node).
    */
   route?: (url: URL, req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
-}
-
-/** What a session id may be (?session= or the wslab_session cookie). */
-export const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Answers an upgrade that will not happen with a plain HTTP response, then closes the socket. */
-export function refuse(socket: Socket, status: number, message: string, extra: Record<string, string> = {}): void {
-  const body = Buffer.from(message + '\n');
-  const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-    'Connection: close',
-    'Content-Type: text/plain; charset=utf-8',
-    `Content-Length: ${body.length}`,
-    ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`),
-    '',
-    '',
-  ].join('\r\n');
-  if (socket.writable) socket.end(Buffer.concat([Buffer.from(head), body]));
-  socket.destroySoon?.();
-}
-
-/**
- * Cross-site WebSocket hijacking defence: a browser always sends Origin, so a page's own origin
- * must match the Host it connected to (or the allowlist). Clients that are not browsers send no
- * Origin and are let through: Origin protects users' browsers, not the server.
- */
-export function originAllowed(req: IncomingMessage, allow: readonly string[]): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (allow.includes(origin)) return true;
-  const host = req.headers.host;
-  if (!host) return false;
-  return origin === `http://${host}` || origin === `https://${host}`;
-}
-
-/** One cookie of a request, or null. */
-export function cookie(req: IncomingMessage, name: string): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }
 
 export function createUpgradeHandler(config: UpgradeConfig) {
@@ -145,7 +102,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
 
     if (config.route?.(url, req, socket, head)) return;
 
-    const labs = config.labs ?? LABS;
+    const labs = config.labs;
     const match = /^\/lab\/([a-z0-9-]+(?:\/[a-z0-9-]+)?)\/?$/.exec(url.pathname);
     const lab = match ? labs.get(match[1]) : undefined;
     if (!lab) {

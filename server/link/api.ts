@@ -23,7 +23,7 @@ import WebSocket from 'ws';
 import type { EventBus } from '../stream/bus.ts';
 import type { Registry } from '../connection/registry.ts';
 import { captureFor } from '../connection/tap/capture.ts';
-import { refuse } from '../connection/upgrade.ts';
+import { refuse } from '../http/refuse.ts';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { ChaosLink, LinkError, type LinkConnection, type LinkSelector } from './link.ts';
 import { ConditionError, parseConditionChange } from './conditions.ts';

@@ -11,7 +11,7 @@
 // Without --workshop every one of them answers 404 with the command that turns it on.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
-import { SESSION_RE, cookie } from '../connection/upgrade.ts';
+import { SESSION_RE, cookie } from '../http/session.ts';
 import { presenterGuard } from '../http/presenter-guard.ts';
 import type { WorkshopRoom } from './room.ts';
 

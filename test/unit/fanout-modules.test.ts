@@ -7,7 +7,8 @@ import { createRouter, UnknownTypeError } from '../../server/fanout/router.ts';
 import { TopicTable, roomOf } from '../../server/fanout/pubsub.ts';
 import { EmbeddedHub } from '../../server/fanout/embedded.ts';
 import { BrokerDownError, type BrokerHandlers, type LinkStatus, type SocketPresence } from '../../server/fanout/broker.ts';
-import { selectSubprotocol, tokenFromHandshake, Auth } from '../../server/labs/chat/auth.ts';
+import { tokenFromHandshake, Auth } from '../../server/labs/chat/auth.ts';
+import { selectSubprotocol } from '../../server/connection/subprotocol.ts';
 
 const parse = (value: unknown) => {
   const text = typeof value === 'string' ? value : JSON.stringify(value);

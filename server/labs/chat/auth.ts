@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors } from 'jose';
 import { NAME_RE } from '../../fanout/envelope.ts';
+import { BEARER_PREFIX } from '../../connection/subprotocol.ts';
 
 export const TOKEN_COOKIE = 'wslab_token';
-export const BEARER_PREFIX = 'bearer.';
 /** The subprotocol a chat client offers next to its bearer entry; the server selects it. */
 export const CHAT_SUBPROTOCOL = 'wslab.chat';
 export const DEFAULT_TOKEN_TTL_S = 15 * 60;
@@ -109,14 +109,4 @@ export function tokenFromHandshake(url: URL, headers: IncomingMessage['headers']
     }
   }
   return null;
-}
-
-/**
- * Chooses the subprotocol to answer: the first offered one that is not a bearer token, so a token
- * sent in Sec-WebSocket-Protocol is never echoed back in the response (or logged by proxies that
- * log responses). False when only tokens were offered: the client should offer `wslab.chat` too.
- */
-export function selectSubprotocol(offered: Iterable<string>): string | false {
-  for (const p of offered) if (!p.startsWith(BEARER_PREFIX)) return p;
-  return false;
 }

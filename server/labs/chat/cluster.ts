@@ -16,7 +16,7 @@ import type { EventBus } from '../../stream/bus.ts';
 import type { Registry } from '../../connection/registry.ts';
 import type { HeartbeatConfig } from '../../connection/heartbeat.ts';
 import { Auth } from './auth.ts';
-import { refuse } from '../../connection/upgrade.ts';
+import { refuse } from '../../http/refuse.ts';
 import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './lab.ts';
 import { NAME_RE } from '../../fanout/envelope.ts';
 import { ChatNode, type NodeCounters } from './node.ts';

@@ -26,7 +26,7 @@ import { sendJson } from '../../http/json.ts';
 import { PAGE_HEADERS } from '../../http/static.ts';
 import type { RequestWire, WireMeter } from '../../http/wire-meter.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
-import { originAllowed } from '../../connection/upgrade.ts';
+import { originAllowed } from '../../http/origin.ts';
 import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, wallClock, type Backlog, type TransportUpdate } from '../../core/labs/transports-feed.ts';
 import { StatsBook, type Exchange, type Transport } from '../../core/labs/transports-stats.ts';
 import type { Lab, LabContext } from '../types.ts';
