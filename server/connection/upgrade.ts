@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Lab, LabWsOptions } from '../labs/types.ts';
+import type { Lab, LabWsOptions } from './lab.ts';
 import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
 import type { HeartbeatConfig } from './heartbeat.ts';

@@ -1,6 +1,6 @@
 // /lab/echo: sends every message straight back; text stays text, binary stays binary.
 // `?deflate=1` offers permessage-deflate so compressed (RSV1) frames can be watched.
-import type { Lab } from './types.ts';
+import type { Lab } from '../connection/lab.ts';
 
 export const echoLab: Lab = {
   name: 'echo',

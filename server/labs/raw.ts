@@ -2,7 +2,7 @@
 // offered (as every lab does), offers
 // permessage-deflate, and echoes what it receives, so a learner sees how a real ws server answers
 // hand-made frames, valid or not (an unmasked client frame gets close 1002, for example).
-import type { Lab } from './types.ts';
+import type { Lab } from '../connection/lab.ts';
 
 export const rawLab: Lab = {
   name: 'raw',

@@ -5,7 +5,8 @@
 // A client that does not read must not grow the server without bound: while more than
 // SEND_BUFFER_CAP bytes wait in ws's and the socket's buffers, due messages are skipped (their
 // seq numbers too, so the client can see the hole). The backpressure lab shows the other choices.
-import { intParam, type Lab } from './types.ts';
+import type { Lab } from '../connection/lab.ts';
+import { intParam } from './params.ts';
 
 /** Sends are batched on a timer this often; the rate is kept by sending what is due. */
 const TICK_MS = 10;

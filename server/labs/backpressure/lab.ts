@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { EventBus } from '../../stream/bus.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig, Producer, type FlowConfig, type FlowSink } from '../../core/labs/flow.ts';
-import type { Lab } from '../types.ts';
+import type { Lab } from '../../connection/lab.ts';
 
 const TICK_MS = 10;
 export const FLOW_REPORT_MS = 100;

@@ -7,7 +7,7 @@
 // Messages are handled one at a time, in the order they arrived, so a sender's messages are
 // published in order.
 import type { WebSocket } from 'ws';
-import type { Lab, LabContext } from '../types.ts';
+import type { Lab, LabContext } from '../../connection/lab.ts';
 import type { EventBus } from '../../stream/bus.ts';
 import type { Registry } from '../../connection/registry.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';

@@ -3,7 +3,8 @@
 // cursors...), held exactly as long as the server believes the connection is alive, so a ghost
 // visibly costs memory until a heartbeat finds it. Messages are echoed back.
 import type { EventBus } from '../../stream/bus.ts';
-import { intParam, type Lab } from '../types.ts';
+import type { Lab } from '../../connection/lab.ts';
+import { intParam } from '../params.ts';
 
 export const DEFAULT_STATE_BYTES = 16 * 1024;
 export const MAX_STATE_BYTES = 256 * 1024;

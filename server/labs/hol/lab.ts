@@ -11,7 +11,7 @@
 // The lab's purpose is a big message, so its cap is raised above the other labs' default; it is
 // still a cap: a larger message is refused by ws with close code 1009. No permessage-deflate: a
 // compressed megabyte of zeros would cross a throttled link in a blink and hide the queueing.
-import type { Lab } from '../types.ts';
+import type { Lab } from '../../connection/lab.ts';
 
 /** Largest message /lab/hol accepts, bytes. */
 export const HOL_MAX_PAYLOAD = 8 * 1024 * 1024;

@@ -29,7 +29,7 @@ import { RateLimiter } from '../../http/rate-limit.ts';
 import { originAllowed } from '../../http/origin.ts';
 import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, wallClock, type Backlog, type TransportUpdate } from '../../core/labs/transports-feed.ts';
 import { StatsBook, type Exchange, type Transport } from '../../core/labs/transports-stats.ts';
-import type { Lab, LabContext } from '../types.ts';
+import type { Lab, LabContext } from '../../connection/lab.ts';
 
 export interface TransportsOptions {
   /** ms between updates (default 500: two a second) */

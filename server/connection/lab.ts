@@ -1,9 +1,9 @@
-// What a lab endpoint is: a WebSocket route under /lab/ with its own ws options and behaviour.
+// What a lab is to the connection layer: a WebSocket route under /lab/ with its own ws options and behaviour.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
-import type { ConnectionRecord } from '../connection/registry.ts';
+import type { ConnectionRecord } from './registry.ts';
 
 export interface LabWsOptions {
   /** offer permessage-deflate on this upgrade */
@@ -32,13 +32,4 @@ export interface Lab {
   description: string;
   wsOptions(url: URL, defaults: LabWsOptions): LabWsOptions;
   onConnection(ws: WebSocket, ctx: LabContext): void;
-}
-
-/** Reads an integer query parameter, clamped to [min, max]. */
-export function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
-  const raw = url.searchParams.get(name);
-  if (raw === null || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n)) return fallback;
-  return Math.min(max, Math.max(min, Math.round(n)));
 }
