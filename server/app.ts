@@ -11,7 +11,8 @@ import { captureConnection } from './connection/tap/capture.ts';
 import { createStaticHandler, sendText } from './http/static.ts';
 import { HttpError, readJson, sendJson } from './http/json.ts';
 import { writeHistory } from './stream/observe.ts';
-import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './connection/heartbeat.ts';
+import { DEFAULT_HEARTBEAT, HeartbeatRequest, type HeartbeatConfig } from './core/api/heartbeat.ts';
+import { sendError } from './http/errors.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { LABS } from './labs/index.ts';
 import { WEB_DIST } from './paths.ts';
@@ -158,21 +159,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       } catch (err) {
         return sendJson(res, 400, { error: (err as Error).message });
       }
-      const b = (body ?? {}) as Record<string, unknown>;
+      const parsed = HeartbeatRequest.safeParse(body ?? {});
+      if (!parsed.success) return sendError(res, parsed.error, 'POST /__wslab/heartbeat');
+      const b = parsed.data;
       const change: Partial<HeartbeatConfig> = {};
-      if (b.intervalMs !== undefined) {
-        if (typeof b.intervalMs !== 'number' || !Number.isInteger(b.intervalMs) || b.intervalMs < 0 || b.intervalMs > 3_600_000 || (b.intervalMs > 0 && b.intervalMs < 50)) {
-          return sendJson(res, 400, { error: 'intervalMs must be 0 (off) or an integer from 50 to 3600000' });
-        }
-        change.intervalMs = b.intervalMs;
-      }
-      if (b.maxMisses !== undefined) {
-        if (typeof b.maxMisses !== 'number' || !Number.isInteger(b.maxMisses) || b.maxMisses < 1 || b.maxMisses > 100) {
-          return sendJson(res, 400, { error: 'maxMisses must be an integer from 1 to 100' });
-        }
-        change.maxMisses = b.maxMisses;
-      }
-      if (b.conn !== undefined && typeof b.conn !== 'string') return sendJson(res, 400, { error: 'conn must be a string' });
+      if (b.intervalMs !== undefined) change.intervalMs = b.intervalMs;
+      if (b.maxMisses !== undefined) change.maxMisses = b.maxMisses;
       if (b.conn === undefined && !roomGuard(req, res, 'change the heartbeat of every connection (give "conn" to change one)')) return;
       if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
       sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn as string)!) } : heartbeat);

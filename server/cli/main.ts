@@ -1,4 +1,5 @@
 // The `wslab` command: start the playground, decode bytes, compute accept keys, watch events.
+import { intervalProblem, MAX_INTERVAL_MS, MAX_MISSES, MIN_INTERVAL_MS } from '../core/api/heartbeat.ts';
 import { parseArgs } from 'node:util';
 import { runDecode } from './decode.ts';
 import { runWatch } from './watch.ts';
@@ -131,8 +132,9 @@ async function runStart(args: string[]): Promise<number> {
   let port, heartbeat, misses, history, maxPayload, nodes;
   try {
     port = intOption(values.port, 'port', 0, 65535) ?? 8080;
-    heartbeat = intOption(values.heartbeat, 'heartbeat', 0, 3_600_000);
-    misses = intOption(values.misses, 'misses', 1, 100);
+    heartbeat = intOption(values.heartbeat, 'heartbeat', 0, MAX_INTERVAL_MS);
+    if (heartbeat !== undefined && intervalProblem(heartbeat)) throw new UsageError(`--heartbeat must be 0 (off) or from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS} ms`);
+    misses = intOption(values.misses, 'misses', 1, MAX_MISSES);
     history = intOption(values.history, 'history', 1, 10_000_000);
     maxPayload = intOption(values['max-payload'], 'max-payload', 126, 256 * 1024 * 1024);
     nodes = intOption(values.nodes, 'nodes', 1, 8);

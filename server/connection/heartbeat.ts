@@ -3,23 +3,13 @@
 // does not notice a peer that vanished without a FIN or RST (a phone in a tunnel): this does.
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
+import type { HeartbeatConfig, HeartbeatState } from '../core/api/heartbeat.ts';
 
 /** What a heartbeat needs of the connection's tap: its client pongs, and a place to note why it ended the connection. */
 export interface PongSource {
   onClientPong(listener: (rtt: number | null) => void): () => void;
   noteServerAction(cause: string): void;
 }
-
-export interface HeartbeatConfig {
-  /** ms between pings; 0 turns heartbeats off */
-  intervalMs: number;
-  /** the connection is terminated when this many pings in a row go unanswered */
-  maxMisses: number;
-}
-
-export const DEFAULT_HEARTBEAT: HeartbeatConfig = { intervalMs: 30_000, maxMisses: 2 };
-
-export type HeartbeatState = HeartbeatConfig & { missed: number; lastRtt: number | null };
 
 export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;

@@ -7,7 +7,8 @@ import type { ConnectionTap } from './tap/tap.ts';
 import type { ConnectionMeta } from './meta.ts';
 
 export type { ConnectionMeta } from './meta.ts';
-import { DEFAULT_HEARTBEAT, Heartbeat, type HeartbeatConfig, type HeartbeatState } from './heartbeat.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { DEFAULT_HEARTBEAT, type HeartbeatConfig, type HeartbeatState } from '../core/api/heartbeat.ts';
 
 
 export interface ConnectionRecord {

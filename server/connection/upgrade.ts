@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Lab, LabWsOptions } from './lab.ts';
 import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
-import type { HeartbeatConfig } from './heartbeat.ts';
+import { heartbeatFromQuery, type HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { Registry, ConnectionRecord } from './registry.ts';
 import type { EventBus } from '../stream/bus.ts';
 import { filterFromQuery } from '../stream/bus.ts';
@@ -110,6 +110,13 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       refuse(socket, 404, `No WebSocket endpoint at ${url.pathname}. Labs: ${known}; event stream: /__wslab/events.`);
       return;
     }
+    // ?heartbeat=MS&misses=N overrides the server's heartbeat for this connection; a value outside
+    // the rule is refused, not quietly changed into another
+    const heartbeat = heartbeatFromQuery(url.searchParams, config.heartbeat());
+    if (typeof heartbeat === 'string') {
+      refuse(socket, 400, heartbeat);
+      return;
+    }
     if (registry.size >= config.maxConnections) {
       refuse(socket, 503, `The server is at its limit of ${config.maxConnections} lab connections.`);
       return;
@@ -156,7 +163,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       socket.removeListener('error', destroySocket); // ws has its own now
       record.ws = ws;
       record.tap.bindWebSocket(ws);
-      registry.startHeartbeat(record, heartbeatFromQuery(url, config.heartbeat()));
+      registry.startHeartbeat(record, heartbeat);
       ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
       lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers, socket });
     });
@@ -202,15 +209,4 @@ function dropAddressCache(socket: Socket): void {
 
 function destroySocket(this: Socket): void {
   this.destroy();
-}
-
-/** `?heartbeat=MS&misses=N` on a lab URL overrides the server's heartbeat for that connection. */
-function heartbeatFromQuery(url: URL, defaults: HeartbeatConfig): HeartbeatConfig {
-  const ms = url.searchParams.get('heartbeat');
-  const misses = url.searchParams.get('misses');
-  const out = { ...defaults };
-  if (ms !== null && /^\d+$/.test(ms)) out.intervalMs = Math.min(Number(ms), 3_600_000);
-  if (out.intervalMs > 0 && out.intervalMs < 50) out.intervalMs = 50;
-  if (misses !== null && /^\d+$/.test(misses)) out.maxMisses = Math.max(1, Math.min(Number(misses), 100));
-  return out;
 }

@@ -30,6 +30,7 @@ import { ConditionError, parseConditionChange } from './conditions.ts';
 import { SimClients, SimError } from '../labs/ghosts/sim.ts';
 import { lastPingPong, measurePoll } from '../labs/ghosts/costs.ts';
 import { flowSessions } from '../labs/backpressure/lab.ts';
+import { intervalProblem, missesProblem, MIN_INTERVAL_MS, MAX_INTERVAL_MS } from '../core/api/heartbeat.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig } from '../core/labs/flow.ts';
 
 const TAG_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -165,7 +166,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       };
       const count = int('count', 1, 5000) ?? 1;
       const heartbeatMs = int('heartbeatMs', 0, 3_600_000);
-      if (heartbeatMs !== undefined && heartbeatMs > 0 && heartbeatMs < 50) throw new HttpError(400, 'heartbeatMs must be 0 (off) or at least 50');
+      if (heartbeatMs !== undefined && intervalProblem(heartbeatMs)) throw new HttpError(400, `heartbeatMs must be 0 (off) or an integer from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}`);
       const result = await sims.spawn({ count, heartbeatMs, misses: int('misses', 1, 100), stateBytes: int('stateBytes', 0, 256 * 1024) });
       return sendJson(res, 200, { ...result, ...sims.stats() });
     }
@@ -185,11 +186,9 @@ export function createFaultLabs(options: FaultLabsOptions) {
       const b = await readJsonObject(req);
       const ms = b.intervalMs;
       const misses = b.maxMisses ?? sims.heartbeat.maxMisses;
-      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 3_600_000 || (ms > 0 && ms < 50)) {
-        throw new HttpError(400, 'intervalMs must be 0 (off) or an integer from 50 to 3600000');
-      }
-      if (typeof misses !== 'number' || !Number.isInteger(misses) || misses < 1 || misses > 100) throw new HttpError(400, 'maxMisses must be an integer from 1 to 100');
-      const applied = sims.setHeartbeat(ms, misses);
+      const problem = intervalProblem(ms) ?? missesProblem(misses);
+      if (problem) throw new HttpError(400, problem);
+      const applied = sims.setHeartbeat(ms as number, misses as number);
       return sendJson(res, 200, { heartbeat: sims.heartbeat, applied });
     }
     if (action === 'costs' && req.method === 'GET') {

@@ -6,7 +6,7 @@
 import type { EventBus } from '../stream/bus.ts';
 import type { EventBody, WslabEvent } from '../core/events/schema.ts';
 import type { ConnectionRecord, Registry } from '../connection/registry.ts';
-import type { HeartbeatConfig } from '../connection/heartbeat.ts';
+import { intervalProblem, missesProblem, type HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { ChaosLink } from '../link/link.ts';
 import { MAX_DELAY_MS, NO_CONDITIONS } from '../link/conditions.ts';
 import { HttpError } from '../http/json.ts';
@@ -230,9 +230,12 @@ export class WorkshopRoom {
         return { event: this.publish('restore', 'presenter', target, { conns: lcs.size }), skipped: Math.max(0, records.length - lcs.size) };
       }
       case 'heartbeat': {
-        const intervalMs = int(body.intervalMs, 'intervalMs', 0, 3_600_000, false)!;
-        if (intervalMs > 0 && intervalMs < 50) throw new HttpError(400, 'intervalMs must be 0 (off) or an integer from 50 to 3600000');
-        const maxMisses = int(body.maxMisses, 'maxMisses', 1, 100, true) ?? this.heartbeat?.maxMisses ?? this.deps.heartbeat().maxMisses;
+        const intervalProblemNow = intervalProblem(body.intervalMs);
+        if (intervalProblemNow) throw new HttpError(400, intervalProblemNow);
+        const intervalMs = body.intervalMs as number;
+        const missesProblemNow = body.maxMisses === undefined || body.maxMisses === null ? null : missesProblem(body.maxMisses);
+        if (missesProblemNow) throw new HttpError(400, missesProblemNow);
+        const maxMisses = (body.maxMisses as number | null | undefined) ?? this.heartbeat?.maxMisses ?? this.deps.heartbeat().maxMisses;
         const config = { intervalMs, maxMisses };
         let changed = 0;
         for (const r of records) if (this.deps.registry.configureHeartbeat(r, config)) changed++;

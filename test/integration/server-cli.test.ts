@@ -187,6 +187,7 @@ describe('wslab decode', () => {
       ['frobnicate'],
       ['start', '--port', '70000'],
       ['start', '--bogus'],
+      ['start', '--heartbeat', '10'],
     ];
     const results = await Promise.all(cases.map((args) => run(args)));
     results.forEach((r, i) => {

@@ -195,3 +195,23 @@ describe('heartbeat', () => {
     }
   });
 });
+
+describe('the heartbeat rule at the door', () => {
+  test('a lab URL with a heartbeat outside the rule is refused with 400 and the rule, not quietly changed', async () => {
+    const { request } = await import('node:http');
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${t.httpUrl}/lab/echo?heartbeat=10`, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toEqual({ status: 400, body: '?heartbeat=10: heartbeat must be 0 (off) or an integer from 50 to 3600000\n' });
+  });
+});

@@ -14,7 +14,7 @@ import { connect, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventBus } from '../../stream/bus.ts';
 import type { Registry } from '../../connection/registry.ts';
-import type { HeartbeatConfig } from '../../connection/heartbeat.ts';
+import type { HeartbeatConfig } from '../../core/api/heartbeat.ts';
 import { Auth } from './auth.ts';
 import { refuse } from '../../http/refuse.ts';
 import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './lab.ts';

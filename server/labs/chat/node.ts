@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { EventBus } from '../../stream/bus.ts';
 import type { EventBody } from '../../core/events/schema.ts';
 import type { Registry } from '../../connection/registry.ts';
-import type { HeartbeatConfig } from '../../connection/heartbeat.ts';
+import type { HeartbeatConfig } from '../../core/api/heartbeat.ts';
 import type { Auth } from './auth.ts';
 import { LABS } from '../index.ts';
 import { ChatError, ChatSession, createChatLab, type ChatLimits, type ChatNodeApi } from './lab.ts';

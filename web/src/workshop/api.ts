@@ -3,7 +3,7 @@
 import { apiCall as call, type Result } from '../http.ts';
 import type { EventOf } from '../../../server/core/events/schema.ts';
 import type { Effect } from '../../../server/workshop/room.ts';
-import type { HeartbeatConfig } from '../../../server/connection/heartbeat.ts';
+import type { HeartbeatConfig } from '../../../server/core/api/heartbeat.ts';
 
 export type { Result, Effect };
 
