@@ -6,6 +6,7 @@
 import type { EventBus } from '../stream/bus.ts';
 import type { EventBody, WslabEvent } from '../core/events/schema.ts';
 import type { ConnectionRecord, Registry } from '../connection/registry.ts';
+import type { Effect } from '../core/api/workshop.ts';
 import { intervalProblem, missesProblem, type HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { ChaosLink } from '../link/link.ts';
 import { MAX_DELAY_MS, NO_CONDITIONS } from '../link/conditions.ts';
@@ -28,19 +29,6 @@ export interface Participant {
   session: string;
   /** ms on the event clock */
   joinedAt: number;
-}
-
-/** A blackhole or latency in force: what the room sees as "what the presenter is doing". */
-export interface Effect {
-  action: 'blackhole' | 'latency';
-  /** null: the whole room */
-  participant: string | null;
-  name: string | null;
-  /** event clock, ms */
-  since: number;
-  /** when a timed effect lifts by itself (event clock, ms); null: until restored */
-  until: number | null;
-  latencyMs: number | null;
 }
 
 interface ActiveEffect extends Effect {

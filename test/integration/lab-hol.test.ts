@@ -11,7 +11,7 @@
 // on its own connection is asserted as under 400 ms: its 16 bytes cross an idle link in one go.
 import { describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { HOL_MAX_PAYLOAD, type HolAck, type HolHello } from '../../server/labs/hol/lab.ts';
+import { HOL_MAX_PAYLOAD, type HolAck, type HolHello } from '../../server/core/labs/hol.ts';
 import { closed, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
 
 const BW = 200_000;

@@ -12,23 +12,8 @@
 // still a cap: a larger message is refused by ws with close code 1009. No permessage-deflate: a
 // compressed megabyte of zeros would cross a throttled link in a blink and hide the queueing.
 import type { Lab } from '../../connection/lab.ts';
+import { HOL_MAX_PAYLOAD, type HolAck, type HolHello } from '../../core/labs/hol.ts';
 
-/** Largest message /lab/hol accepts, bytes. */
-export const HOL_MAX_PAYLOAD = 8 * 1024 * 1024;
-
-export interface HolAck {
-  type: 'ack';
-  n: number;
-  bytes: number;
-  binary: boolean;
-  t: number;
-}
-
-export interface HolHello {
-  type: 'hello';
-  conn: string;
-  maxPayload: number;
-}
 
 export const holLab: Lab = {
   name: 'hol',

@@ -7,7 +7,7 @@ import { Figure } from './Figure.tsx';
 import { bytes, count } from './format.ts';
 import { runHol } from './hol/run.ts';
 import { BULK_SIZES, frameBytes, msLabel, outcome, settingsProblem, sizeLabel, timeline, transferMs, type HolMode, type HolRun, type Timeline } from './hol/model.ts';
-import { HOL_MAX_PAYLOAD } from '../../../server/labs/hol/lab.ts';
+import { HOL_MAX_PAYLOAD } from '../../../server/core/labs/hol.ts';
 import './hol.css';
 
 /** runs kept on the page (the timeline and the table) */

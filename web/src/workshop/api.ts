@@ -2,7 +2,7 @@
 // the server's own sentence. Presenter calls carry the key in Authorization, never in the URL.
 import { apiCall as call, type Result } from '../http.ts';
 import type { EventOf } from '../../../server/core/events/schema.ts';
-import type { Effect } from '../../../server/workshop/room.ts';
+import type { Effect } from '../../../server/core/api/workshop.ts';
 import type { HeartbeatConfig } from '../../../server/core/api/heartbeat.ts';
 
 export type { Result, Effect };

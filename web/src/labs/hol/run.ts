@@ -6,7 +6,7 @@
 // connections, and the throttle with them, go away.
 import { setLink } from '../api.ts';
 import { wsOrigin } from '../../ws/session.ts';
-import type { HolAck, HolHello } from '../../../../server/labs/hol/lab.ts';
+import type { HolAck, HolHello } from '../../../../server/core/labs/hol.ts';
 import { transferMs, urgentText, type HolRun, type HolSettings } from './model.ts';
 
 const OPEN_TIMEOUT_MS = 10_000;
