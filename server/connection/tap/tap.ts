@@ -66,24 +66,30 @@ interface Deflate {
 
 type ReadyState = 0 | 1 | 2 | 3;
 
+/**
+ * Where the tap is in the connection's life, one at a time:
+ *   handshake  waiting for the server's response head (client bytes are kept for later)
+ *   framing    the 101 was parsed: every byte both ways is a frame
+ *   refused    no WebSocket: the server answered something else, or not HTTP at all
+ *   closed     the TCP connection ended; nothing more is decoded
+ */
+type Phase = { name: 'handshake'; hs: Handshake } | { name: 'framing' } | { name: 'refused' } | { name: 'closed' };
+
 export class ConnectionTap implements DirectionSink, SocketTap {
   /** each direction's decoder, made when its first frame byte arrives (an idle connection has none) */
   private c2s: DirectionTap | null = null;
   private s2c: DirectionTap | null = null;
-  /** the 101 was parsed: bytes after it are frames */
-  private framing = false;
+  private phase: Phase;
   /** null unless permessage-deflate was negotiated */
   private deflate: Deflate | null = null;
-  /** what only the handshake needs; null once the 101 (or a refusal) was parsed */
-  private handshake: Handshake | null;
   private ws: WebSocket | null = null;
+  /** the server's readyState as last reported in a `state` event (null before the handshake is seen) */
   private state: ReadyState | null = null;
   /** close and ping bookkeeping, made on the first close or ping frame */
   private control: Control | null = null;
   /** the buffer figures last reported, made on the first report (a new socket starts empty) */
   private bufferSeen: BufferSeen | null = null;
   private bufferTimer: NodeJS.Timeout | null = null;
-  private closed = false;
   private responseLength = 0;
   private requestLength = 0;
   /** told of every client pong with its RTT (the connection's heartbeat listens here) */
@@ -97,7 +103,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     private readonly meta: ConnectionMeta,
     private readonly maxPayload: number,
   ) {
-    this.handshake = { requestBytes, responseBuf: EMPTY, pendingC2s: null };
+    this.phase = { name: 'handshake', hs: { requestBytes, responseBuf: EMPTY, pendingC2s: null } };
     hookSocket(socket, this);
   }
 
@@ -120,7 +126,6 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     this.scheduleBufferReport();
   }
 
-  /** Notes a server-side cause for the next readyState change (e.g. terminate after missed pongs). */
   /** Calls `listener` with the RTT of every pong the client sends; returns a function that stops it. */
   onClientPong(listener: (rtt: number | null) => void): () => void {
     this.pongListeners.push(listener);
@@ -129,6 +134,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     };
   }
 
+  /** Notes a server-side cause for the next readyState change (e.g. terminate after missed pongs). */
   noteServerAction(cause: string): void {
     if (this.ws && this.ws.readyState !== this.state) this.setState(this.ws.readyState as ReadyState, cause);
   }
@@ -140,23 +146,22 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   }
 
   onRead(chunk: Buffer): void {
-    if (!this.framing) {
-      // Before the 101 is parsed, keep the bytes for then; after a refused upgrade, there are no frames.
-      if (this.handshake) (this.handshake.pendingC2s ??= []).push(chunk);
-      return;
-    }
-    (this.c2s ??= this.direction('c2s')).push(chunk);
+    const phase = this.phase;
+    if (phase.name === 'framing') (this.c2s ??= this.direction('c2s')).push(chunk);
+    // Before the 101 is parsed, keep the bytes for then; after a refused upgrade, there are no frames.
+    else if (phase.name === 'handshake') (phase.hs.pendingC2s ??= []).push(chunk);
   }
 
   /** Every byte ws writes to the socket passes through the s2c decoder first. */
   onWrite(chunk: unknown): void {
-    if (this.closed) return;
+    const phase = this.phase;
+    if (phase.name === 'closed') return;
     let bytes: Uint8Array;
     if (chunk instanceof Uint8Array) bytes = chunk;
     else if (typeof chunk === 'string') bytes = Buffer.from(chunk, 'latin1');
     else return;
-    if (this.handshake) this.onResponseBytes(this.handshake, bytes);
-    else if (this.framing) (this.s2c ??= this.direction('s2c')).push(bytes);
+    if (phase.name === 'handshake') this.onResponseBytes(phase.hs, bytes);
+    else if (phase.name === 'framing') (this.s2c ??= this.direction('s2c')).push(bytes);
     if (this.ws) this.scheduleBufferReport();
   }
 
@@ -172,15 +177,14 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     const buf = Buffer.concat([hs.responseBuf, bytes]);
     const end = headEnd(buf);
     if (end < 0) {
-      if (buf.length > 64 * 1024) this.handshake = null; // not an HTTP response: give up on framing
+      if (buf.length > 64 * 1024) this.phase = { name: 'refused' }; // not an HTTP response: give up on framing
       else hs.responseBuf = buf;
       return;
     }
-    this.handshake = null;
     const response = parseHead(buf.subarray(0, end));
     this.onHandshake(hs, response, end);
     const rest = buf.subarray(end);
-    if (rest.length && this.framing) (this.s2c ??= this.direction('s2c')).push(rest);
+    if (rest.length && this.phase.name === 'framing') (this.s2c ??= this.direction('s2c')).push(rest);
   }
 
   private onHandshake(hs: Handshake, response: HttpHead, responseLength: number): void {
@@ -231,6 +235,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     });
 
     if (status !== 101) {
+      this.phase = { name: 'refused' };
       this.emit({
         type: 'error',
         conn,
@@ -248,7 +253,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
         serverTakeover: !('server_no_context_takeover' in deflate.params),
       };
     }
-    this.framing = true;
+    this.phase = { name: 'framing' };
     this.setState(1, '101 Switching Protocols sent');
     if (hs.pendingC2s) for (const chunk of hs.pendingC2s) this.onRead(chunk);
   }
@@ -291,7 +296,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   }
 
   private scheduleBufferReport(): void {
-    if (this.bufferTimer || this.closed) return;
+    if (this.bufferTimer || this.phase.name === 'closed') return;
     // Not a timer per write: a busy connection writes thousands of times a second.
     const wait = this.bufferSeen ? Math.max(0, this.bufferSeen.checked + BUFFER_REPORT_MS - this.shared.bus.now()) : 0;
     this.bufferTimer = setTimeout(() => {
@@ -303,7 +308,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
 
   private reportBuffer(): void {
     const ws = this.ws;
-    if (!ws || this.closed) return;
+    if (!ws || this.phase.name === 'closed') return;
     const bufferedAmount = ws.bufferedAmount;
     const writableLength = this.socket.writableLength;
     const now = this.shared.bus.now();
@@ -318,14 +323,14 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   }
 
   onClose(): void {
-    if (this.closed) return;
+    if (this.phase.name === 'closed') return;
     // Bytes still queued in ws's parser are not lost to the tap: they were read before ws saw them.
     if (this.bufferTimer) clearTimeout(this.bufferTimer);
     this.bufferTimer = null;
     if (this.ws) {
       this.reportBuffer();
     }
-    this.closed = true;
+    this.phase = { name: 'closed' };
     unhookSocket(this.socket);
     const conn = this.meta.conn;
     const c = this.control;
