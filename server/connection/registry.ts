@@ -8,6 +8,7 @@ import type { ConnectionMeta } from './meta.ts';
 
 export type { ConnectionMeta } from './meta.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { writableLengthOf } from './ws-adapter.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatConfig, type HeartbeatState } from '../core/api/heartbeat.ts';
 
 
@@ -122,7 +123,7 @@ export class Registry {
         protocol: ws?.protocol || null,
         extensions: ws?.extensions || null,
         bufferedAmount: ws ? ws.bufferedAmount : 0,
-        writableLength: (ws as unknown as { _socket?: { writableLength: number } })?._socket?.writableLength ?? 0,
+        writableLength: writableLengthOf(ws),
         heartbeat: ws ? this.describeHeartbeat(record) : null,
       });
     }

@@ -13,6 +13,7 @@ import { filterFromQuery } from '../stream/bus.ts';
 import { Observer } from '../stream/observe.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
 import { selectSubprotocol } from './subprotocol.ts';
+import { dropAddressCache, socketOf } from './ws-adapter.ts';
 import { refuse } from '../http/refuse.ts';
 import { originAllowed } from '../http/origin.ts';
 import { SESSION_RE, cookie } from '../http/session.ts';
@@ -94,7 +95,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         return;
       }
       observerServer.handleUpgrade(req, socket, head, (ws) => {
-        new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1', format });
+        new Observer(ws, bus, { socket: socketOf(ws), since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1', format });
         ws.on('message', ignore); // observers only listen; messages are ignored
       });
       return;
@@ -194,17 +195,6 @@ function intern(text: string): string {
   if (hit !== undefined) return hit;
   if (interned.size < 1024) interned.set(text, text);
   return text;
-}
-
-/**
- * Node keeps the 4-tuple it read for `remoteAddress`/`localAddress` on the socket (two small
- * objects per connection, which a bare ws server never makes). The registry has its own copy from
- * here on, so the socket's is let go; reading the getters again would only ask the OS again.
- */
-function dropAddressCache(socket: Socket): void {
-  const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
-  cache._peername = undefined;
-  cache._sockname = undefined;
 }
 
 function destroySocket(this: Socket): void {

@@ -19,6 +19,8 @@ const CATCH_UP_BATCH = 2000;
 
 export interface ObserverOptions {
   since: number | null;
+  /** the TCP socket under the observer's WebSocket: its writes are corked per event-loop turn */
+  socket?: { cork(): void; uncork(): void };
   filter: EventFilter;
   highWater?: number;
   /**
@@ -95,7 +97,7 @@ export class Observer {
   private send(json: Uint8Array): void {
     this.sent++;
     if (!this.corked) {
-      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      const socket = this.options.socket;
       if (socket) {
         socket.cork();
         this.corked = true;

@@ -3,10 +3,10 @@
 // (POST /__wslab/flow/CONN). Every 100 ms it reports what the server measured as a `flow` event:
 // produced, delivered, dropped, queued, the application queue, ws's bufferedAmount, the socket's
 // writableLength and the process's memory.
-import type { Socket } from 'node:net';
 import type { EventBus } from '../../stream/bus.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig, Producer, type FlowConfig, type FlowSink } from '../../core/labs/flow.ts';
 import type { Lab } from '../../connection/lab.ts';
+import { socketOf } from '../../connection/ws-adapter.ts';
 
 const TICK_MS = 10;
 export const FLOW_REPORT_MS = 100;
@@ -94,7 +94,7 @@ export const backpressureLab: Lab = {
     return defaults;
   },
   onConnection(ws, ctx) {
-    const socket = (ws as unknown as { _socket: Socket })._socket;
+    const socket = ctx.socket ?? socketOf(ws)!;
     const sink: FlowSink = {
       get bufferedAmount() {
         return ws.bufferedAmount;

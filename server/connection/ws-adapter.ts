@@ -1,0 +1,42 @@
+// The one place that reaches into ws's private fields. ws does not expose the TCP socket under a
+// WebSocket, nor a switch for its automatic pong after construction; wslab needs both (buffer
+// figures, corking observers' writes, a puppet that stays silent). If ws renames them, only this
+// file changes, and tests fail here first.
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+
+interface WsInternals {
+  _socket?: Socket;
+  _autoPong?: boolean;
+}
+
+/** The TCP socket under a WebSocket (undefined before it is set up or after ws let go of it). */
+export function socketOf(ws: WebSocket): Socket | undefined {
+  return (ws as unknown as WsInternals)._socket;
+}
+
+/** Bytes queued in the socket below ws (the kernel's send buffer is not counted). */
+export function writableLengthOf(ws: WebSocket | null | undefined): number {
+  return (ws && socketOf(ws)?.writableLength) || 0;
+}
+
+/** Whether ws answers pings by itself (the `autoPong` option, default true). */
+export function autoPongOf(ws: WebSocket): boolean {
+  return (ws as unknown as WsInternals)._autoPong !== false;
+}
+
+/** Turns ws's automatic pong on or off on a live WebSocket. */
+export function setAutoPong(ws: WebSocket, on: boolean): void {
+  (ws as unknown as WsInternals)._autoPong = on;
+}
+
+/**
+ * Node keeps the 4-tuple it read for `remoteAddress`/`localAddress` on the socket (two small
+ * objects per connection, which a bare ws server never makes). Once the registry has its own copy,
+ * the socket's is let go; reading the getters again would only ask the OS again.
+ */
+export function dropAddressCache(socket: Socket): void {
+  const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
+  cache._peername = undefined;
+  cache._sockname = undefined;
+}
