@@ -14,13 +14,14 @@ import { writeHistory } from './stream/observe.ts';
 import { DEFAULT_HEARTBEAT, HeartbeatRequest, type HeartbeatConfig } from './core/api/heartbeat.ts';
 import { sendError } from './http/errors.ts';
 import { RateLimiter } from './http/rate-limit.ts';
-import { LABS } from './labs/index.ts';
+import { LABS, LAB_APIS } from './labs/index.ts';
 import { WEB_DIST } from './paths.ts';
 import { PuppetManager } from './playground/puppet.ts';
 import { craft, parseCraftRequest } from './playground/craft.ts';
 import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';
 import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
-import { createFaultLabs } from './link/api.ts';
+import { createLinkApi } from './link/api.ts';
+import { createRouter } from './http/routes.ts';
 import { WireMeter } from './http/wire-meter.ts';
 import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts';
 import { WorkshopRoom } from './workshop/room.ts';
@@ -119,11 +120,14 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   // in a workshop, calls that change the whole room need the presenter key (server/http/presenter-guard.ts)
   const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
-  const faultLabs = createFaultLabs({ bus, registry, roomGuard, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
+  const target = () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port });
+  const linkApi = createLinkApi({ bus, roomGuard, target });
+  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, target, origin: () => origin }));
+  const router = createRouter([...linkApi.routes, ...labApis.flatMap((a) => a.routes)]);
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
-  const room = workshopOn ? new WorkshopRoom({ bus, registry, link: faultLabs.link, heartbeat: () => heartbeat }) : null;
+  const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat }) : null;
   let joinUrls: string[] = [];
   const workshopApi = createWorkshopApi({ room, presenterKey, joinUrls: () => joinUrls });
   const connByRemotePort = (port: number): string | null => {
@@ -188,8 +192,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       }
     } else if (await workshopApi.handle(req, res, route)) {
       // answered by the workshop (server/workshop/api.ts)
-    } else if (await faultLabs.handleApi(req, res, route)) {
-      // answered by the fault and flow labs
+    } else if (router.dispatch(req, res, url)) {
+      // answered by the chaos link's or a lab's API
     } else if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
       if (req.method !== 'GET' && !roomGuard(req, res, 'stop, pause or restart the chat nodes, or cut them off from their broker')) return;
       await fanout!.api(req, res, route, url, sendJson, readJson);
@@ -245,7 +249,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.on('connection', (socket: Socket) => captureConnection(socket));
   server.on('upgrade', (req, socket, head) => {
     transports.noteUpgrade(req);
-    if (!faultLabs.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
+    if (!linkApi.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
   });
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nMalformed HTTP request.\n');
@@ -295,7 +299,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       room?.close();
       await fanout?.close();
       puppets.closeAll();
-      faultLabs.close();
+      for (const a of labApis) a.close?.();
+      linkApi.close();
       transports.close();
       upgrades.close();
       for (const record of registry.all()) record.ws?.terminate();

@@ -21,7 +21,10 @@ export const MAX_DELAY_MS = 60_000;
 export const MIN_BANDWIDTH = 100;
 export const MAX_BANDWIDTH = 1_000_000_000;
 
-export class ConditionError extends Error {}
+/** A link condition outside its rule: answered 400 with the sentence. */
+export class ConditionError extends Error {
+  readonly status = 400;
+}
 
 const NUMBERS = {
   latencyMs: [0, MAX_DELAY_MS],

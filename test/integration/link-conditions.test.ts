@@ -233,12 +233,14 @@ describe('chaos link: HTTP API', () => {
     await post('/__wslab/link', { latencyMs: 0 });
   });
 
-  test('bad input is refused with 400 and the reason; an unknown selector with 404', async () => {
+  test('bad input is refused with 400 and the reason; an unknown selector or path with 404; a known path with another method 405 and Allow', async () => {
     expect(await post('/__wslab/link', { latencyMs: -1 })).toEqual({ status: 400, json: { error: 'latencyMs must be an integer from 0 to 60000' } });
     expect(await post('/__wslab/link', { s2cBytesPerSec: 10 })).toEqual({ status: 400, json: { error: 's2cBytesPerSec must be 0 (unlimited) or at least 100 bytes/s' } });
     expect(await post('/__wslab/link', { blackhole: 'yes' })).toEqual({ status: 400, json: { error: 'blackhole must be true or false' } });
     expect(await post('/__wslab/link', { tag: 'nobody', latencyMs: 1 })).toEqual({ status: 404, json: { error: 'no live link connection matches {"tag":"nobody"}' } });
     const res = await fetch(`${t.httpUrl}/__wslab/link/nothing`, { method: 'POST' });
-    expect(res.status).toBe(405);
+    expect(res.status).toBe(404);
+    const wrongMethod = await fetch(`${t.httpUrl}/__wslab/link/reset`, { method: 'GET' });
+    expect([wrongMethod.status, wrongMethod.headers.get('allow'), await wrongMethod.json()]).toEqual([405, 'POST', { error: '/__wslab/link/reset answers POST, not GET' }]);
   });
 });

@@ -61,7 +61,10 @@ export const MAX_CAP = 64 * 1024 * 1024;
 /** A WebSocket frame header from the server is at most 10 bytes (no mask): room left under the cap. */
 export const FRAME_OVERHEAD = 10;
 
-export class FlowConfigError extends Error {}
+/** A producer setting outside its rule: answered 400 with the sentence. */
+export class FlowConfigError extends Error {
+  readonly status = 400;
+}
 
 /** Merges a change into a config and checks the result; throws FlowConfigError with the reason. */
 export function mergeFlowConfig(base: FlowConfig, change: Record<string, unknown>): FlowConfig {
