@@ -1,4 +1,4 @@
-// The fault and flow labs' HTTP API as typed fetch calls (see server/link/api.ts). Errors come back
+// The fault and flow labs' HTTP API as typed fetch calls (see server/link/api.ts, server/labs/ghosts/api.ts and server/labs/backpressure/api.ts). Errors come back
 // as values with the server's own sentence.
 import { apiCall as call, type Result } from '../http.ts';
 import type { z } from 'zod';
