@@ -1,13 +1,11 @@
-// The one place that reaches into ws's private fields. ws does not expose the TCP socket under a
-// WebSocket, nor a switch for its automatic pong after construction; wslab needs both (buffer
-// figures, corking observers' writes, a puppet that stays silent). If ws renames them, only this
-// file changes, and tests fail here first.
+// The one place that reaches into private fields of ws and Node. ws does not expose the TCP socket
+// under a WebSocket, which wslab needs for buffer figures and for corking observers' writes; Node
+// caches a socket's addresses. If either renames them, only this file changes.
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 interface WsInternals {
   _socket?: Socket;
-  _autoPong?: boolean;
 }
 
 /** The TCP socket under a WebSocket (undefined before it is set up or after ws let go of it). */
@@ -18,16 +16,6 @@ export function socketOf(ws: WebSocket): Socket | undefined {
 /** Bytes queued in the socket below ws (the kernel's send buffer is not counted). */
 export function writableLengthOf(ws: WebSocket | null | undefined): number {
   return (ws && socketOf(ws)?.writableLength) || 0;
-}
-
-/** Whether ws answers pings by itself (the `autoPong` option, default true). */
-export function autoPongOf(ws: WebSocket): boolean {
-  return (ws as unknown as WsInternals)._autoPong !== false;
-}
-
-/** Turns ws's automatic pong on or off on a live WebSocket. */
-export function setAutoPong(ws: WebSocket, on: boolean): void {
-  (ws as unknown as WsInternals)._autoPong = on;
 }
 
 /**
