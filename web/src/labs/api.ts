@@ -4,6 +4,7 @@ import { apiCall as call, type Result } from '../http.ts';
 import type { z } from 'zod';
 import type { LinkConditions as LinkConditionsSchema } from '../../../server/core/events/schema.ts';
 import type { FlowConfig } from '../../../server/core/labs/flow.ts';
+import type { SimStats } from '../../../server/core/api/ghosts.ts';
 
 export type { Result };
 
@@ -18,16 +19,7 @@ export interface LinkSelector {
 export const setLink = (sel: LinkSelector, change: Partial<LinkConditions>) => call<{ changed: number }>('POST', '/__wslab/link', { ...sel, ...change });
 export const resetLink = (sel: LinkSelector) => call<{ reset: number }>('POST', '/__wslab/link/reset', sel);
 
-export interface SimStats {
-  clients: number;
-  alive: number;
-  blackholed: number;
-  believed: number;
-  stateBytes: number;
-  rss: number;
-  heapUsed: number;
-  heartbeat?: { intervalMs: number; maxMisses: number };
-}
+export type { SimStats };
 
 export const simStats = () => call<SimStats>('GET', '/__wslab/sim');
 export const spawnSims = (count: number, heartbeatMs: number, misses: number) =>
