@@ -12,20 +12,19 @@ import { createStaticHandler, sendText } from './http/static.ts';
 import { HttpError, readJson, sendJson } from './http/json.ts';
 import { writeHistory } from './stream/observe.ts';
 import { DEFAULT_HEARTBEAT, HeartbeatRequest, type HeartbeatConfig } from './core/api/heartbeat.ts';
-import { sendError } from './http/errors.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { LABS, LAB_APIS } from './labs/index.ts';
 import { WEB_DIST } from './paths.ts';
 import { PuppetManager } from './playground/puppet.ts';
-import { craft, parseCraftRequest } from './playground/craft.ts';
+import { playgroundRoutes } from './playground/api.ts';
 import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';
 import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
 import { createLinkApi } from './link/api.ts';
-import { createRouter } from './http/routes.ts';
+import { createRouter, type Route } from './http/routes.ts';
 import { WireMeter } from './http/wire-meter.ts';
 import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts';
 import { WorkshopRoom } from './workshop/room.ts';
-import { createWorkshopApi } from './workshop/api.ts';
+import { workshopRoutes } from './workshop/api.ts';
 import { newPresenterKey } from './http/presenter.ts';
 import { OPEN_ROOM, presenterGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
@@ -121,19 +120,17 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // in a workshop, calls that change the whole room need the presenter key (server/http/presenter-guard.ts)
   const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
   const target = () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port });
+  const connByRemotePort = (remotePort: number): string | null => {
+    for (const r of registry.all()) if (r.meta.remotePort === remotePort) return r.meta.conn;
+    return null;
+  };
   const linkApi = createLinkApi({ bus, roomGuard, target });
   const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, target, origin: () => origin }));
-  const router = createRouter([...linkApi.routes, ...labApis.flatMap((a) => a.routes)]);
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat }) : null;
   let joinUrls: string[] = [];
-  const workshopApi = createWorkshopApi({ room, presenterKey, joinUrls: () => joinUrls });
-  const connByRemotePort = (port: number): string | null => {
-    for (const r of registry.all()) if (r.meta.remotePort === port) return r.meta.conn;
-    return null;
-  };
 
   function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
     if (conn !== undefined) {
@@ -145,62 +142,58 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     return true;
   }
 
+  // The server's own routes; the link's, the labs', the workshop's and the playground's are theirs.
+  const serverRoutes: Route[] = [
+    { method: 'GET', path: '/__wslab/connections', handle: ({ res }) => sendJson(res, 200, { count: registry.size, connections: registry.snapshot() }) },
+    {
+      method: 'GET',
+      path: '/__wslab/events',
+      handle: ({ req, res, url }) => {
+        if (req.headers.upgrade) return sendText(res, 400, 'Upgrade requests for the event stream must use GET with Connection: Upgrade.');
+        const sinceRaw = url.searchParams.get('since') ?? '0';
+        if (!/^\d+$/.test(sinceRaw)) return sendText(res, 400, 'since must be a non-negative integer sequence number.');
+        writeHistory(res, bus, Number(sinceRaw), filterFromQuery(url.searchParams));
+      },
+    },
+    { method: 'GET', path: '/__wslab/heartbeat', handle: ({ res }) => sendJson(res, 200, heartbeat) },
+    {
+      method: ['POST', 'PUT'],
+      path: '/__wslab/heartbeat',
+      handle: async ({ req, res }) => {
+        const b = HeartbeatRequest.parse(await readJson(req));
+        const change: Partial<HeartbeatConfig> = {};
+        if (b.intervalMs !== undefined) change.intervalMs = b.intervalMs;
+        if (b.maxMisses !== undefined) change.maxMisses = b.maxMisses;
+        if (b.conn === undefined && !roomGuard(req, res, 'change the heartbeat of every connection (give "conn" to change one)')) return;
+        if (!setHeartbeat(change, b.conn)) throw new HttpError(404, `no live connection ${b.conn}`);
+        sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn)!) } : heartbeat);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/__wslab/labs',
+      handle: ({ res }) => sendJson(res, 200, [...LABS.values(), { name: 'chat', description: CHAT_DESCRIPTION }].map((l) => ({ path: `/lab/${l.name}`, description: l.description }))),
+    },
+    {
+      method: 'GET',
+      path: '/__wslab/health',
+      handle: ({ res }) => sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq }),
+    },
+  ];
+  const router = createRouter([
+    ...serverRoutes,
+    ...linkApi.routes,
+    ...labApis.flatMap((a) => a.routes),
+    ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
+    ...playgroundRoutes({ puppets, target, connByRemotePort }),
+  ]);
+
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (router.dispatch(req, res, url)) return;
     const route = url.pathname.slice('/__wslab/'.length);
-    if (route === 'connections' && req.method === 'GET') {
-      sendJson(res, 200, { count: registry.size, connections: registry.snapshot() });
-    } else if (route === 'events' && req.method === 'GET') {
-      if (req.headers.upgrade) return sendText(res, 400, 'Upgrade requests for the event stream must use GET with Connection: Upgrade.');
-      const sinceRaw = url.searchParams.get('since') ?? '0';
-      if (!/^\d+$/.test(sinceRaw)) return sendText(res, 400, 'since must be a non-negative integer sequence number.');
-      writeHistory(res, bus, Number(sinceRaw), filterFromQuery(url.searchParams));
-    } else if (route === 'heartbeat' && req.method === 'GET') {
-      sendJson(res, 200, heartbeat);
-    } else if (route === 'heartbeat' && (req.method === 'POST' || req.method === 'PUT')) {
-      let body: unknown;
-      try {
-        body = await readJson(req);
-      } catch (err) {
-        return sendJson(res, 400, { error: (err as Error).message });
-      }
-      const parsed = HeartbeatRequest.safeParse(body ?? {});
-      if (!parsed.success) return sendError(res, parsed.error, 'POST /__wslab/heartbeat');
-      const b = parsed.data;
-      const change: Partial<HeartbeatConfig> = {};
-      if (b.intervalMs !== undefined) change.intervalMs = b.intervalMs;
-      if (b.maxMisses !== undefined) change.maxMisses = b.maxMisses;
-      if (b.conn === undefined && !roomGuard(req, res, 'change the heartbeat of every connection (give "conn" to change one)')) return;
-      if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
-      sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn as string)!) } : heartbeat);
-    } else if (route === 'puppets' || route.startsWith('puppets/')) {
-      const [, id, action] = route.split('/');
-      try {
-        if (!id && req.method === 'GET') return sendJson(res, 200, puppets.list());
-        if (!id && req.method === 'POST') return sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req))));
-        if (id && !action && req.method === 'DELETE') return sendJson(res, 200, puppets.act(id, 'terminate', {}));
-        if (id && action && req.method === 'POST') return sendJson(res, 200, puppets.act(id, action, (await readJson(req)) as Record<string, unknown>));
-        return sendJson(res, 405, { error: 'use GET/POST /__wslab/puppets, POST /__wslab/puppets/ID/ACTION or DELETE /__wslab/puppets/ID' });
-      } catch (err) {
-        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: (err as Error).message });
-      }
-    } else if (route === 'craft' && req.method === 'POST') {
-      try {
-        const request = parseCraftRequest(await readJson(req));
-        return sendJson(res, 200, await craft(selfHost.replace(/^\[|\]$/g, ''), port, request, connByRemotePort));
-      } catch (err) {
-        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: (err as Error).message });
-      }
-    } else if (await workshopApi.handle(req, res, route)) {
-      // answered by the workshop (server/workshop/api.ts)
-    } else if (router.dispatch(req, res, url)) {
-      // answered by the chaos link's or a lab's API
-    } else if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
+    if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
       if (req.method !== 'GET' && !roomGuard(req, res, 'stop, pause or restart the chat nodes, or cut them off from their broker')) return;
       await fanout!.api(req, res, route, url, sendJson, readJson);
-    } else if (route === 'labs' && req.method === 'GET') {
-      sendJson(res, 200, [...LABS.values(), { name: 'chat', description: CHAT_DESCRIPTION }].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));
-    } else if (route === 'health' && req.method === 'GET') {
-      sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq });
     } else {
       sendText(res, 404, `No API at ${url.pathname}. See the README for /__wslab/connections, /__wslab/events, /__wslab/heartbeat, /__wslab/labs, /__wslab/workshop.`);
     }

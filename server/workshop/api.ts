@@ -14,6 +14,7 @@ import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { SESSION_RE, cookie } from '../http/session.ts';
 import { presenterGuard } from '../http/presenter-guard.ts';
 import type { WorkshopRoom } from './room.ts';
+import type { Route, RouteContext } from '../http/routes.ts';
 
 export const WORKSHOP_OFF =
   'Workshop mode is off. Start the server with: npx wslab start --workshop --host 0.0.0.0 (--host 0.0.0.0 lets participants on your network in; leave it out to try it alone).';
@@ -33,8 +34,8 @@ function session(req: IncomingMessage): string {
   return s;
 }
 
-/** Answers /__wslab/workshop... and returns true; false for other routes. */
-export function createWorkshopApi(options: WorkshopApiOptions) {
+/** The workshop's routes; without --workshop each answers 404 with how to turn it on. */
+export function workshopRoutes(options: WorkshopApiOptions): Route[] {
   const { room, presenterKey } = options;
 
   const presenterOnly = presenterKey ? presenterGuard(presenterKey) : null;
@@ -58,38 +59,44 @@ export function createWorkshopApi(options: WorkshopApiOptions) {
     };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, route: string): Promise<boolean> {
-    if (route !== 'workshop' && !route.startsWith('workshop/')) return false;
-    const sub = route.slice('workshop'.length + 1);
-    try {
-      if (!room || !presenterKey) {
-        sendJson(res, 404, { error: WORKSHOP_OFF, enabled: false });
-      } else if (sub === '' && req.method === 'GET') {
-        sendJson(res, 200, state(req));
-      } else if (sub === 'join' && req.method === 'POST') {
+  /** Runs `handle` with the room, or answers 404 (and how to turn it on) without --workshop. */
+  const inRoom = (handle: (ctx: RouteContext, room: WorkshopRoom) => unknown) => (ctx: RouteContext) =>
+    room && presenterKey ? handle(ctx, room) : sendJson(ctx.res, 404, { error: WORKSHOP_OFF, enabled: false });
+
+  return [
+    { method: 'GET', path: '/__wslab/workshop', handle: inRoom(({ req, res }) => sendJson(res, 200, state(req))) },
+    {
+      method: 'POST',
+      path: '/__wslab/workshop/join',
+      handle: inRoom(async ({ req, res }, room) => {
         const s = session(req);
         const body = await readJsonObject(req);
         const { participant, event } = room.join(s, body.name);
         sendJson(res, event?.type === 'workshop' && event.action === 'join' ? 201 : 200, { id: participant.id, name: participant.name });
-      } else if (sub === 'leave' && req.method === 'POST') {
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/__wslab/workshop/leave',
+      handle: inRoom(({ req, res }, room) => {
         const event = room.leave(session(req));
         if (!event) throw new HttpError(404, 'you are not in the room');
         sendJson(res, 200, { left: event.type === 'workshop' ? event.participant : null });
-      } else if (sub === 'presenter' && req.method === 'GET') {
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/__wslab/workshop/presenter',
+      handle: inRoom(({ req, res }) => {
         if (requirePresenter(req, res)) sendJson(res, 200, { presenter: true });
-      } else if (sub === 'action' && req.method === 'POST') {
-        if (requirePresenter(req, res)) {
-          const result = room.act(await readJsonObject(req));
-          sendJson(res, 200, result);
-        }
-      } else {
-        throw new HttpError(sub === '' || ['join', 'leave', 'presenter', 'action'].includes(sub) ? 405 : 404, 'use GET /__wslab/workshop, POST /__wslab/workshop/join {name}, POST /__wslab/workshop/leave, GET /__wslab/workshop/presenter or POST /__wslab/workshop/action');
-      }
-    } catch (err) {
-      if (!res.headersSent) sendJson(res, err instanceof HttpError ? err.status : 500, { error: (err as Error).message });
-    }
-    return true;
-  }
-
-  return { handle };
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/__wslab/workshop/action',
+      handle: inRoom(async ({ req, res }, room) => {
+        if (requirePresenter(req, res)) sendJson(res, 200, room.act(await readJsonObject(req)));
+      }),
+    },
+  ];
 }

@@ -121,9 +121,9 @@ describe('other API routes', () => {
     expect(body).toMatch(/\/__wslab\/connections/);
   });
 
-  test('a known route with the wrong method is a 404, not a crash', async () => {
+  test('a known route with the wrong method is a 405 that lists the methods it answers', async () => {
     const res = await fetch(`${t.httpUrl}/__wslab/connections`, { method: 'DELETE' });
-    expect(res.status).toBe(404);
+    expect([res.status, res.headers.get('allow'), await res.json()]).toEqual([405, 'GET', { error: '/__wslab/connections answers GET, not DELETE' }]);
   });
 });
 

@@ -1,0 +1,42 @@
+// The playground's HTTP API: puppets (WebSockets the server opens to its own labs and drives on
+// the page's behalf) and crafted frames (raw bytes sent on a fresh connection).
+//
+//   GET    /__wslab/puppets                  every puppet
+//   POST   /__wslab/puppets {path, protocols?, headers?, autoPong?, perMessageDeflate?}
+//   POST   /__wslab/puppets/ID/ACTION {...}  send, ping, close, pause, resume, autopong, ...
+//   DELETE /__wslab/puppets/ID               terminate it
+//   POST   /__wslab/craft {frames, waitMs?}  send crafted frames on a new connection
+import { readJson, sendJson } from '../http/json.ts';
+import type { Route } from '../http/routes.ts';
+import { PuppetManager } from './puppet.ts';
+import { craft, parseCraftRequest } from './craft.ts';
+
+export interface PlaygroundApiOptions {
+  puppets: PuppetManager;
+  /** this server's address, known once it listens */
+  target(): { host: string; port: number };
+  /** the server conn whose client used this local port, to tag crafted connections */
+  connByRemotePort(port: number): string | null;
+}
+
+export function playgroundRoutes({ puppets, target, connByRemotePort }: PlaygroundApiOptions): Route[] {
+  return [
+    { method: 'GET', path: '/__wslab/puppets', handle: ({ res }) => sendJson(res, 200, puppets.list()) },
+    { method: 'POST', path: '/__wslab/puppets', handle: async ({ req, res }) => sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req)))) },
+    { method: 'DELETE', path: '/__wslab/puppets/:id', handle: ({ res, params }) => sendJson(res, 200, puppets.act(params.id!, 'terminate', {})) },
+    {
+      method: 'POST',
+      path: '/__wslab/puppets/:id/:action',
+      handle: async ({ req, res, params }) => sendJson(res, 200, puppets.act(params.id!, params.action!, (await readJson(req)) as Record<string, unknown>)),
+    },
+    {
+      method: 'POST',
+      path: '/__wslab/craft',
+      handle: async ({ req, res }) => {
+        const request = parseCraftRequest(await readJson(req));
+        const { host, port } = target();
+        sendJson(res, 200, await craft(host, port, request, connByRemotePort));
+      },
+    },
+  ];
+}
