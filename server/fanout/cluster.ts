@@ -23,6 +23,7 @@ import { ChatNode, type NodeCounters } from './node.ts';
 import { EmbeddedHub } from './embedded.ts';
 import type { Broker, DeliveryMode } from './broker.ts';
 import { RedisBroker, redactUrl } from './redis.ts';
+import { resolveFleetSecret, type FleetSecret } from './secret.ts';
 
 export interface FanoutOptions {
   /** redis://host:port to use Redis; default the embedded broker */
@@ -40,8 +41,11 @@ export interface FanoutOptions {
   /** offline DMs kept per user (default 100) and their queue's TTL (default 24 h) */
   queueMax?: number;
   queueTtlMs?: number;
-  /** JWT secret; default random per start (with Redis, shared by the fleet through Redis) */
+  /** JWT secret; default random per start. With Redis: this, else WSLAB_JWT_SECRET, else the state
+   * file every node on the machine shares (server/fanout/secret.ts); never stored in Redis */
   jwtSecret?: string | null;
+  /** where the fleet's secret file lives (default $WSLAB_STATE_DIR, $XDG_STATE_HOME/wslab, ~/.local/state/wslab) */
+  stateDir?: string;
   limits?: Partial<ChatLimits>;
   /** fixed ports for the nodes (default any free port) */
   nodePorts?: number[];
@@ -69,6 +73,8 @@ export class FanoutCluster {
   readonly mode: { current: DeliveryMode };
   private next = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** with Redis: where the fleet's JWT secret came from (never the secret's value in any output) */
+  secretSource: FleetSecret | null = null;
 
   private constructor(
     readonly auth: Auth,
@@ -94,11 +100,15 @@ export class FanoutCluster {
     let cluster: FanoutCluster;
     if (options.redis) {
       const url = options.redis;
+      // A fleet must share one secret to accept each other's tokens. It is settled before Redis is
+      // touched (so Redis being down or restarted changes nothing) and never written there; a
+      // node that cannot get it throws FleetSecretError and does not start.
+      const fleet = resolveFleetSecret({ flag: options.jwtSecret ?? null, dir: options.stateDir });
       const admin = new RedisBroker(url, { node: `${ids[0]}-admin`, mode, streamLength });
       await admin.start({ message() {}, status() {} });
-      // A fleet must share one secret to accept each other's tokens: agree on one through Redis.
-      const secret = options.jwtSecret ?? (await admin.sharedSecret().catch(() => null));
-      cluster = new FanoutCluster(new Auth(secret), 'redis', redactUrl(url), admin, mode);
+      await admin.forgetLegacySecret();
+      cluster = new FanoutCluster(new Auth(fleet.secret), 'redis', redactUrl(url), admin, mode);
+      cluster.secretSource = fleet;
       connectBroker = (node) => new RedisBroker(url, { node, mode: cluster.mode.current, streamLength });
     } else {
       const hub = new EmbeddedHub({ streamLength });

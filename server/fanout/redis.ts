@@ -14,7 +14,6 @@
 //   room:ROOM           zset of NODE/SOCKET|USER scored by expiry time
 //   inbox:USER          list of queued messages, LTRIM to the bound, PEXPIRE ttl
 import { Redis, type RedisOptions } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import {
   BrokerDownError,
   socketKey,
@@ -386,14 +385,14 @@ export class RedisBroker implements Broker {
     return (await this.cmd.lrem(`${P}inbox:${user}`, 1, entry)) > 0;
   }
 
-  /** A JWT secret every node of the fleet agrees on (the first to start picks it). */
-  async sharedSecret(): Promise<string> {
-    this.up('secret');
-    const key = `${P}jwt-secret`;
-    await this.cmd.set(key, randomBytes(32).toString('base64url'), 'EX', 7 * 86400, 'NX');
-    const secret = await this.cmd.get(key);
-    if (!secret) throw new Error('no shared secret');
-    return secret;
+  /**
+   * Earlier versions kept the fleet's JWT secret readable in Redis at wslab:jwt-secret. The
+   * secret now lives in a file (server/fanout/secret.ts); a stale copy is deleted so nobody who
+   * can read Redis can mint tokens with it. Best effort: Redis may be down.
+   */
+  async forgetLegacySecret(): Promise<void> {
+    if (this.cmd.status !== 'ready') return;
+    await this.cmd.del(`${P}jwt-secret`).catch(() => {});
   }
 
   pause(detail = 'paused from the lab'): void {
