@@ -205,6 +205,8 @@ async function runStart(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const loss = server.fanout.shutdownLoss();
+  if (loss) process.stderr.write(`wslab: shutting down: ${loss}\n`);
   await server.close();
   return 0;
 }

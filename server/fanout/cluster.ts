@@ -21,7 +21,7 @@ import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../labs/chat.ts';
 import { NAME_RE } from './envelope.ts';
 import { ChatNode, type NodeCounters } from './node.ts';
 import { EmbeddedHub } from './embedded.ts';
-import type { Broker, DeliveryMode } from './broker.ts';
+import { DEFAULT_QUEUE_CAPS, type Broker, type DeliveryMode, type QueueCaps } from './broker.ts';
 import { RedisBroker, redactUrl } from './redis.ts';
 import { resolveFleetSecret, type FleetSecret } from './secret.ts';
 
@@ -41,6 +41,8 @@ export interface FanoutOptions {
   /** offline DMs kept per user (default 100) and their queue's TTL (default 24 h) */
   queueMax?: number;
   queueTtlMs?: number;
+  /** the bound on all offline queues together (default 10,000 messages, 8 MiB, 1,000 users) */
+  queueCaps?: Partial<QueueCaps>;
   /** JWT secret; default random per start. With Redis: this, else WSLAB_JWT_SECRET, else the state
    * file every node on the machine shares (server/fanout/secret.ts); never stored in Redis */
   jwtSecret?: string | null;
@@ -73,6 +75,8 @@ export class FanoutCluster {
   readonly mode: { current: DeliveryMode };
   private next = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** the embedded broker, when there is no Redis: its queues live and die with this process */
+  private hub: EmbeddedHub | null = null;
   /** with Redis: where the fleet's JWT secret came from (never the secret's value in any output) */
   secretSource: FleetSecret | null = null;
 
@@ -95,6 +99,7 @@ export class FanoutCluster {
     const mode = options.mode ?? 'pubsub';
     const streamLength = options.streamLength ?? 1000;
     const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
+    const queueCaps: QueueCaps = { ...DEFAULT_QUEUE_CAPS, ...options.queueCaps };
 
     let connectBroker: (node: string) => Broker;
     let cluster: FanoutCluster;
@@ -104,15 +109,16 @@ export class FanoutCluster {
       // touched (so Redis being down or restarted changes nothing) and never written there; a
       // node that cannot get it throws FleetSecretError and does not start.
       const fleet = resolveFleetSecret({ flag: options.jwtSecret ?? null, dir: options.stateDir });
-      const admin = new RedisBroker(url, { node: `${ids[0]}-admin`, mode, streamLength });
+      const admin = new RedisBroker(url, { node: `${ids[0]}-admin`, mode, streamLength, queueCaps });
       await admin.start({ message() {}, status() {} });
       await admin.forgetLegacySecret();
       cluster = new FanoutCluster(new Auth(fleet.secret), 'redis', redactUrl(url), admin, mode);
       cluster.secretSource = fleet;
-      connectBroker = (node) => new RedisBroker(url, { node, mode: cluster.mode.current, streamLength });
+      connectBroker = (node) => new RedisBroker(url, { node, mode: cluster.mode.current, streamLength, queueCaps });
     } else {
-      const hub = new EmbeddedHub({ streamLength });
+      const hub = new EmbeddedHub({ streamLength, queueCaps });
       cluster = new FanoutCluster(new Auth(options.jwtSecret), 'embedded', 'embedded (in-process)', null, mode);
+      cluster.hub = hub;
       connectBroker = (node) => hub.connect(node, cluster.mode.current);
     }
     for (const [i, id] of ids.entries()) {
@@ -297,6 +303,16 @@ export class FanoutCluster {
     } catch (err) {
       return sendJson(res, err instanceof ApiError ? 400 : 503, { error: (err as Error).message });
     }
+  }
+
+  /**
+   * What stopping now would lose, as a sentence (null: nothing). The embedded broker keeps offline
+   * queues in this process's memory, so its queued DMs end with it; Redis keeps them.
+   */
+  shutdownLoss(): string | null {
+    const t = this.hub?.queueTotals();
+    if (!t || t.messages === 0) return null;
+    return `${t.messages} queued direct message${t.messages === 1 ? '' : 's'} for ${t.users} offline user${t.users === 1 ? '' : 's'} (${t.bytes} B) ${t.messages === 1 ? 'is' : 'are'} dropped: the embedded broker keeps them in memory only; with --redis they outlive the process`;
   }
 
   async close(): Promise<void> {
