@@ -33,8 +33,14 @@ Usage:
       --nodes N          chat nodes in this process, 1-8 (default 2; 1 with --node-id), each on
                          its own port behind the /lab/chat round-robin balancer
       --broker-mode M    pubsub (at-most-once, default) or streams (resume from the last id)
-      --jwt-secret S     HS256 secret for /lab/login tokens (default: random per start; with
-                         --redis the fleet shares one through Redis). Also WSLAB_JWT_SECRET.
+      --jwt-secret S     HS256 secret for /lab/login tokens, 16 characters or more. Also
+                         WSLAB_JWT_SECRET. Default: random per start; with --redis, the fleet's
+                         secret from the file jwt-secret in the state directory (WSLAB_STATE_DIR,
+                         else $XDG_STATE_HOME/wslab, else ~/.local/state/wslab), written once with
+                         mode 0600 by the first node and read by every node on this machine.
+                         Never stored in Redis. A --redis node that cannot get a secret it can
+                         trust (file unreadable, other users can read it, too short) refuses to
+                         start and says why.
 
   wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server]
               [--max-payload BYTES]
@@ -145,6 +151,21 @@ async function runStart(args: string[]): Promise<number> {
     process.stderr.write(`wslab start: ${(err as Error).message}\n`);
     return 2;
   }
+  // With --redis the fleet's secret is settled first: a node that cannot have it does not start
+  // (and does not build the web app first only to refuse).
+  let jwtSecret = values['jwt-secret'] ?? process.env.WSLAB_JWT_SECRET ?? null;
+  let secretLine: string | null = null;
+  if (values.redis !== undefined) {
+    const { resolveFleetSecret, describeFleetSecret } = await import('../fanout/secret.ts');
+    try {
+      const fleet = resolveFleetSecret({ flag: values['jwt-secret'] ?? null });
+      jwtSecret = fleet.secret;
+      secretLine = describeFleetSecret(fleet);
+    } catch (err) {
+      process.stderr.write(`wslab start: refusing to start a --redis node: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   const { ensureWebBuild } = await import('./build.ts');
   const { startWslab } = await import('../app.ts');
   try {
@@ -166,7 +187,7 @@ async function runStart(args: string[]): Promise<number> {
         nodeId: values['node-id'],
         nodes,
         mode: values['broker-mode'] as 'pubsub' | 'streams' | undefined,
-        jwtSecret: values['jwt-secret'] ?? process.env.WSLAB_JWT_SECRET ?? null,
+        jwtSecret,
       },
       heartbeat: { ...(heartbeat !== undefined && { intervalMs: heartbeat }), ...(misses !== undefined && { maxMisses: misses }) },
       workshop: values.workshop ?? false,
@@ -179,12 +200,15 @@ async function runStart(args: string[]): Promise<number> {
   }
   process.stdout.write(`wslab listening on ${server.url}\n`);
   if (server.workshop) printWorkshop(server.workshop, server.host);
+  if (secretLine) process.stderr.write(secretLine + '\n');
   process.stderr.write(`chat nodes (${server.fanout.brokerKind} broker, ${server.fanout.mode.current}): ${server.fanout.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  const loss = server.fanout.shutdownLoss();
+  if (loss) process.stderr.write(`wslab: shutting down: ${loss}\n`);
   await server.close();
   return 0;
 }

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { formatEvent } from '../core/events/format.ts';
 import { renderBatch } from '../core/events/records.ts';
 import { parseEvent } from '../core/events/schema.ts';
+import { escapeBidi } from '../core/events/bidi.ts';
 
 const COLORS: Record<string, string> = {
   frame: '36', message: '32', state: '35', handshake: '34', 'conn.open': '34', close: '33',
@@ -63,7 +64,8 @@ export async function runWatch(args: string[]): Promise<number> {
     });
     function printEvent(text: string): void {
       if (values.json) {
-        process.stdout.write(text + '\n');
+        // still valid JSON with the same values: a bidi control can only be inside a string
+        process.stdout.write(escapeBidi(text) + '\n');
         return;
       }
       let parsedJson: unknown;

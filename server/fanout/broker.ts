@@ -48,6 +48,29 @@ export interface QueueResult {
   dropped: number;
 }
 
+/**
+ * The bound on every offline queue together (per broker: the embedded one, or one Redis shared by
+ * the fleet). DMs to new user names would otherwise grow the queues without limit. Over any of
+ * the three, a new entry is refused (QueueFullError), never an old one silently dropped.
+ */
+export interface QueueCaps {
+  /** queued messages in all queues */
+  messages: number;
+  /** bytes of queued messages in all queues (UTF-8 JSON as stored) */
+  bytes: number;
+  /** users with a queue */
+  users: number;
+}
+
+export const DEFAULT_QUEUE_CAPS: QueueCaps = { messages: 10_000, bytes: 8 * 1024 * 1024, users: 1_000 };
+
+/** What the offline queues hold right now, all users together. */
+export interface QueueTotals {
+  messages: number;
+  bytes: number;
+  users: number;
+}
+
 export interface BrokerStatus {
   kind: BrokerKind;
   mode: DeliveryMode;
@@ -72,6 +95,8 @@ export interface BrokerOptions {
   mode: DeliveryMode;
   /** entries kept per topic stream (streams mode) */
   streamLength: number;
+  /** the bound on all offline queues together (default DEFAULT_QUEUE_CAPS) */
+  queueCaps?: QueueCaps;
 }
 
 export interface Broker {
@@ -106,6 +131,7 @@ export interface Broker {
   allPresence(): Promise<SocketPresence[]>;
 
   // offline queues: bounded per user, with a TTL ----------------------------------------------
+  /** appends to the user's queue (oldest dropped past `max`); rejects with QueueFullError at the caps */
   enqueue(user: string, entry: string, max: number, ttlMs: number): Promise<QueueResult>;
   /** the user's queue, oldest first */
   queued(user: string): Promise<string[]>;
@@ -118,6 +144,22 @@ export interface Broker {
   resume(): void;
   describe(): BrokerStatus;
   close(): Promise<void>;
+}
+
+/** An offline queue entry refused because the queues together are at one of their caps. */
+export class QueueFullError extends Error {
+  constructor(
+    readonly cap: keyof QueueCaps,
+    readonly limit: number,
+  ) {
+    super(
+      cap === 'users'
+        ? `offline queues are held for at most ${limit} users at once, and that many are waiting`
+        : cap === 'messages'
+          ? `the offline queues hold at most ${limit} messages in all, and they are full`
+          : `the offline queues hold at most ${limit} bytes in all, and this message does not fit`,
+    );
+  }
 }
 
 export class BrokerDownError extends Error {

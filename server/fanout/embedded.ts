@@ -9,7 +9,11 @@
 // with a pub/sub client over its output-buffer limit, and reconnects.
 import {
   BrokerDownError,
+  DEFAULT_QUEUE_CAPS,
+  QueueFullError,
   socketKey,
+  type QueueCaps,
+  type QueueTotals,
   type Broker,
   type BrokerHandlers,
   type BrokerStatus,
@@ -27,6 +31,8 @@ export interface EmbeddedHubOptions {
   maxPending?: number;
   /** ms since the epoch (injectable for tests) */
   now?: () => number;
+  /** the bound on all offline queues together (default DEFAULT_QUEUE_CAPS) */
+  queueCaps?: Partial<QueueCaps>;
 }
 
 interface StreamEntry {
@@ -65,7 +71,11 @@ export class EmbeddedHub {
   private readonly sockets = new Map<string, { p: SocketPresence; exp: number }>();
   private readonly users = new Map<string, ExpiringSet>();
   private readonly rooms = new Map<string, ExpiringSet>();
-  private readonly inboxes = new Map<string, { entries: string[]; exp: number }>();
+  private readonly inboxes = new Map<string, { entries: string[]; bytes: number; exp: number }>();
+  readonly queueCaps: QueueCaps;
+  /** messages and bytes in all inboxes (users: inboxes.size) */
+  private queuedMessages = 0;
+  private queuedBytes = 0;
   private readonly links = new Set<EmbeddedBroker>();
   private writes = 0;
 
@@ -73,6 +83,7 @@ export class EmbeddedHub {
     this.streamLength = options.streamLength ?? 1000;
     this.maxPending = options.maxPending ?? 100_000;
     this.now = options.now ?? Date.now;
+    this.queueCaps = { ...DEFAULT_QUEUE_CAPS, ...options.queueCaps };
   }
 
   connect(node: string, mode: DeliveryMode): EmbeddedBroker {
@@ -200,28 +211,64 @@ export class EmbeddedHub {
     for (const [key, held] of this.sockets) if (held.exp <= now) this.sockets.delete(key);
     for (const [name, s] of this.users) if (s.live(now).length === 0) this.users.delete(name);
     for (const [name, s] of this.rooms) if (s.live(now).length === 0) this.rooms.delete(name);
-    for (const [name, q] of this.inboxes) if (q.exp <= now) this.inboxes.delete(name);
+    this.sweepInboxes(now);
+  }
+
+  private sweepInboxes(now: number): void {
+    for (const [name, q] of this.inboxes) if (q.exp <= now) this.dropInbox(name, q);
+  }
+
+  private dropInbox(name: string, q: { entries: string[]; bytes: number }): void {
+    this.inboxes.delete(name);
+    this.queuedMessages -= q.entries.length;
+    this.queuedBytes -= q.bytes;
+  }
+
+  /** What every offline queue together holds (expired ones already gone). */
+  queueTotals(): QueueTotals {
+    this.sweepInboxes(this.now());
+    return { messages: this.queuedMessages, bytes: this.queuedBytes, users: this.inboxes.size };
   }
 
   // offline queues --------------------------------------------------------------------------
 
-  /** RPUSH + LTRIM + PEXPIRE */
+  /** RPUSH + LTRIM + PEXPIRE, within the caps on all queues together (QueueFullError past them) */
   /** @internal */ enqueue(user: string, entry: string, max: number, ttlMs: number): QueueResult {
     const now = this.now();
     let q = this.inboxes.get(user);
-    if (!q || q.exp <= now) this.inboxes.set(user, (q = { entries: [], exp: 0 }));
+    if (q && q.exp <= now) {
+      this.dropInbox(user, q);
+      q = undefined;
+    }
+    const size = Buffer.byteLength(entry);
+    const caps = this.queueCaps;
+    // the entries this one would push out of a full per-user queue make room for it
+    const out = q ? Math.max(0, q.entries.length + 1 - max) : 0;
+    const outBytes = q ? q.entries.slice(0, out).reduce((n, e) => n + Buffer.byteLength(e), 0) : 0;
+    const over = (): QueueFullError | null => {
+      if (!q && this.inboxes.size >= caps.users) return new QueueFullError('users', caps.users);
+      if (this.queuedMessages - out + 1 > caps.messages) return new QueueFullError('messages', caps.messages);
+      if (this.queuedBytes - outBytes + size > caps.bytes) return new QueueFullError('bytes', caps.bytes);
+      return null;
+    };
+    if (over()) this.sweepInboxes(now); // expired queues may be the ones in the way
+    const full = over();
+    if (full) throw full;
+    if (!q) this.inboxes.set(user, (q = { entries: [], bytes: 0, exp: 0 }));
     q.entries.push(entry);
+    q.bytes += size - outBytes;
     q.exp = now + ttlMs;
-    const dropped = Math.max(0, q.entries.length - max);
-    if (dropped) q.entries.splice(0, dropped);
-    return { length: q.entries.length, dropped };
+    if (out) q.entries.splice(0, out);
+    this.queuedMessages += 1 - out;
+    this.queuedBytes += size - outBytes;
+    return { length: q.entries.length, dropped: out };
   }
 
   /** @internal */ queued(user: string): string[] {
     const q = this.inboxes.get(user);
     if (!q) return [];
     if (q.exp <= this.now()) {
-      this.inboxes.delete(user);
+      this.dropInbox(user, q);
       return [];
     }
     return [...q.entries];
@@ -234,6 +281,10 @@ export class EmbeddedHub {
     const i = q.entries.indexOf(entry);
     if (i < 0) return false;
     q.entries.splice(i, 1);
+    const size = Buffer.byteLength(entry);
+    q.bytes -= size;
+    this.queuedMessages--;
+    this.queuedBytes -= size;
     if (q.entries.length === 0) this.inboxes.delete(user);
     return true;
   }

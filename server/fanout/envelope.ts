@@ -56,7 +56,8 @@ export type ErrorCode =
   | 'too_many_rooms'
   | 'not_in_room'
   | 'already_authenticated'
-  | 'broker_down';
+  | 'broker_down'
+  | 'queue_full';
 
 export interface ParseError {
   code: ErrorCode;

@@ -13,11 +13,15 @@
 //   user:USER           zset of NODE/SOCKET scored by expiry time
 //   room:ROOM           zset of NODE/SOCKET|USER scored by expiry time
 //   inbox:USER          list of queued messages, LTRIM to the bound, PEXPIRE ttl
+//   inboxes             zset of USER scored by their inbox's expiry (the fleet-wide queue caps)
+//   inbox-n, inbox-b    hashes USER → messages, bytes in their inbox
 import { Redis, type RedisOptions } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import {
   BrokerDownError,
+  DEFAULT_QUEUE_CAPS,
+  QueueFullError,
   socketKey,
+  type QueueCaps,
   type Broker,
   type BrokerHandlers,
   type BrokerOptions,
@@ -33,6 +37,50 @@ const P = 'wslab:';
 const READ_BATCH = 500;
 const BLOCK_MS = 10_000;
 const MAX_SCAN = 10_000;
+
+// Enqueue within the fleet-wide caps, atomically: forget expired inboxes, sum what is queued,
+// refuse (-1 users, -2 messages, -3 bytes) or RPUSH + LTRIM + PEXPIRE and keep the tallies.
+// KEYS: inbox:USER, inboxes, inbox-n, inbox-b. ARGV: user, entry, max, ttlMs, now, caps (messages, bytes, users).
+const ENQUEUE_LUA = `
+local now = tonumber(ARGV[5])
+for _, u in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  redis.call('HDEL', KEYS[3], u); redis.call('HDEL', KEYS[4], u); redis.call('ZREM', KEYS[2], u)
+end
+local user, entry, max = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local n, b = 0, 0
+for _, v in ipairs(redis.call('HVALS', KEYS[3])) do n = n + tonumber(v) end
+for _, v in ipairs(redis.call('HVALS', KEYS[4])) do b = b + tonumber(v) end
+local known = redis.call('ZSCORE', KEYS[2], user)
+if not known then redis.call('DEL', KEYS[1]) end
+if not known and redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[8]) then return {-1, 0} end
+local len = redis.call('LLEN', KEYS[1])
+local out, outBytes = 0, 0
+if len + 1 > max then
+  for _, e in ipairs(redis.call('LRANGE', KEYS[1], 0, len - max)) do out = out + 1; outBytes = outBytes + string.len(e) end
+end
+if n - out + 1 > tonumber(ARGV[6]) then return {-2, 0} end
+if b - outBytes + string.len(entry) > tonumber(ARGV[7]) then return {-3, 0} end
+redis.call('RPUSH', KEYS[1], entry)
+redis.call('LTRIM', KEYS[1], -max, -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), user)
+redis.call('HINCRBY', KEYS[3], user, 1 - out)
+redis.call('HINCRBY', KEYS[4], user, string.len(entry) - outBytes)
+return {redis.call('LLEN', KEYS[1]), out}
+`;
+
+// LREM one entry and keep the tallies. KEYS: inbox:USER, inboxes, inbox-n, inbox-b. ARGV: user, entry.
+const DEQUEUE_LUA = `
+local removed = redis.call('LREM', KEYS[1], 1, ARGV[2])
+if removed > 0 then
+  redis.call('HINCRBY', KEYS[3], ARGV[1], -1)
+  redis.call('HINCRBY', KEYS[4], ARGV[1], -string.len(ARGV[2]))
+  if redis.call('LLEN', KEYS[1]) == 0 then
+    redis.call('HDEL', KEYS[3], ARGV[1]); redis.call('HDEL', KEYS[4], ARGV[1]); redis.call('ZREM', KEYS[2], ARGV[1])
+  end
+end
+return removed
+`;
 
 /** redis://user:secret@host:port → redis://host:port (for status pages and events). */
 export function redactUrl(url: string): string {
@@ -64,6 +112,7 @@ export class RedisBroker implements Broker {
   readonly node: string;
   mode: DeliveryMode;
   private readonly streamLength: number;
+  private readonly queueCaps: QueueCaps;
   private readonly cmd: Redis;
   private readonly sub: Redis;
   private readonly reader: Redis;
@@ -88,6 +137,7 @@ export class RedisBroker implements Broker {
     this.node = options.node;
     this.mode = options.mode;
     this.streamLength = options.streamLength;
+    this.queueCaps = options.queueCaps ?? DEFAULT_QUEUE_CAPS;
     this.cmd = new Redis(url, clientOptions(`wslab-${options.node}-cmd`));
     this.sub = new Redis(url, clientOptions(`wslab-${options.node}-sub`));
     this.reader = new Redis(url, clientOptions(`wslab-${options.node}-reader`));
@@ -371,9 +421,13 @@ export class RedisBroker implements Broker {
 
   async enqueue(user: string, entry: string, max: number, ttlMs: number): Promise<QueueResult> {
     this.up('enqueue');
-    const k = `${P}inbox:${user}`;
-    const [[, len]] = (await this.cmd.multi().rpush(k, entry).ltrim(k, -max, -1).pexpire(k, ttlMs).exec())! as [[unknown, number]];
-    return { length: Math.min(len, max), dropped: Math.max(0, len - max) };
+    const c = this.queueCaps;
+    const keys = [`${P}inbox:${user}`, `${P}inboxes`, `${P}inbox-n`, `${P}inbox-b`];
+    const [length, dropped] = (await this.cmd.eval(ENQUEUE_LUA, keys.length, ...keys, user, entry, max, ttlMs, Date.now(), c.messages, c.bytes, c.users)) as [number, number];
+    if (length === -1) throw new QueueFullError('users', c.users);
+    if (length === -2) throw new QueueFullError('messages', c.messages);
+    if (length === -3) throw new QueueFullError('bytes', c.bytes);
+    return { length, dropped };
   }
 
   async queued(user: string): Promise<string[]> {
@@ -383,17 +437,18 @@ export class RedisBroker implements Broker {
 
   async dequeue(user: string, entry: string): Promise<boolean> {
     this.up('dequeue');
-    return (await this.cmd.lrem(`${P}inbox:${user}`, 1, entry)) > 0;
+    const keys = [`${P}inbox:${user}`, `${P}inboxes`, `${P}inbox-n`, `${P}inbox-b`];
+    return ((await this.cmd.eval(DEQUEUE_LUA, keys.length, ...keys, user, entry)) as number) > 0;
   }
 
-  /** A JWT secret every node of the fleet agrees on (the first to start picks it). */
-  async sharedSecret(): Promise<string> {
-    this.up('secret');
-    const key = `${P}jwt-secret`;
-    await this.cmd.set(key, randomBytes(32).toString('base64url'), 'EX', 7 * 86400, 'NX');
-    const secret = await this.cmd.get(key);
-    if (!secret) throw new Error('no shared secret');
-    return secret;
+  /**
+   * Earlier versions kept the fleet's JWT secret readable in Redis at wslab:jwt-secret. The
+   * secret now lives in a file (server/fanout/secret.ts); a stale copy is deleted so nobody who
+   * can read Redis can mint tokens with it. Best effort: Redis may be down.
+   */
+  async forgetLegacySecret(): Promise<void> {
+    if (this.cmd.status !== 'ready') return;
+    await this.cmd.del(`${P}jwt-secret`).catch(() => {});
   }
 
   pause(detail = 'paused from the lab'): void {

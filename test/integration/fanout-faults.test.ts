@@ -234,10 +234,10 @@ describe.skipIf(skipRedis)('Redis goes away and comes back', () => {
   });
 
   test('a fleet of two servers on one Redis: a room message crosses processes', async () => {
-    const other = await startWslab({ port: 0, heartbeat: { intervalMs: 0 }, fanout: { redis: redis.url, nodeId: 'far' } });
+    // one secret for the fleet (how a node gets it without a flag: test/attack/fleet-secret.test.ts)
+    const other = await startWslab({ port: 0, heartbeat: { intervalMs: 0 }, fanout: { redis: redis.url, nodeId: 'far', jwtSecret: SECRET } });
     try {
       expect(other.fanout.nodes.map((n) => n.id)).toEqual(['far']);
-      // no secret configured: the fleet agreed on one through Redis, so a token from one works on the other
       const here = await user(s, 'fleet-a', 0);
       const there = await user(other, 'fleet-b', 0);
       await here.join('fleet');

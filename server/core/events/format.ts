@@ -1,5 +1,6 @@
 // One readable line per event, for `wslab watch` and logs. Pure; tolerates any event.
 import type { WslabEvent } from './schema.ts';
+import { bidiEscape, isBidiControl } from './bidi.ts';
 
 const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
@@ -8,8 +9,10 @@ export function escapeControl(text: string, max = 80): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    const piece =
-      code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029
+    // bidi controls (U+202E and friends) would reverse the rest of the line: shown as \u202e
+    const piece = isBidiControl(code)
+      ? bidiEscape(code)
+      : code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029
         ? code === 0x0a ? '\\n' : code === 0x0d ? '\\r' : code === 0x09 ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`
         : ch;
     // Cut only when text remains, and before a piece rather than inside an escape or a surrogate pair.

@@ -21,8 +21,9 @@ import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './lab.ts';
 import { NAME_RE } from '../../fanout/envelope.ts';
 import { ChatNode, type NodeCounters } from './node.ts';
 import { EmbeddedHub } from '../../fanout/embedded.ts';
-import type { Broker, DeliveryMode } from '../../fanout/broker.ts';
+import { DEFAULT_QUEUE_CAPS, type Broker, type DeliveryMode, type QueueCaps } from '../../fanout/broker.ts';
 import { RedisBroker, redactUrl } from '../../fanout/redis.ts';
+import { resolveFleetSecret, type FleetSecret } from '../../fanout/secret.ts';
 
 export interface FanoutOptions {
   /** redis://host:port to use Redis; default the embedded broker */
@@ -40,8 +41,13 @@ export interface FanoutOptions {
   /** offline DMs kept per user (default 100) and their queue's TTL (default 24 h) */
   queueMax?: number;
   queueTtlMs?: number;
-  /** JWT secret; default random per start (with Redis, shared by the fleet through Redis) */
+  /** the bound on all offline queues together (default 10,000 messages, 8 MiB, 1,000 users) */
+  queueCaps?: Partial<QueueCaps>;
+  /** JWT secret; default random per start. With Redis: this, else WSLAB_JWT_SECRET, else the state
+   * file every node on the machine shares (server/fanout/secret.ts); never stored in Redis */
   jwtSecret?: string | null;
+  /** where the fleet's secret file lives (default $WSLAB_STATE_DIR, $XDG_STATE_HOME/wslab, ~/.local/state/wslab) */
+  stateDir?: string;
   limits?: Partial<ChatLimits>;
   /** fixed ports for the nodes (default any free port) */
   nodePorts?: number[];
@@ -69,6 +75,10 @@ export class FanoutCluster {
   readonly mode: { current: DeliveryMode };
   private next = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** the embedded broker, when there is no Redis: its queues live and die with this process */
+  private hub: EmbeddedHub | null = null;
+  /** with Redis: where the fleet's JWT secret came from (never the secret's value in any output) */
+  secretSource: FleetSecret | null = null;
 
   private constructor(
     readonly auth: Auth,
@@ -89,20 +99,26 @@ export class FanoutCluster {
     const mode = options.mode ?? 'pubsub';
     const streamLength = options.streamLength ?? 1000;
     const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS, ...options.limits };
+    const queueCaps: QueueCaps = { ...DEFAULT_QUEUE_CAPS, ...options.queueCaps };
 
     let connectBroker: (node: string) => Broker;
     let cluster: FanoutCluster;
     if (options.redis) {
       const url = options.redis;
-      const admin = new RedisBroker(url, { node: `${ids[0]}-admin`, mode, streamLength });
+      // A fleet must share one secret to accept each other's tokens. It is settled before Redis is
+      // touched (so Redis being down or restarted changes nothing) and never written there; a
+      // node that cannot get it throws FleetSecretError and does not start.
+      const fleet = resolveFleetSecret({ flag: options.jwtSecret ?? null, dir: options.stateDir });
+      const admin = new RedisBroker(url, { node: `${ids[0]}-admin`, mode, streamLength, queueCaps });
       await admin.start({ message() {}, status() {} });
-      // A fleet must share one secret to accept each other's tokens: agree on one through Redis.
-      const secret = options.jwtSecret ?? (await admin.sharedSecret().catch(() => null));
-      cluster = new FanoutCluster(new Auth(secret), 'redis', redactUrl(url), admin, mode);
-      connectBroker = (node) => new RedisBroker(url, { node, mode: cluster.mode.current, streamLength });
+      await admin.forgetLegacySecret();
+      cluster = new FanoutCluster(new Auth(fleet.secret), 'redis', redactUrl(url), admin, mode);
+      cluster.secretSource = fleet;
+      connectBroker = (node) => new RedisBroker(url, { node, mode: cluster.mode.current, streamLength, queueCaps });
     } else {
-      const hub = new EmbeddedHub({ streamLength });
+      const hub = new EmbeddedHub({ streamLength, queueCaps });
       cluster = new FanoutCluster(new Auth(options.jwtSecret), 'embedded', 'embedded (in-process)', null, mode);
+      cluster.hub = hub;
       connectBroker = (node) => hub.connect(node, cluster.mode.current);
     }
     for (const [i, id] of ids.entries()) {
@@ -287,6 +303,16 @@ export class FanoutCluster {
     } catch (err) {
       return sendJson(res, err instanceof ApiError ? 400 : 503, { error: (err as Error).message });
     }
+  }
+
+  /**
+   * What stopping now would lose, as a sentence (null: nothing). The embedded broker keeps offline
+   * queues in this process's memory, so its queued DMs end with it; Redis keeps them.
+   */
+  shutdownLoss(): string | null {
+    const t = this.hub?.queueTotals();
+    if (!t || t.messages === 0) return null;
+    return `${t.messages} queued direct message${t.messages === 1 ? '' : 's'} for ${t.users} offline user${t.users === 1 ? '' : 's'} (${t.bytes} B) ${t.messages === 1 ? 'is' : 'are'} dropped: the embedded broker keeps them in memory only; with --redis they outlive the process`;
   }
 
   async close(): Promise<void> {

@@ -51,9 +51,10 @@ export interface ChatNodeApi {
   leave(s: ChatSession, room: string): Promise<void>;
   /** sends the room's member list to its members on every node */
   announce(room: string): Promise<void>;
-  chat(s: ChatSession, room: string, text: string, ref: string): Promise<{ id: string }>;
+  /** `lost`: the broker was down, so only this node's members got it (the ack tells the sender) */
+  chat(s: ChatSession, room: string, text: string, ref: string): Promise<{ id: string; lost?: string }>;
   dm(s: ChatSession, to: string, text: string, ref: string): Promise<{ id: string; queued: boolean }>;
-  broadcast(s: ChatSession, text: string, ref: string): Promise<{ id: string }>;
+  broadcast(s: ChatSession, text: string, ref: string): Promise<{ id: string; lost?: string }>;
   /** the client acknowledged a message delivered from its offline queue */
   ackQueued(s: ChatSession, ref: string): Promise<void>;
   /** the connection closed: leave rooms, unsubscribe what nobody else here needs, drop presence */
@@ -215,7 +216,7 @@ export class ChatSession {
   async chat({ id, payload: { room, text } }: Extract<ClientMessage, { type: 'chat' }>): Promise<void> {
     if (!this.rooms.has(room)) throw new ChatError('not_in_room', `join ${room} before sending to it`);
     const sent = await this.node.chat(this, room, text, id);
-    this.reply('ack', { ref: id, id: sent.id });
+    this.reply('ack', { ref: id, id: sent.id, ...(sent.lost && { delivery: 'local-only', lost: sent.lost }) });
   }
 
   async dm({ id, payload: { to, text } }: Extract<ClientMessage, { type: 'dm' }>): Promise<void> {
@@ -225,7 +226,7 @@ export class ChatSession {
 
   async broadcast({ id, payload: { text } }: Extract<ClientMessage, { type: 'broadcast' }>): Promise<void> {
     const sent = await this.node.broadcast(this, text, id);
-    this.reply('ack', { ref: id, id: sent.id });
+    this.reply('ack', { ref: id, id: sent.id, ...(sent.lost && { delivery: 'local-only', lost: sent.lost }) });
   }
 
   async ack({ payload: { ref } }: Extract<ClientMessage, { type: 'ack' }>): Promise<void> {

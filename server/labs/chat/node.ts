@@ -23,7 +23,7 @@ import { captureConnection } from '../../connection/tap/capture.ts';
 import { RateLimiter } from '../../http/rate-limit.ts';
 import { encodeEnvelope, type ServerEnvelope } from '../../fanout/envelope.ts';
 import { TopicTable, topics, roomOf } from '../../fanout/pubsub.ts';
-import type { Broker, LinkStatus, SocketPresence } from '../../fanout/broker.ts';
+import { QueueFullError, type Broker, type LinkStatus, type SocketPresence } from '../../fanout/broker.ts';
 
 /** A message as it travels through the broker between nodes. */
 export interface FanoutMessage {
@@ -84,6 +84,12 @@ export interface NodeOptions {
   /** offline queue bound per user, and how long an untouched queue lives */
   queueMax: number;
   queueTtlMs: number;
+}
+
+/** A chat or broadcast accepted from a client; `lost` says who did not get it (the broker was down). */
+export interface Accepted {
+  id: string;
+  lost?: string;
 }
 
 const MAX_SEQ_KEYS = 10_000;
@@ -368,16 +374,23 @@ export class ChatNode implements ChatNodeApi {
     await this.broker?.leavePresence(this.presenceOf(s), room).catch(() => {});
   }
 
-  async chat(s: ChatSession, room: string, text: string): Promise<{ id: string }> {
+  async chat(s: ChatSession, room: string, text: string): Promise<Accepted> {
     const m = this.message('chat', topics.room(room), { from: s.user, room, text });
-    await this.publish(m, s.conn);
-    return { id: m.id };
+    return this.accepted(m, await this.publish(m, s.conn), `members of ${room}`);
   }
 
-  async broadcast(s: ChatSession, text: string): Promise<{ id: string }> {
+  async broadcast(s: ChatSession, text: string): Promise<Accepted> {
     const m = this.message('broadcast', topics.all, { from: s.user, text });
-    await this.publish(m, s.conn);
-    return { id: m.id };
+    return this.accepted(m, await this.publish(m, s.conn), 'users');
+  }
+
+  /** What the sender's ack says: when the broker was down, that only this node's members got it. */
+  private accepted(m: FanoutMessage, r: { local: number; brokerError: string | null }, who: string): Accepted {
+    if (r.brokerError === null) return { id: m.id };
+    return {
+      id: m.id,
+      lost: `the broker is down: delivered to ${r.local} local socket${r.local === 1 ? '' : 's'} on node ${this.id} only; ${who} on other nodes did not get it and will not`,
+    };
   }
 
   async dm(s: ChatSession, to: string, text: string): Promise<{ id: string; queued: boolean }> {
@@ -450,7 +463,7 @@ export class ChatNode implements ChatNodeApi {
   }
 
   /** Local members first, then the broker for everyone else. */
-  private async publish(m: FanoutMessage, conn: string | undefined): Promise<{ local: number; receivers: number | null }> {
+  private async publish(m: FanoutMessage, conn: string | undefined): Promise<{ local: number; receivers: number | null; brokerError: string | null }> {
     this.hopFor(m, 'publish', { conn, detail: 'accepted from a client: deliver locally, publish to the broker' });
     const local = this.deliverLocal(m);
     const broker = this.broker;
@@ -458,11 +471,11 @@ export class ChatNode implements ChatNodeApi {
       if (!broker) throw new Error('no broker');
       const r = await broker.publish(m.topic, JSON.stringify(m));
       this.counters.published++;
-      return { local, receivers: r.receivers };
+      return { local, receivers: r.receivers, brokerError: null };
     } catch (err) {
       this.counters.publishFailed++;
       this.hopFor(m, 'drop', { count: 1, detail: `broker down, local members only: ${(err as Error).message}` });
-      return { local, receivers: 0 };
+      return { local, receivers: 0, brokerError: (err as Error).message };
     }
   }
 
@@ -534,6 +547,10 @@ export class ChatNode implements ChatNodeApi {
     try {
       r = await this.broker!.enqueue(m.to!, JSON.stringify(m), this.opts.queueMax, this.opts.queueTtlMs);
     } catch (err) {
+      if (err instanceof QueueFullError) {
+        this.hopFor(m, 'drop', { conn, count: 1, detail: `${m.to} is offline and ${err.message}: refused` });
+        throw new ChatError('queue_full', `${m.to} is offline and ${err.message}: the message was not queued; try again when they are online`);
+      }
       throw new ChatError('broker_down', `${m.to} is offline and the broker is down: the message was not queued (${(err as Error).message})`);
     }
     this.counters.queued++;

@@ -261,7 +261,8 @@ function FeedLine({ f }: { f: FeedItem }): ReactNode {
       return (
         <>
           <span className="chat-where">{f.kind === 'chat' ? `#${f.room}` : f.kind === 'dm' ? `DM → ${f.to}` : 'to all'}</span>{' '}
-          <strong className="chat-from">{f.from}</strong>: <span className="chat-text">{f.text}</span>{' '}
+          <strong className="chat-from">{f.from}</strong>: {/* bdi: a U+202E in someone's text must not reverse what follows it on the line */}
+          <bdi className="chat-text">{f.text}</bdi>{' '}
           <span className="chat-via muted">
             via {f.node}
             {f.origin && f.origin !== f.node ? `, published on ${f.origin}` : ''}
@@ -274,8 +275,9 @@ function FeedLine({ f }: { f: FeedItem }): ReactNode {
       return <span className="muted">✓ {f.text}</span>;
     case 'ack':
       return (
-        <span className="muted chat-small">
+        <span className={f.lost ? 'chat-bad chat-small' : 'muted chat-small'} data-testid={f.lost ? 'chat-ack-lost' : undefined}>
           ack {f.ref}: {f.detail}
+          {f.lost ? ` — delivered on this node only: ${f.lost}` : ''}
         </span>
       );
     case 'error':

@@ -117,7 +117,7 @@ export function parseIncoming(text: string): InEnvelope | null {
 export type FeedItem =
   | { kind: 'chat' | 'dm' | 'broadcast'; id: string; from: string; text: string; room: string | null; to: string | null; node: string; origin: string; queued: boolean; dup: boolean }
   | { kind: 'system'; id: string; text: string; node: string }
-  | { kind: 'ack'; id: string; ref: string; detail: string; msgId: string | null }
+  | { kind: 'ack'; id: string; ref: string; detail: string; msgId: string | null; /** the broker was down: who did not get it */ lost: string | null }
   | { kind: 'error'; id: string; code: string; reason: string; ref: string | null }
   | { kind: 'close'; id: string; code: number; reason: string; clean: boolean }
   | { kind: 'note'; id: string; text: string };
@@ -194,7 +194,8 @@ export function applyIncoming(v: ChatView, text: string): { ackRef: string } | n
       if (room) bits.push(`room ${room}`);
       if (typeof p.id === 'string') bits.push(`id ${p.id}`);
       if (p.queued === true) bits.push('queued: the user is offline');
-      pushFeed(v, { kind: 'ack', id: m.id, ref, detail: bits.join(', '), msgId: typeof p.id === 'string' ? p.id : null });
+      const lost = typeof p.lost === 'string' ? p.lost : null;
+      pushFeed(v, { kind: 'ack', id: m.id, ref, detail: bits.join(', '), msgId: typeof p.id === 'string' ? p.id : null, lost });
       return null;
     }
     case 'error':
