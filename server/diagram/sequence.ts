@@ -190,7 +190,7 @@ const ident = (prefix: string, name: string) => prefix + name.replace(/[^A-Za-z0
 export function buildSequenceDiagram(events: readonly WslabEvent[], options: DiagramOptions = {}): Diagram {
   const window = options.window ?? 60;
   let max = options.maxLabel ?? 48;
-  const maxNote = options.maxNote ?? 32;
+  let maxNote = options.maxNote ?? 32;
   const server = 'S';
   const broker = 'B';
   const shown = events.filter(drawable);
@@ -236,6 +236,8 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
     const extraCount = options.extraParticipants?.length ?? 0;
     const count = clients.length + links.length + (usesServer || nodes.length === 0 ? 1 : 0) + nodes.length + (usesBroker ? 1 : 0) + extraCount;
     max = labelFit(options.fitWidth, count);
+    // a note beside a lifeline widens the drawing as much as a label between two
+    maxNote = Math.min(maxNote, max);
   }
 
   const lines = ['sequenceDiagram'];

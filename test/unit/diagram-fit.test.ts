@@ -104,3 +104,13 @@ describe('fitting the drawing to its panel', () => {
     expect(d.titles).toEqual(['TEXT masked [6 B] "·[2Jx·"']);
   });
 });
+
+describe('notes in a fitted drawing', () => {
+  it('cuts notes beside a lifeline to the fitted label length too', () => {
+    seq = 0;
+    const state: WslabEvent = { ...base(), type: 'state', conn: 'c1', side: 'server', from: 0, to: 1, cause: '101 Switching Protocols sent to the client' };
+    const d = buildSequenceDiagram([open('c1', 8080), state], { fitWidth: 300 });
+    expect(labelFit(300, 2)).toBe(15);
+    expect(d.text).toContain('  Note left of S: c1 OPEN#58; 101 Sw…');
+  });
+});
