@@ -24,6 +24,12 @@ export interface CraftResult {
   conn: string | null;
   status: number;
   sentHex: string;
+  /**
+   * Where the built bytes start in the client's TCP stream: the length of the upgrade request
+   * before them. The tap counts violation offsets over the whole stream; minus this, an offset
+   * is a byte of what the learner built.
+   */
+  streamOffset: number;
   frames: FrameJson[];
   violation: Violation | null;
   /** true when the server closed the TCP connection within the wait */
@@ -102,29 +108,29 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
     let violation: Violation | null = null;
     let closed = false;
     let timer: NodeJS.Timeout | null = null;
+    const upgrade = [
+      `GET ${request.path} HTTP/1.1`,
+      `Host: ${host.includes(':') ? `[${host}]` : host}:${port}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${key}`,
+      'Sec-WebSocket-Version: 13',
+      'X-Wslab-Client: builder',
+      '',
+      '',
+    ].join('\r\n');
+    const streamOffset = Buffer.byteLength(upgrade);
     const finish = () => {
       if (timer) clearTimeout(timer);
       socket.destroy();
-      resolve({ conn, status, sentHex: sent.toString('hex'), frames, violation, closed });
+      resolve({ conn, status, sentHex: sent.toString('hex'), streamOffset, frames, violation, closed });
     };
     const deadline = setTimeout(() => {
       socket.destroy();
       reject(new HttpError(504, 'the server did not answer the upgrade within 5 s'));
     }, 5000);
     socket.on('connect', () => {
-      socket.write(
-        [
-          `GET ${request.path} HTTP/1.1`,
-          `Host: ${host.includes(':') ? `[${host}]` : host}:${port}`,
-          'Upgrade: websocket',
-          'Connection: Upgrade',
-          `Sec-WebSocket-Key: ${key}`,
-          'Sec-WebSocket-Version: 13',
-          'X-Wslab-Client: builder',
-          '',
-          '',
-        ].join('\r\n'),
-      );
+      socket.write(upgrade);
     });
     const onFrames = (chunk: Uint8Array) => {
       for (const ev of reader.push(chunk)) {

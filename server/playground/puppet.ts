@@ -41,6 +41,8 @@ interface Puppet {
   path: string;
   conn: string | null;
   state: number;
+  /** whether a ping is answered with a pong (the puppet answers, not ws, so the flag is ours) */
+  autoPong: boolean;
   /** state changes seen before the server's connection id was known */
   pending: { from: number | null; to: number; cause: string }[];
 }
@@ -80,11 +82,12 @@ export class PuppetManager {
       }
       headers[name] = value;
     }
+    if (s.autoPong !== undefined && typeof s.autoPong !== 'boolean') throw new HttpError(400, 'autoPong must be true or false');
     return {
       path: s.path,
       protocols: protocols as string[],
       headers,
-      autoPong: s.autoPong === undefined ? true : Boolean(s.autoPong),
+      autoPong: s.autoPong ?? true,
       perMessageDeflate: Boolean(s.perMessageDeflate),
     };
   }
@@ -95,12 +98,17 @@ export class PuppetManager {
     const url = this.origin().replace(/^http/, 'ws') + spec.path;
     const ws = new WebSocket(url, spec.protocols ?? [], {
       headers: { ...spec.headers, 'x-wslab-client': 'puppet' },
-      autoPong: spec.autoPong ?? true,
+      // pings are answered below, from our own flag: ws's option cannot be changed after creation
+      autoPong: false,
       perMessageDeflate: spec.perMessageDeflate ?? false,
       handshakeTimeout: 5000,
     });
-    const puppet: Puppet = { id, ws, path: spec.path, conn: null, state: -1, pending: [] };
+    const puppet: Puppet = { id, ws, path: spec.path, conn: null, state: -1, autoPong: spec.autoPong ?? true, pending: [] };
     this.puppets.set(id, puppet);
+    // RFC 6455 §5.5.3: a pong answers with the ping's application data
+    ws.on('ping', (data) => {
+      if (puppet.autoPong && ws.readyState === WebSocket.OPEN) ws.pong(data);
+    });
     this.track(puppet, 0, 'new WebSocket(url) called');
     ws.on('error', () => {}); // reported through close and the tap
     ws.on('close', (code, reason) => {
@@ -160,8 +168,7 @@ export class PuppetManager {
   }
 
   info(p: Puppet): PuppetInfo {
-    const ws = p.ws as unknown as { _autoPong?: boolean; isPaused: boolean };
-    return { id: p.id, conn: p.conn, path: p.path, readyState: p.ws.readyState, autoPong: ws._autoPong !== false, paused: ws.isPaused };
+    return { id: p.id, conn: p.conn, path: p.path, readyState: p.ws.readyState, autoPong: p.autoPong, paused: p.ws.isPaused };
   }
 
   list(): PuppetInfo[] {
@@ -208,7 +215,8 @@ export class PuppetManager {
         p.ws.resume();
         break;
       case 'autopong':
-        (p.ws as unknown as { _autoPong: boolean })._autoPong = Boolean(body.enabled);
+        if (typeof body.enabled !== 'boolean') throw new HttpError(400, 'autopong needs {"enabled": true} or {"enabled": false}');
+        p.autoPong = body.enabled;
         break;
       default:
         throw new HttpError(404, `unknown puppet action ${action}; use send, ping, pong, close, terminate, pause, resume or autopong`);

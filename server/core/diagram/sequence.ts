@@ -21,6 +21,33 @@ export interface DiagramOptions {
    * ready for the events that will mention them.
    */
   extraParticipants?: readonly Participant[];
+  /**
+   * The width, in px, the drawing must fit: message labels are then cut so that the widest gap
+   * between two lifelines fits it (their full text stays in `titles`). Overrides `maxLabel`.
+   */
+  fitWidth?: number;
+}
+
+/** Mermaid's sequence layout as wslab configures it (web/src/diagram/mermaid.ts), in px. */
+export const LAYOUT = {
+  /** an actor box's width */
+  actorWidth: 120,
+  /** a message label's average character width at 15 px */
+  charPx: 8,
+  /** padding mermaid adds around a message label, and the drawing's own margins */
+  padding: 60,
+  /** labels are never cut shorter than this */
+  minLabel: 14,
+};
+
+/**
+ * The longest label, in characters, that keeps a drawing of `participants` lifelines within
+ * `width` px: the lifelines share the width, and each gap must hold one label.
+ */
+export function labelFit(width: number, participants: number): number {
+  const gaps = Math.max(1, participants - 1);
+  const perGap = (width - LAYOUT.actorWidth - LAYOUT.padding) / gaps;
+  return Math.max(LAYOUT.minLabel, Math.floor(perGap / LAYOUT.charPx));
 }
 
 export interface Participant {
@@ -36,6 +63,8 @@ export interface Diagram {
   text: string;
   /** for the n-th message arrow in the diagram (in drawing order), the seq of the event it shows */
   arrows: number[];
+  /** for the n-th message arrow, its label in full (plain text, control characters as dots), for a tooltip */
+  titles: string[];
   /** how many drawable events fell outside the window */
   omitted: number;
 }
@@ -67,7 +96,19 @@ function participantId(conn: string): string {
 
 const STATE = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 
-function frameLabel(e: Extract<WslabEvent, { type: 'frame' }>, max: number): string {
+/** Untrusted text for a tooltip (set as text, never parsed): one line, control characters as dots, bounded. */
+export function plainTitle(text: string, max = 400): string {
+  let out = '';
+  let n = 0;
+  for (const ch of text) {
+    if (n++ >= max) return out + '…';
+    const code = ch.codePointAt(0)!;
+    out += code < 0x20 || (code >= 0x7f && code < 0xa0) ? '·' : ch;
+  }
+  return out;
+}
+
+function frameText(e: Extract<WslabEvent, { type: 'frame' }>): string {
   const bits = [e.opcodeName.toUpperCase()];
   if (!e.fin) bits.push('FIN=0');
   if (e.rsv1) bits.push('RSV1');
@@ -76,7 +117,7 @@ function frameLabel(e: Extract<WslabEvent, { type: 'frame' }>, max: number): str
   if (e.closeCode !== null) body = ` ${e.closeCode}${e.closeReason ? ` ${e.closeReason}` : ''}`;
   else if (e.inflated !== null) body = ` "${e.inflated}"`;
   else if (e.text !== null && e.text !== '') body = ` "${e.text}"`;
-  return escapeLabel(`${bits.join(' ')} [${e.payloadLength} B]${body}`, max);
+  return `${bits.join(' ')} [${e.payloadLength} B]${body}`;
 }
 
 /**
@@ -148,8 +189,8 @@ const ident = (prefix: string, name: string) => prefix + name.replace(/[^A-Za-z0
 
 export function buildSequenceDiagram(events: readonly WslabEvent[], options: DiagramOptions = {}): Diagram {
   const window = options.window ?? 60;
-  const max = options.maxLabel ?? 48;
-  const maxNote = options.maxNote ?? 32;
+  let max = options.maxLabel ?? 48;
+  let maxNote = options.maxNote ?? 32;
   const server = 'S';
   const broker = 'B';
   const shown = events.filter(drawable);
@@ -191,6 +232,14 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
     else addNode(node);
   }
 
+  if (options.fitWidth !== undefined) {
+    const extraCount = options.extraParticipants?.length ?? 0;
+    const count = clients.length + links.length + (usesServer || nodes.length === 0 ? 1 : 0) + nodes.length + (usesBroker ? 1 : 0) + extraCount;
+    max = labelFit(options.fitWidth, count);
+    // a note beside a lifeline widens the drawing as much as a label between two
+    maxNote = Math.min(maxNote, max);
+  }
+
   const lines = ['sequenceDiagram'];
   for (const conn of clients) {
     const kind = topo.kinds.get(conn);
@@ -207,20 +256,22 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
   for (const p of extra) if (p.role === 'broker') declare(p);
 
   const arrows: number[] = [];
+  const titles: string[] = [];
+  /** one message arrow: its line, the event it shows, and its label in full */
+  const arrow = (from: string, kind: string, to: string, text: string, seq: number) => {
+    lines.push(`  ${from}${kind}${to}: ${escapeLabel(text, max)}`);
+    arrows.push(seq);
+    titles.push(plainTitle(text));
+  };
   for (const e of slice) {
     if (e.type === 'fanout') {
       const n = ident('N_', e.node);
-      const what = escapeLabel(`${e.kind ?? 'message'} ${e.topic}${e.msgId ? ` ${e.msgId}` : ''}`, max);
-      const arrow =
-        e.hop === 'subscribe' ? `${n}->>${broker}: ${escapeLabel(`SUBSCRIBE ${e.topic}`, max)}`
-        : e.hop === 'unsubscribe' ? `${n}->>${broker}: ${escapeLabel(`UNSUBSCRIBE ${e.topic}`, max)}`
-        : e.hop === 'publish' ? `${n}->>${broker}: PUBLISH ${what}`
-        : e.hop === 'broker' ? `${broker}->>${n}: ${what}`
-        : null;
-      if (arrow) {
-        lines.push(`  ${arrow}`);
-        arrows.push(e.seq);
-      } else {
+      const what = `${e.kind ?? 'message'} ${e.topic}${e.msgId ? ` ${e.msgId}` : ''}`;
+      if (e.hop === 'subscribe') arrow(n, '->>', broker, `SUBSCRIBE ${e.topic}`, e.seq);
+      else if (e.hop === 'unsubscribe') arrow(n, '->>', broker, `UNSUBSCRIBE ${e.topic}`, e.seq);
+      else if (e.hop === 'publish') arrow(n, '->>', broker, `PUBLISH ${what}`, e.seq);
+      else if (e.hop === 'broker') arrow(broker, '->>', n, what, e.seq);
+      else {
         // deliver, queue, dequeue, ack, drop, lost: what happened inside the node
         lines.push(`  Note over ${n}: ${escapeLabel(`${e.hop}${e.count !== null ? ` ${e.count}` : ''} ${e.topic}`, maxNote)}`);
       }
@@ -258,15 +309,13 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
     const near = link !== undefined ? ident('L_', link) : c;
     switch (e.type) {
       case 'handshake':
-        lines.push(`  ${c}->>${srv}: ${escapeLabel(`${e.request.method} ${shortTarget(e.request.target)} (Upgrade: websocket)`, max)}`);
-        arrows.push(e.seq);
-        lines.push(`  ${srv}->>${c}: ${escapeLabel(`${e.response.status} ${e.response.statusText}`, max)}`);
-        arrows.push(e.seq);
+        arrow(c, '->>', srv, `${e.request.method} ${shortTarget(e.request.target)} (Upgrade: websocket)`, e.seq);
+        arrow(srv, '->>', c, `${e.response.status} ${e.response.statusText}`, e.seq);
         break;
       case 'frame': {
-        const arrow = e.opcode >= 8 ? '-)' : '->>';
-        lines.push(e.dir === 'c2s' ? `  ${near}${arrow}${srv}: ${frameLabel(e, max)}` : `  ${srv}${arrow}${near}: ${frameLabel(e, max)}`);
-        arrows.push(e.seq);
+        const kind = e.opcode >= 8 ? '-)' : '->>';
+        if (e.dir === 'c2s') arrow(near, kind, srv, frameText(e), e.seq);
+        else arrow(srv, kind, near, frameText(e), e.seq);
         break;
       }
       case 'state':
@@ -293,5 +342,5 @@ export function buildSequenceDiagram(events: readonly WslabEvent[], options: Dia
         break;
     }
   }
-  return { text: lines.join('\n') + '\n', arrows, omitted: start };
+  return { text: lines.join('\n') + '\n', arrows, titles, omitted: start };
 }

@@ -10,7 +10,7 @@ import { FrameAnatomy } from '../anatomy/FrameAnatomy.tsx';
 import { craft, type CraftFrame, type CraftResult } from '../ws/api.ts';
 import { getOwnConns } from '../ws/own-conns.ts';
 import { useStoreSlice } from '../store/hooks.ts';
-import { buildFrame, defaultFrame, spacedHex, toCraftFrame, type BuilderFrame, type Built } from './model.ts';
+import { buildFrame, defaultFrame, describePlace, spacedHex, toCraftFrame, violationPlace, type BuilderFrame, type Built } from './model.ts';
 import { PRESETS, type Preset } from './presets.ts';
 import './builder.css';
 
@@ -48,6 +48,8 @@ export function FrameBuilder() {
   const [current, setCurrent] = useState(0);
   const [preset, setPreset] = useState<Preset | null>(null);
   const [result, setResult] = useState<CraftResult | null>(null);
+  /** the byte length of each frame that was sent, to place a violation in them */
+  const [sentLengths, setSentLengths] = useState<number[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const f = frames[Math.min(current, frames.length - 1)];
@@ -87,6 +89,7 @@ export function FrameBuilder() {
       return;
     }
     setResult(res.value);
+    setSentLengths(built.map((b) => (b.ok ? b.bytes.length : 0)));
     if (res.value.conn) getOwnConns().add('builder', `frame builder → /lab/raw`, { conn: res.value.conn });
   };
 
@@ -171,7 +174,7 @@ export function FrameBuilder() {
           {error}
         </p>
       )}
-      {result && <CraftAnswer result={result} expected={preset?.expectClose} />}
+      {result && <CraftAnswer result={result} lengths={sentLengths} expected={preset?.expectClose} />}
     </div>
   );
 }
@@ -283,7 +286,7 @@ function BytesLine({ index, frame, built }: { index: number; frame: BuilderFrame
   );
 }
 
-function CraftAnswer({ result, expected }: { result: CraftResult; expected: number | null | undefined }) {
+function CraftAnswer({ result, lengths, expected }: { result: CraftResult; lengths: number[]; expected: number | null | undefined }) {
   const store = useStoreSlice('conns');
   // why the server objected, in the words of wslab's own decoder watching that connection
   const tapViolation = result.conn ? store.conns.get(result.conn)?.errors.find((e) => e.violation)?.violation : undefined;
@@ -311,7 +314,10 @@ function CraftAnswer({ result, expected }: { result: CraftResult; expected: numb
       {info && <p className="pg-small">{info.meaning}</p>}
       {tapViolation && (
         <p className="pg-why">
-          Why: {escapeControl(tapViolation.reason, 300)} <span className="muted">(byte {tapViolation.offset}, RFC 6455 §{tapViolation.rfc})</span>
+          Why: {escapeControl(tapViolation.reason, 300)}{' '}
+          <span className="muted" data-testid="violation-place">
+            ({describePlace(violationPlace(tapViolation.offset, result.streamOffset, lengths), lengths.length)}; RFC 6455 §{tapViolation.rfc})
+          </span>
         </p>
       )}
       {expected !== undefined && expected !== null && close?.closeCode !== undefined && (

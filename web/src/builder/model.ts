@@ -75,3 +75,42 @@ export function toCraftFrame(f: BuilderFrame): CraftFrame | { error: string } {
 export function spacedHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
+
+export interface ViolationPlace {
+  /** the offending byte, counted from the first byte the learner built (0-based) */
+  built: number;
+  /** which built frame holds it (0-based), null when past them all */
+  frame: number | null;
+  /** the byte within that frame */
+  inFrame: number | null;
+  /** the same byte counted over the whole TCP stream, the upgrade request included (as the tap reports it) */
+  stream: number;
+  /** the length of the upgrade request before the built bytes */
+  handshake: number;
+}
+
+/**
+ * Where a violation the tap reported (an offset in the client's TCP stream) falls in the bytes the
+ * learner built: the builder's bytes start right after the upgrade request.
+ */
+export function violationPlace(streamOffset: number, handshakeBytes: number, frameLengths: readonly number[]): ViolationPlace {
+  const built = streamOffset - handshakeBytes;
+  let start = 0;
+  let frame: number | null = null;
+  let inFrame: number | null = null;
+  for (let i = 0; i < frameLengths.length; i++) {
+    if (built >= start && built < start + frameLengths[i]) {
+      frame = i;
+      inFrame = built - start;
+      break;
+    }
+    start += frameLengths[i];
+  }
+  return { built, frame, inFrame, stream: streamOffset, handshake: handshakeBytes };
+}
+
+/** The place in words: the learner's bytes first, the stream offset second. */
+export function describePlace(p: ViolationPlace, frameCount: number): string {
+  const where = p.frame === null ? `byte ${p.built} of what you built` : `byte ${p.built} of what you built${frameCount > 1 ? ` (frame ${p.frame + 1}, its byte ${p.inFrame})` : ''}`;
+  return `${where}; byte ${p.stream} of the TCP stream, after the ${p.handshake}-byte upgrade request`;
+}

@@ -9,6 +9,7 @@ import { useStoreSelector } from '../store/hooks.ts';
 import { getStore, type ConnView } from '../store/store.ts';
 import { formatT, showControls } from '../inspect/model.ts';
 import { acceptSteps, headLines, readyStateLabel, statePath, stateTimeline, type TimelineStep } from './model.ts';
+import { HeartbeatControl } from './HeartbeatControl.tsx';
 import './connection.css';
 
 export interface ConnectionViewProps {
@@ -143,6 +144,13 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
       </section>
 
       {v.close && <Close c={v.close} />}
+
+      {!v.close && (
+        <section className="conn-section" aria-label="Heartbeat">
+          <h3 className="section-title">Heartbeat</h3>
+          <HeartbeatControl conn={v.conn} />
+        </section>
+      )}
 
       <Rtts v={v} version={version} />
       <Buffers v={v} version={version} />

@@ -20,12 +20,17 @@ export interface SequenceDiagramProps {
   title?: string;
   /** what to say while there is nothing to draw */
   emptyHint?: string;
+  /**
+   * Fit the drawing to its panel's width: labels are cut to what the lifelines' gaps can hold
+   * (the full text shows on hover), so every lifeline stays in view.
+   */
+  fitToPanel?: boolean;
 }
 
 /** At most this often, in ms. */
 const REDRAW_EVERY = 350;
 
-export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequence diagram', emptyHint }: SequenceDiagramProps) {
+export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequence diagram', emptyHint, fitToPanel = false }: SequenceDiagramProps) {
   const store = getStore();
   const [windowSize, setWindowSize] = useState(initialWindow);
   const [follow, setFollow] = useState(true);
@@ -36,6 +41,23 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
   const host = useRef<HTMLDivElement>(null);
   const selection = useSelection();
   const headingId = useId();
+  // the panel's width, in steps of 16 px so a resize does not redraw on every pixel
+  const [panelWidth, setPanelWidth] = useState<number | null>(null);
+  // while following, the newest arrow stays in view unless the learner scrolled up to read
+  const pinned = useRef(true);
+
+  useEffect(() => {
+    const box = host.current?.parentElement;
+    if (!fitToPanel || !box || typeof ResizeObserver !== 'function') return;
+    const measure = () => {
+      const pad = parseFloat(getComputedStyle(box).paddingLeft) + parseFloat(getComputedStyle(box).paddingRight);
+      setPanelWidth(Math.max(200, Math.floor((box.clientWidth - pad) / 16) * 16));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(box);
+    return () => ro.disconnect();
+  }, [fitToPanel]);
 
   const connKey = conn ?? (conns ? conns.join(',') : '*');
   const filter = useMemo<ReadonlySet<string> | null>(() => (conn ? new Set([conn]) : conns ? new Set(conns) : null), [connKey]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -52,7 +74,7 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
       seen = store.version('events');
       const events = eventsFor(store.events, filter);
       seqConn.current = connBySeq(events);
-      const next = buildSequenceDiagram(events, { window: windowSize });
+      const next = buildSequenceDiagram(events, { window: windowSize, ...(fitToPanel && panelWidth !== null ? { fitWidth: panelWidth } : {}) });
       setDiagram((prev) => (prev && prev.text === next.text ? prev : next));
     };
     const onChange = () => {
@@ -65,7 +87,7 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
       unsubscribe();
       if (timer) clearTimeout(timer);
     };
-  }, [store, filter, windowSize, follow]);
+  }, [store, filter, windowSize, follow, fitToPanel, panelWidth]);
 
   // Render with mermaid whenever the text changed; a newer render wins over an older one.
   useEffect(() => {
@@ -77,6 +99,7 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
         annotate(svg, diagram);
         host.current.replaceChildren(svg);
         fit(svg, host.current);
+        if (pinned.current) host.current.scrollTop = host.current.scrollHeight;
         setError(null);
         setDrawn((n) => n + 1);
       })
@@ -167,11 +190,17 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
         hidden={empty}
         data-testid="sequence-diagram"
         onClick={(e) => pick(e.target)}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          pinned.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 12;
+        }}
         onKeyDown={(e) => {
           if ((e.key === 'Enter' || e.key === ' ') && pick(e.target)) e.preventDefault();
         }}
       />
-      <p className="seq-help muted">Click an arrow (or Tab to it and press Enter) to select that frame.</p>
+      <p className="seq-help muted">
+        Click an arrow (or Tab to it and press Enter) to select that frame{fitToPanel ? '; hover a shortened label for its full text' : ''}.
+      </p>
     </section>
   );
 }
@@ -202,7 +231,12 @@ function annotate(svg: SVGSVGElement, diagram: Diagram): void {
     el.setAttribute('data-seq', String(seq));
     el.setAttribute('tabindex', '0');
     el.setAttribute('role', 'button');
-    el.setAttribute('aria-label', `Select event ${seq}: ${el.textContent ?? ''}`);
+    const full = diagram.titles[i] ?? el.textContent ?? '';
+    el.setAttribute('aria-label', `Select event ${seq}: ${full}`);
+    // the label in full on hover (set as text: it is never parsed)
+    const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+    title.textContent = full;
+    el.prepend(title);
     if (lines.length === texts.length) lines[i].setAttribute('data-seq', String(seq));
   });
   svg.setAttribute('role', 'img');

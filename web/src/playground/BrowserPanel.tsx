@@ -32,6 +32,8 @@ export function BrowserPanel() {
   const [code, setCode] = useState('1000');
   const [reason, setReason] = useState('bye');
   const [problem, setProblem] = useState<{ title: string; detail: string } | null>(null);
+  /** the host of the other server the socket went to, when it is not this one */
+  const [foreign, setForeign] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const state = client.readyState;
 
@@ -55,7 +57,8 @@ export function BrowserPanel() {
     client.reset();
     const outcome = client.connect(resolved.url, list, resolved.session);
     show(outcome, 'new WebSocket()');
-    if (outcome.ok) getOwnConns().add('browser', `browser → ${new URL(resolved.url).pathname}`, { session: resolved.session });
+    setForeign(resolved.own ? null : new URL(resolved.url).host);
+    if (outcome.ok && resolved.own) getOwnConns().add('browser', `browser → ${new URL(resolved.url).pathname}`, { session: resolved.session });
     return outcome.ok;
   };
 
@@ -131,8 +134,19 @@ export function BrowserPanel() {
         </div>
       </form>
       <p id="url-help" className="hint pg-small">
-        The page adds <code>?session=…</code> to the URL so its connection can be found in the event stream.
+        On this server (<code>{location.host}</code>) the page adds <code>?session=…</code> to the URL so its connection can be found in the event
+        stream. A URL on another server is opened exactly as typed.
       </p>
+      {foreign && (
+        <div className="pg-notice" role="status" data-testid="foreign-notice">
+          <strong>{foreign} is not this server: its frames are not tapped.</strong>
+          <p>
+            wslab sees only the bytes of its own labs (<code>{wsOrigin(location.origin)}/lab/…</code>), so “Frames on your connections” and the
+            diagram stay empty for this socket. The URL was opened exactly as typed, with nothing added. The readyState, timeline and messages
+            below are still what this page's WebSocket API reports.
+          </p>
+        </div>
+      )}
 
       <div className="pg-state-row">
         <p className="pg-state-now" aria-live="polite">

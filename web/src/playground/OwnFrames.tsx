@@ -4,11 +4,16 @@ import { escapeControl } from '../../../server/core/events/format.ts';
 import { useStoreSlice } from '../store/hooks.ts';
 import { select, useSelection } from '../store/selection.ts';
 import type { FrameEvent } from '../store/store.ts';
+import type { EventOf } from '../../../server/events/schema.ts';
+
+/** A frame the wire rules refused: the tap saw its bytes and reported the broken rule instead of a frame. */
+type Refused = EventOf<'error'> & { violation: NonNullable<EventOf<'error'>['violation']>; conn: string };
 
 const SHOW = 40;
 
 export function OwnFrames({ conns }: { conns: ReadonlySet<string> }) {
   const store = useStoreSlice('frames');
+  useStoreSlice('conns');
   const selection = useSelection();
   const list = useRef<HTMLOListElement>(null);
   const pinned = useRef(true);
@@ -18,7 +23,13 @@ export function OwnFrames({ conns }: { conns: ReadonlySet<string> }) {
     for (let i = all.length - 1; i >= 0 && rows.length < SHOW; i--) if (conns.has(all[i].conn)) rows.push(all[i]);
     rows.reverse();
   }
-  const newest = rows.length ? rows[rows.length - 1].seq : 0;
+  // the frames the tap refused, listed in order among the others as red rows
+  const refused: Refused[] = [];
+  for (const c of conns) {
+    for (const e of store.conns.get(c)?.errors ?? []) if (e.violation && e.conn) refused.push(e as Refused);
+  }
+  const items: (FrameEvent | Refused)[] = refused.length ? [...rows, ...refused].sort((a, b) => a.seq - b.seq).slice(-SHOW) : rows;
+  const newest = items.length ? items[items.length - 1].seq : 0;
   // keep the newest frame in view, unless the learner scrolled up to read
   useLayoutEffect(() => {
     const el = list.current;
@@ -27,7 +38,7 @@ export function OwnFrames({ conns }: { conns: ReadonlySet<string> }) {
   return (
     <section className="pg-own-frames" aria-label="Frames on this page's connections">
       <h2>Frames on your connections</h2>
-      {rows.length === 0 ? (
+      {items.length === 0 ? (
         <p className="hint pg-small">Frames appear here as the server sees them, both directions.</p>
       ) : (
         <ol
@@ -39,7 +50,21 @@ export function OwnFrames({ conns }: { conns: ReadonlySet<string> }) {
             pinned.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
           }}
         >
-          {rows.map((f) => (
+          {items.map((f) =>
+            f.type === 'error' ? (
+              <li key={f.seq}>
+                <div className="pg-frame-row pg-refused" role="note" data-testid="refused-frame" title={f.message}>
+                  <span className="num muted">#{f.seq}</span>
+                  <span className="pg-conn">{f.conn}</span>
+                  <span className={`pg-dir ${f.dir === 's2c' ? 'pg-in' : 'pg-out'}`} aria-label={f.dir === 's2c' ? 'server to client' : 'client to server'}>
+                    {f.dir === 's2c' ? '←' : '→'}
+                  </span>
+                  <span className="pg-op">REFUSED</span>
+                  <span className="num">{f.violation.closeCode}</span>
+                  <span className="pg-preview">{escapeControl(f.violation.reason, 160)}</span>
+                </div>
+              </li>
+            ) : (
             <li key={f.seq}>
               <button
                 type="button"
@@ -52,12 +77,15 @@ export function OwnFrames({ conns }: { conns: ReadonlySet<string> }) {
                 <span className={`pg-dir ${f.dir === 'c2s' ? 'pg-out' : 'pg-in'}`} aria-label={f.dir === 'c2s' ? 'client to server' : 'server to client'}>
                   {f.dir === 'c2s' ? '→' : '←'}
                 </span>
-                <span className={`pg-op op-${f.opcodeName.toLowerCase()}`}>{f.opcodeName.toUpperCase()}</span>
+                <span className={`pg-op op-${f.opcodeName.toLowerCase()}`} title={`${f.opcodeName.toUpperCase()} (opcode 0x${f.opcode.toString(16).toUpperCase()})`}>
+                  {f.opcode === 0 ? 'CONT' : f.opcodeName.toUpperCase()}
+                </span>
                 <span className="num">{f.payloadLength} B</span>
                 <span className="pg-preview">{preview(f)}</span>
               </button>
             </li>
-          ))}
+            ),
+          )}
         </ol>
       )}
     </section>

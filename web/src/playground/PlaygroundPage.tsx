@@ -10,6 +10,7 @@ import { useOwnConns } from '../ws/own-conns.ts';
 import { BrowserPanel } from './BrowserPanel.tsx';
 import { OwnFrames } from './OwnFrames.tsx';
 import { PuppetPanel } from './PuppetPanel.tsx';
+import { SelectedFrame } from './SelectedFrame.tsx';
 import './playground.css';
 
 // xterm is loaded with the terminal tab, not with the page.
@@ -122,16 +123,18 @@ export function PlaygroundPage() {
             </select>
           </label>
           {scope === 'all' ? (
-            <SequenceDiagram key="all" emptyHint="No connections on the server yet." />
+            <SequenceDiagram key="all" fitToPanel emptyHint="No connections on the server yet." />
           ) : scope === 'mine' ? (
-            <SequenceDiagram key="mine" conns={ownConns} emptyHint="Nothing yet: connect with one of the tools and send a message." />
+            <SequenceDiagram key="mine" fitToPanel conns={ownConns} emptyHint="Nothing yet: connect with one of the tools and send a message." />
           ) : (
             <SequenceDiagram
               key="one"
+              fitToPanel
               conns={scope === 'latest' ? (latest ? [latest] : []) : [scope]}
               emptyHint="Nothing yet: connect with one of the tools and send a message."
             />
           )}
+          <SelectedFrame />
         </aside>
       </div>
     </Page>

@@ -8,6 +8,8 @@ import { useStoreSlice } from '../store/hooks.ts';
 import { createPuppet, deletePuppet, puppetAction, type PuppetAction, type PuppetInfo } from '../ws/api.ts';
 import { STATE_NAMES } from '../ws/browser-client.ts';
 import { getOwnConns } from '../ws/own-conns.ts';
+import { HeartbeatControl } from '../connection/HeartbeatControl.tsx';
+import '../connection/connection.css';
 
 let kept: PuppetInfo[] = [];
 
@@ -214,6 +216,7 @@ function PuppetCard({ info, onInfo, onRemove }: { info: PuppetInfo; onInfo: (i: 
           </button>
         </div>
       </div>
+      {info.conn && !closed && <HeartbeatControl conn={info.conn} />}
       {error && (
         <p className="pg-problem" role="alert">
           {error}
