@@ -8,33 +8,12 @@ import { computeAccept, createReader, encodeFrame, frameToJson, parseHex } from 
 import type { FrameJson, FrameSpec, Violation } from '../core/wire/types.ts';
 import { headEnd, parseHead } from '../connection/tap/http-head.ts';
 import { HttpError } from '../http/json.ts';
+import type { CraftRequest, CraftResult } from '../core/api/playground.ts';
 
 export const MAX_CRAFT_FRAMES = 16;
 export const MAX_CRAFT_BYTES = 256 * 1024;
 
-export interface CraftRequest {
-  frames: FrameSpec[];
-  /** how long to wait for the server's answer after sending, ms (default 600, at most 5000) */
-  waitMs: number;
-  path: string;
-}
 
-export interface CraftResult {
-  /** the server-side connection id (the tap's events are tagged with it), when known */
-  conn: string | null;
-  status: number;
-  sentHex: string;
-  /**
-   * Where the built bytes start in the client's TCP stream: the length of the upgrade request
-   * before them. The tap counts violation offsets over the whole stream; minus this, an offset
-   * is a byte of what the learner built.
-   */
-  streamOffset: number;
-  frames: FrameJson[];
-  violation: Violation | null;
-  /** true when the server closed the TCP connection within the wait */
-  closed: boolean;
-}
 
 function bool(v: unknown, fallback: boolean): boolean {
   return v === undefined ? fallback : Boolean(v);

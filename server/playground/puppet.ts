@@ -7,6 +7,7 @@ import { parseHex } from '../core/wire/index.ts';
 import type { EventBus } from '../stream/bus.ts';
 import type { Registry } from '../connection/registry.ts';
 import { HttpError } from '../http/json.ts';
+import type { PuppetInfo, PuppetSpec } from '../core/api/playground.ts';
 
 export const MAX_PUPPETS = 32;
 
@@ -17,23 +18,7 @@ const RESERVED_HEADERS = new Set([
 ]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-export interface PuppetSpec {
-  /** a lab path on this server, e.g. /lab/echo?deflate=1 */
-  path: string;
-  protocols?: string[];
-  headers?: Record<string, string>;
-  autoPong?: boolean;
-  perMessageDeflate?: boolean;
-}
 
-export interface PuppetInfo {
-  id: string;
-  conn: string | null;
-  path: string;
-  readyState: number;
-  autoPong: boolean;
-  paused: boolean;
-}
 
 interface Puppet {
   id: string;

@@ -1,8 +1,8 @@
 // The playground's "your newest connection" diagram: only that connection's participants, labels
 // cut to the panel's width with their full text kept for a tooltip.
 import { describe, expect, it } from 'vitest';
-import { buildSequenceDiagram, labelFit, LAYOUT } from '../../server/diagram/sequence.ts';
-import type { WslabEvent } from '../../server/events/schema.ts';
+import { buildSequenceDiagram, labelFit, LAYOUT } from '../../server/core/diagram/sequence.ts';
+import type { WslabEvent } from '../../server/core/events/schema.ts';
 import { eventsFor } from '../../web/src/diagram/model.ts';
 
 let seq = 0;

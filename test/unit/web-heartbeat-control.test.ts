@@ -2,7 +2,7 @@
 // server's limits checked first, and the setting in words.
 import { describe, expect, it } from 'vitest';
 import { describeSetting, formFrom, heartbeatRequest, settingFromEvents } from '../../web/src/connection/heartbeat.ts';
-import type { EventOf } from '../../server/events/schema.ts';
+import type { EventOf } from '../../server/core/events/schema.ts';
 
 describe('heartbeatRequest', () => {
   it('turns seconds into the intervalMs and maxMisses the API takes', () => {

@@ -1,7 +1,7 @@
 // One connection's heartbeat as a learner sets it: the form's values, the body of
 // POST /__wslab/heartbeat they become (with the server's own limits checked first, so the form
 // can say what is wrong before asking), and what the current setting means in words. Pure.
-import type { EventOf } from '../../../server/events/schema.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 
 /** The server's limits for one connection's heartbeat (server/app.ts checks the same). */
 export const HEARTBEAT_LIMITS = { minIntervalMs: 50, maxIntervalMs: 3_600_000, minMisses: 1, maxMisses: 100 } as const;

@@ -4,7 +4,7 @@ import { escapeControl } from '../../../server/core/events/format.ts';
 import { useStoreSlice } from '../store/hooks.ts';
 import { select, useSelection } from '../store/selection.ts';
 import type { FrameEvent } from '../store/store.ts';
-import type { EventOf } from '../../../server/events/schema.ts';
+import type { EventOf } from '../../../server/core/events/schema.ts';
 
 /** A frame the wire rules refused: the tap saw its bytes and reported the broken rule instead of a frame. */
 type Refused = EventOf<'error'> & { violation: NonNullable<EventOf<'error'>['violation']>; conn: string };

@@ -1,14 +1,12 @@
 // The server's puppet-client and frame-builder APIs, as typed fetch calls. Errors come back as
 // values ({ error }) with the server's own sentence, so the views can show them as they are.
 import { apiCall as call, type Result } from '../http.ts';
-import type { PuppetInfo, PuppetSpec } from '../../../server/playground/puppet.ts';
-import type { CraftResult } from '../../../server/playground/craft.ts';
+import type { CraftResult, PuppetInfo, PuppetSpec } from '../../../server/core/api/playground.ts';
 
 export type { Result };
 
 // The shapes are the server's own: one definition for both ends of each call.
-export type { PuppetInfo, PuppetSpec } from '../../../server/playground/puppet.ts';
-export type { CraftResult } from '../../../server/playground/craft.ts';
+export type { CraftResult, PuppetInfo, PuppetSpec } from '../../../server/core/api/playground.ts';
 
 export type PuppetAction = 'send' | 'ping' | 'pong' | 'close' | 'pause' | 'resume' | 'autopong' | 'terminate';
 
