@@ -17,6 +17,7 @@ import type { Registry } from '../registry.ts';
 import type { HeartbeatConfig } from '../heartbeat.ts';
 import { Auth } from '../auth.ts';
 import { refuse } from '../upgrade.ts';
+import type { HostRule } from '../http/hosts.ts';
 import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../labs/chat.ts';
 import { NAME_RE } from './envelope.ts';
 import { ChatNode, type NodeCounters } from './node.ts';
@@ -51,6 +52,8 @@ export interface ClusterContext {
   bus: EventBus;
   registry: Registry;
   host: string;
+  /** the Host names every listener answers to (DNS rebinding); each node adds its port */
+  hosts?: HostRule;
   heartbeat: () => HeartbeatConfig;
   /** origins allowed to open sockets: the main page's own and --allow-origin ones */
   allowOrigins: readonly string[];
@@ -110,6 +113,7 @@ export class FanoutCluster {
         new ChatNode({
           id,
           host: ctx.host,
+          hosts: ctx.hosts,
           port: options.nodePorts?.[i] ?? 0,
           bus: ctx.bus,
           registry: ctx.registry,

@@ -19,6 +19,7 @@ import type { Auth } from '../auth.ts';
 import { LABS } from '../labs/index.ts';
 import { ChatError, ChatSession, createChatLab, type ChatLimits, type ChatNodeApi } from '../labs/chat.ts';
 import { createUpgradeHandler } from '../upgrade.ts';
+import type { HostRule } from '../http/hosts.ts';
 import { captureConnection } from '../tap/capture.ts';
 import { RateLimiter } from '../rate-limit.ts';
 import { encodeEnvelope, type ServerEnvelope } from './envelope.ts';
@@ -65,6 +66,8 @@ export interface NodeCounters {
 export interface NodeOptions {
   id: string;
   host: string;
+  /** the Host names requests to this node may carry (DNS rebinding, server/http/hosts.ts) */
+  hosts?: HostRule;
   /** 0 picks a free port on first start; a restart reuses the port */
   port: number;
   bus: EventBus;
@@ -166,10 +169,12 @@ export class ChatNode implements ChatNodeApi {
       heartbeat: o.heartbeat,
       allowOrigins: o.allowOrigins,
       limiter: new RateLimiter(o.upgradeRate.perSecond, o.upgradeRate.burst),
+      hosts: o.hosts,
       labs: new Map([...LABS, ['chat', createChatLab(this)]]),
     });
     const upgrades = this.upgrades;
     const server = createServer((req, res) => {
+      if (o.hosts && !o.hosts.checkRequest(req, res)) return;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
       res.end(`wslab chat node ${this.id}: connect with a WebSocket to ${this.url}\n`);
       void req;
@@ -190,6 +195,7 @@ export class ChatNode implements ChatNodeApi {
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
+    o.hosts?.addPort(this.port);
     this.emitNode('start', `listening on port ${this.port}`);
 
     const broker = o.connectBroker(this.id);
