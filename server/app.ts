@@ -24,8 +24,10 @@ import { TransportsLab, type TransportsOptions } from './labs/transports.ts';
 import { WorkshopRoom } from './workshop/room.ts';
 import { createWorkshopApi } from './workshop/api.ts';
 import { newPresenterKey } from './workshop/presenter.ts';
-import { OPEN_ROOM, presenterGuard } from './workshop/guard.ts';
+import { OPEN_ROOM, OPEN_SESSIONS, presenterGuard, sessionGuard } from './workshop/guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
+import { HostRule } from './http/hosts.ts';
+import { requestOwner } from './http/session.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -45,6 +47,11 @@ export interface WslabOptions {
   upgradeRate?: { perSecond: number; burst: number };
   /** origins allowed to open sockets besides the page's own */
   allowOrigins?: string[];
+  /**
+   * Host names (or name:port) requests may carry besides 127.0.0.1, localhost, [::1], the bound
+   * address and, bound to all interfaces, this machine's network addresses (server/http/hosts.ts)
+   */
+  allowHosts?: string[];
   /** the built web app to serve (default dist/web) */
   webRoot?: string;
   /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/fanout/cluster.ts */
@@ -94,6 +101,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
   const allowOrigins = [...(options.allowOrigins ?? [])];
   const workshopOn = options.workshop !== undefined && options.workshop !== false;
+  // DNS rebinding: every listener answers only Hosts it serves (server/http/hosts.ts)
+  const hosts = new HostRule({ bound: host, allowHosts: options.allowHosts });
   let fanout: FanoutCluster | null = null;
   const upgrades = createUpgradeHandler({
     bus,
@@ -116,7 +125,9 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   // in a workshop, calls that change the whole room need the presenter key (server/workshop/guard.ts)
   const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
-  const faultLabs = createFaultLabs({ bus, registry, roomGuard, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
+  // ...and calls that change another participant's connections need it too
+  const ownGuard = presenterKey ? sessionGuard(presenterKey) : OPEN_SESSIONS;
+  const faultLabs = createFaultLabs({ bus, registry, roomGuard, sessionGuard: ownGuard, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
@@ -172,13 +183,15 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       }
       if (b.conn !== undefined && typeof b.conn !== 'string') return sendJson(res, 400, { error: 'conn must be a string' });
       if (b.conn === undefined && !roomGuard(req, res, 'change the heartbeat of every connection (give "conn" to change one)')) return;
+      if (typeof b.conn === 'string' && registry.get(b.conn) && !ownGuard(req, res, [{ id: b.conn, owner: registry.get(b.conn)!.meta.owner }], 'change the heartbeat')) return;
       if (!setHeartbeat(change, b.conn as string | undefined)) return sendJson(res, 404, { error: `no live connection ${b.conn}` });
       sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn as string)!) } : heartbeat);
     } else if (route === 'puppets' || route.startsWith('puppets/')) {
       const [, id, action] = route.split('/');
       try {
         if (!id && req.method === 'GET') return sendJson(res, 200, puppets.list());
-        if (!id && req.method === 'POST') return sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req))));
+        if (!id && req.method === 'POST') return sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req)), requestOwner(req)));
+        if (id && puppets.list().some((p) => p.id === id) && !ownGuard(req, res, [{ id: `puppet ${id}`, owner: puppets.ownerOf(id) }], 'drive or close a puppet')) return;
         if (id && !action && req.method === 'DELETE') return sendJson(res, 200, puppets.act(id, 'terminate', {}));
         if (id && action && req.method === 'POST') return sendJson(res, 200, puppets.act(id, action, (await readJson(req)) as Record<string, unknown>));
         return sendJson(res, 405, { error: 'use GET/POST /__wslab/puppets, POST /__wslab/puppets/ID/ACTION or DELETE /__wslab/puppets/ID' });
@@ -210,6 +223,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const wire = meter.request(req);
+    if (!hosts.checkRequest(req, res)) return;
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://wslab.invalid');
@@ -250,6 +264,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.requestTimeout = 30_000;
   server.on('connection', (socket: Socket) => captureConnection(socket));
   server.on('upgrade', (req, socket, head) => {
+    if (!hosts.checkUpgrade(req, socket as Socket)) return;
     transports.noteUpgrade(req);
     if (!faultLabs.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
   });
@@ -267,6 +282,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     });
   });
   const port = (server.address() as AddressInfo).port;
+  hosts.addPort(port);
   const shownHost = host.includes(':') ? `[${host}]` : host;
   // Puppets and crafted frames always connect to this very server (loopback when bound to all).
   selfHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : shownHost;
@@ -274,11 +290,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // The chat nodes listen on their own ports; pages of this server may open sockets to them. Bound
   // to every interface, pages also come from this machine's network addresses (a workshop room).
   const lanOrigins = networkOrigins(host, port);
-  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`, ...(isWildcardHost(host) ? lanOrigins : []));
+  // Pages are ours when they come from a Host we serve (never merely because Origin matches Host).
+  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`, ...(isWildcardHost(host) ? lanOrigins : []), ...hosts.origins(port));
   joinUrls = lanOrigins.map((o) => `${o}/workshop`);
   try {
     fanout = await FanoutCluster.start(
-      { bus, registry, host, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
+      { bus, registry, host, hosts, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
       options.fanout,
     );
   } catch (err) {

@@ -15,6 +15,10 @@ import { filterFromQuery } from './events/bus.ts';
 import { Observer } from './observe.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { selectSubprotocol } from './auth.ts';
+import { SESSION_RE, cookieOf, publicSessionId } from './http/session.ts';
+import type { HostRule } from './http/hosts.ts';
+
+export { SESSION_RE };
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -26,6 +30,8 @@ export interface UpgradeConfig {
   /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
   allowOrigins: readonly string[];
   limiter: RateLimiter;
+  /** the Host names this server answers to (DNS rebinding, server/http/hosts.ts); none: not checked here */
+  hosts?: HostRule;
   /** the labs this handler serves (default LABS); a fan-out node adds its own chat lab */
   labs?: ReadonlyMap<string, Lab>;
   /**
@@ -34,9 +40,6 @@ export interface UpgradeConfig {
    */
   route?: (url: URL, req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
 }
-
-/** What a session id may be (?session= or the wslab_session cookie). */
-export const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Answers an upgrade that will not happen with a plain HTTP response, then closes the socket. */
 export function refuse(socket: Socket, status: number, message: string, extra: Record<string, string> = {}): void {
@@ -55,29 +58,21 @@ export function refuse(socket: Socket, status: number, message: string, extra: R
 }
 
 /**
- * Cross-site WebSocket hijacking defence: a browser always sends Origin, so a page's own origin
- * must match the Host it connected to (or the allowlist). Clients that are not browsers send no
- * Origin and are let through: Origin protects users' browsers, not the server.
+ * Cross-site WebSocket hijacking defence: a browser always sends Origin, and it must be one of the
+ * origins this server's own pages have (the allowlist: its served hosts, plus --allow-origin).
+ * An Origin that merely matches the Host header proves nothing: a DNS-rebound page on
+ * evil.example sends Origin and Host both as evil.example (the Host rule refuses those first).
+ * Clients that are not browsers send no Origin and are let through: Origin protects users'
+ * browsers, not the server.
  */
 export function originAllowed(req: IncomingMessage, allow: readonly string[]): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  if (allow.includes(origin)) return true;
-  const host = req.headers.host;
-  if (!host) return false;
-  return origin === `http://${host}` || origin === `https://${host}`;
+  return allow.includes(origin);
 }
 
 /** One cookie of a request, or null. */
-export function cookie(req: IncomingMessage, name: string): string | null {
-  const header = req.headers.cookie;
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
-}
+export const cookie = cookieOf;
 
 export function createUpgradeHandler(config: UpgradeConfig) {
   const { bus, registry } = config;
@@ -103,6 +98,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
   };
 
   function handle(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (config.hosts && !config.hosts.checkUpgrade(req, socket)) return;
     socket.on('error', destroySocket);
     const capture = captureFor(socket);
     const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
@@ -161,7 +157,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     const conn = registry.nextId();
     const cookieRaw = cookie(req, 'wslab_session');
     const cookieSession = cookieRaw && SESSION_RE.test(cookieRaw) ? cookieRaw : null;
-    const sessionRaw = url.searchParams.get('session') ?? cookieSession;
+    // whose connection this is: the cookie's public id, never the cookie (events show sessionId)
+    const owner = cookieSession ? publicSessionId(cookieSession) : null;
+    const sessionRaw = url.searchParams.get('session') ?? owner;
     const sessionId = sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null;
     const clientHeader = req.headers['x-wslab-client'];
     const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
@@ -174,6 +172,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         conn,
         socketId: conn,
         sessionId,
+        owner,
         userId: null,
         // the page's cookie, not ?session=: the playground gives each socket its own session id,
         // and a workshop participant's sockets should all carry their name
