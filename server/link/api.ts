@@ -16,7 +16,8 @@
 //   POST /__wslab/flow {config, link?}       start a consumer through the link; returns its conn and link
 //   POST /__wslab/flow/CONN {config}         change a producer live (strategy, rate, size, ...)
 //   DELETE /__wslab/flow/CONN                close that consumer
-import { OPEN_ROOM, type RoomGuard } from '../workshop/guard.ts';
+import { OPEN_ROOM, OPEN_SESSIONS, type RoomGuard, type SessionGuard, type Target } from '../workshop/guard.ts';
+import { requestOwner } from '../http/session.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
@@ -41,6 +42,8 @@ export interface FaultLabsOptions {
   registry: Registry;
   /** in a workshop: refuses calls that change every link connection or the shared simulated clients (workshop/guard.ts) */
   roomGuard?: RoomGuard;
+  /** in a workshop: refuses calls that would change another session's connections (workshop/guard.ts) */
+  sessionGuard?: SessionGuard;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
 }
@@ -83,6 +86,9 @@ export function describeLink(lc: LinkConnection) {
 export function createFaultLabs(options: FaultLabsOptions) {
   const { bus, registry } = options;
   const roomGuard = options.roomGuard ?? OPEN_ROOM;
+  const sessionGuard = options.sessionGuard ?? OPEN_SESSIONS;
+  const linkTargets = (chosen: readonly LinkConnection[]): Target[] => chosen.map((lc) => ({ id: `link connection ${lc.id}${lc.conn ? ` (${lc.conn})` : ''}`, owner: lc.owner }));
+  const connTarget = (conn: string): Target[] => [{ id: conn, owner: registry.get(conn)?.meta.owner ?? null }];
   const link = new ChaosLink({ bus, target: options.target });
   const origin = () => {
     const { host, port } = options.target();
@@ -120,7 +126,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       request = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]);
     }
     try {
-      link.attach(socket, request, { path, tag, quiet: req.headers['x-wslab-client'] === 'sim' });
+      link.attach(socket, request, { path, tag, owner: requestOwner(req), quiet: req.headers['x-wslab-client'] === 'sim' });
     } catch (err) {
       refuse(socket, err instanceof LinkError ? err.status : 500, (err as Error).message);
     }
@@ -137,6 +143,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
       const sel = selector(b);
       if (!sel && !roomGuard(req, res, 'change the chaos link of every connection (give "conn", "link" or "tag" to change yours)')) return;
       const change = parseConditionChange(b);
+      if (sel && !sessionGuard(req, res, linkTargets(link.select(sel)), 'change the chaos link')) return;
       const changed = link.configure(change, sel);
       if (sel && changed.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
       return sendJson(res, 200, { ...(sel ? {} : { defaults: link.defaults }), changed: changed.length, connections: changed.slice(0, 500).map(describeLink) });
@@ -144,6 +151,7 @@ export function createFaultLabs(options: FaultLabsOptions) {
     if (action === 'reset' && req.method === 'POST') {
       const sel = selector(await readJsonObject(req));
       if (!sel && !roomGuard(req, res, 'reset every link connection (give "conn", "link" or "tag" to reset yours)')) return;
+      if (sel && !sessionGuard(req, res, linkTargets(link.select(sel)), 'reset link connections')) return;
       const chosen = link.reset(sel);
       if (sel && chosen.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
       return sendJson(res, 200, { reset: chosen.length, links: chosen.map((lc) => lc.id) });
@@ -247,6 +255,12 @@ export function createFaultLabs(options: FaultLabsOptions) {
         .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
         .join('&');
       const { conn: c, link: l, ws } = await startConsumer(query, (linkConditions ?? {}) as Record<string, unknown>);
+      // the consumer is the caller's: they may change and close it (and its link) in a workshop
+      const owner = requestOwner(req);
+      const record = registry.get(c);
+      if (record) record.meta.owner = owner;
+      const lc = link.conns.get(l);
+      if (lc) lc.owner = owner;
       consumers.set(c, ws);
       ws.once('close', () => consumers.delete(c));
       return sendJson(res, 201, { conn: c, link: l, config });
@@ -255,12 +269,14 @@ export function createFaultLabs(options: FaultLabsOptions) {
     const session = all.get(conn);
     if (req.method === 'POST') {
       if (!session) throw new HttpError(404, `no backpressure producer on ${conn}`);
+      if (!sessionGuard(req, res, connTarget(conn), 'change a producer')) return;
       const config = session.configure(await readJsonObject(req));
       return sendJson(res, 200, { conn, config, stats: session.snapshot() });
     }
     if (req.method === 'DELETE') {
       const ws = consumers.get(conn);
       if (!ws) throw new HttpError(404, `no consumer ${conn} started here`);
+      if (!sessionGuard(req, res, connTarget(conn), 'close a consumer')) return;
       // The consumer's link may be paused or blackholed: reset it so both ends go at once.
       link.reset({ conn });
       ws.terminate();
