@@ -26,8 +26,9 @@ import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts'
 import { WorkshopRoom } from './workshop/room.ts';
 import { workshopRoutes } from './workshop/api.ts';
 import { newPresenterKey } from './http/presenter.ts';
-import { OPEN_ROOM, presenterGuard } from './http/presenter-guard.ts';
+import { OPEN_ROOM, presenterGuard, OPEN_SESSIONS, sessionGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
+import { HostRule } from './http/hosts.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -47,6 +48,11 @@ export interface WslabOptions {
   upgradeRate?: { perSecond: number; burst: number };
   /** origins allowed to open sockets besides the page's own */
   allowOrigins?: string[];
+  /**
+   * Host names (or name:port) requests may carry besides 127.0.0.1, localhost, [::1], the bound
+   * address and, bound to all interfaces, this machine's network addresses (server/http/hosts.ts)
+   */
+  allowHosts?: string[];
   /** the built web app to serve (default dist/web) */
   webRoot?: string;
   /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/labs/chat/cluster.ts */
@@ -96,6 +102,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
   const allowOrigins = [...(options.allowOrigins ?? [])];
   const workshopOn = options.workshop !== undefined && options.workshop !== false;
+  // DNS rebinding: every listener answers only Hosts it serves (server/http/hosts.ts)
+  const hosts = new HostRule({ bound: host, allowHosts: options.allowHosts });
   let fanout: FanoutCluster | null = null;
   const upgrades = createUpgradeHandler({
     labs: LABS,
@@ -124,8 +132,10 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     for (const r of registry.all()) if (r.meta.remotePort === remotePort) return r.meta.conn;
     return null;
   };
-  const linkApi = createLinkApi({ bus, roomGuard, target });
-  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, target, origin: () => origin }));
+  // ...and calls that change another participant's connections need it too
+  const ownGuard = presenterKey ? sessionGuard(presenterKey) : OPEN_SESSIONS;
+  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, target });
+  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, target, origin: () => origin }));
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
@@ -165,6 +175,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
         if (b.intervalMs !== undefined) change.intervalMs = b.intervalMs;
         if (b.maxMisses !== undefined) change.maxMisses = b.maxMisses;
         if (b.conn === undefined && !roomGuard(req, res, 'change the heartbeat of every connection (give "conn" to change one)')) return;
+        const record = b.conn === undefined ? undefined : registry.get(b.conn);
+        if (record && !ownGuard(req, res, [{ id: record.meta.conn, owner: record.meta.owner }], 'change the heartbeat')) return;
         if (!setHeartbeat(change, b.conn)) throw new HttpError(404, `no live connection ${b.conn}`);
         sendJson(res, 200, b.conn ? { conn: b.conn, ...registry.describeHeartbeat(registry.get(b.conn)!) } : heartbeat);
       },
@@ -185,7 +197,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...linkApi.routes,
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
-    ...playgroundRoutes({ puppets, target, connByRemotePort }),
+    ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard }),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -201,6 +213,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const wire = meter.request(req);
+    if (!hosts.checkRequest(req, res)) return;
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://wslab.invalid');
@@ -241,6 +254,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.requestTimeout = 30_000;
   server.on('connection', (socket: Socket) => captureConnection(socket));
   server.on('upgrade', (req, socket, head) => {
+    if (!hosts.checkUpgrade(req, socket as Socket)) return;
     transports.noteUpgrade(req);
     if (!linkApi.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
   });
@@ -258,6 +272,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     });
   });
   const port = (server.address() as AddressInfo).port;
+  hosts.addPort(port);
   const shownHost = host.includes(':') ? `[${host}]` : host;
   // Puppets and crafted frames always connect to this very server (loopback when bound to all).
   selfHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : shownHost;
@@ -265,11 +280,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // The chat nodes listen on their own ports; pages of this server may open sockets to them. Bound
   // to every interface, pages also come from this machine's network addresses (a workshop room).
   const lanOrigins = networkOrigins(host, port);
-  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`, ...(isWildcardHost(host) ? lanOrigins : []));
+  // Pages are ours when they come from a Host we serve (never merely because Origin matches Host).
+  allowOrigins.push(`http://${shownHost}:${port}`, origin, `http://localhost:${port}`, ...(isWildcardHost(host) ? lanOrigins : []), ...hosts.origins(port));
   joinUrls = lanOrigins.map((o) => `${o}/workshop`);
   try {
     fanout = await FanoutCluster.start(
-      { bus, registry, host, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
+      { bus, registry, host, hosts, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
       options.fanout,
     );
   } catch (err) {

@@ -10,6 +10,26 @@ const repoRoot = join(webRoot, '..');
 /** Where `npm start` / `wslab start` listens by default; `npm run dev` proxies labs and events there. */
 const backend = process.env.WSLAB_BACKEND ?? 'http://127.0.0.1:8080';
 
+/**
+ * The proxy to the wslab server. wslab answers only Hosts it serves (DNS rebinding) and only
+ * Origins of its own pages, so the proxy presents itself as a page of the backend: Host becomes the
+ * backend's (changeOrigin), and an Origin that is the dev server's own (vite has already checked
+ * that Host against its allowedHosts) becomes the backend's origin. A foreign Origin is passed on
+ * untouched, so the backend still refuses cross-site requests.
+ */
+const toBackend = { target: backend, ws: true, changeOrigin: true, configure: rewriteOwnOrigin };
+
+function rewriteOwnOrigin(proxy: { on(event: string, fn: (...args: never[]) => void): unknown }): void {
+  const rewrite = (proxyReq: { getHeader(n: string): unknown; setHeader(n: string, v: string): void }, req: { headers: Record<string, string | string[] | undefined> }) => {
+    const origin = req.headers.origin;
+    if (typeof origin === 'string' && (origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`)) {
+      proxyReq.setHeader('origin', new URL(backend).origin);
+    }
+  };
+  proxy.on('proxyReq', rewrite);
+  proxy.on('proxyReqWs', rewrite);
+}
+
 export default defineConfig({
   root: webRoot,
   plugins: [react()],
@@ -22,19 +42,17 @@ export default defineConfig({
   server: {
     // The dev server must be allowed to read server/core outside web/.
     fs: { allow: [repoRoot] },
-    // changeOrigin stays false: the server checks that a page's Origin matches the Host it asked
-    // for (cross-site WebSocket hijacking), and through this proxy both say localhost:5173.
     proxy: {
       // a regex so that /lessons and /labs-like routes of the app are not proxied
-      '^/lab/': { target: backend, ws: true, changeOrigin: false },
-      '/__wslab': { target: backend, ws: true, changeOrigin: false },
+      '^/lab/': toBackend,
+      '/__wslab': toBackend,
     },
   },
   preview: {
     proxy: {
       // a regex so that /lessons and /labs-like routes of the app are not proxied
-      '^/lab/': { target: backend, ws: true, changeOrigin: false },
-      '/__wslab': { target: backend, ws: true, changeOrigin: false },
+      '^/lab/': toBackend,
+      '/__wslab': toBackend,
     },
   },
 });

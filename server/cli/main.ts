@@ -6,12 +6,13 @@ import { runWatch } from './watch.ts';
 import { computeAccept } from '../core/wire/index.ts';
 import type { WorkshopInfo } from '../app.ts';
 import { isLoopbackHost } from '../workshop/lan.ts';
+import { splitHost } from '../http/hosts.ts';
 
 export const HELP = `wslab — a WebSocket playground that shows every byte
 
 Usage:
   wslab start [--port N] [--host H] [--workshop] [--heartbeat MS] [--misses N] [--history N]
-              [--max-payload BYTES] [--allow-origin ORIGIN]...
+              [--max-payload BYTES] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
               [--jwt-secret SECRET]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
@@ -27,6 +28,11 @@ Usage:
       --history N        events kept for replay (default 100000)
       --max-payload B    largest message a lab accepts (default 65536)
       --allow-origin O   also accept WebSocket upgrades from this page origin (repeatable)
+      --allow-host H     also answer requests whose Host is H (NAME for every port wslab
+                         serves, NAME:PORT for that port; repeatable). Without it wslab answers
+                         only 127.0.0.1, localhost, [::1], the --host address and, bound to all
+                         interfaces, this machine's network addresses: any other Host gets 421
+                         (a page reaching wslab under a foreign name is DNS rebinding)
       --redis URL        fan-out broker: Redis at URL (redis://host:port); default the
                          embedded in-process broker (nothing to install)
       --node-id NAME     name this process's chat node (a fleet: one wslab per port, same --redis)
@@ -117,6 +123,7 @@ async function runStart(args: string[]): Promise<number> {
         history: { type: 'string' },
         'max-payload': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
         redis: { type: 'string' },
         'node-id': { type: 'string' },
         nodes: { type: 'string' },
@@ -145,6 +152,7 @@ async function runStart(args: string[]): Promise<number> {
     maxPayload = intOption(values['max-payload'], 'max-payload', 126, 256 * 1024 * 1024);
     nodes = intOption(values.nodes, 'nodes', 1, 8);
     if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
+    for (const h of values['allow-host'] ?? []) if (!splitHost(h)) throw new UsageError(`--allow-host ${h} is not a host name, address or NAME:PORT`);
     if (values['node-id'] !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(values['node-id'])) throw new UsageError('--node-id must be 1-32 characters of A-Z a-z 0-9 _ -');
     if (values['broker-mode'] !== undefined && values['broker-mode'] !== 'pubsub' && values['broker-mode'] !== 'streams') throw new UsageError('--broker-mode must be pubsub or streams');
   } catch (err) {
@@ -182,6 +190,7 @@ async function runStart(args: string[]): Promise<number> {
       historySize: history,
       maxPayload,
       allowOrigins: values['allow-origin'],
+      allowHosts: values['allow-host'],
       fanout: {
         redis: values.redis ?? null,
         nodeId: values['node-id'],

@@ -5,6 +5,12 @@ export interface ConnectionMeta {
   conn: string;
   socketId: string;
   sessionId: string | null;
+  /**
+   * the public id (server/http/session.ts) of the wslab_session cookie that opened it, or of the
+   * session a server-side client (puppet, flow consumer) was started for; null when none. In a
+   * workshop a participant may change only connections whose owner is their own session.
+   */
+  owner: string | null;
   userId: string | null;
   /**
    * workshop mode: the display name of the participant whose browser opened it (matched by the

@@ -16,7 +16,8 @@ import { selectSubprotocol } from './subprotocol.ts';
 import { dropAddressCache, socketOf } from './ws-adapter.ts';
 import { refuse } from '../http/refuse.ts';
 import { originAllowed } from '../http/origin.ts';
-import { SESSION_RE, cookie } from '../http/session.ts';
+import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
+import type { HostRule } from '../http/hosts.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -28,6 +29,8 @@ export interface UpgradeConfig {
   /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
   allowOrigins: readonly string[];
   limiter: RateLimiter;
+  /** the Host names this server answers to (DNS rebinding, server/http/hosts.ts); none: not checked here */
+  hosts?: HostRule;
   /** the labs this handler serves (the app's LABS; a fan-out node adds its own chat lab) */
   labs: ReadonlyMap<string, Lab>;
   /**
@@ -61,6 +64,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
   };
 
   function handle(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (config.hosts && !config.hosts.checkUpgrade(req, socket)) return;
     socket.on('error', destroySocket);
     const capture = captureFor(socket);
     const requestLine = `${req.method} ${req.url} HTTP/${req.httpVersion}`;
@@ -124,9 +128,11 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     }
 
     const conn = registry.nextId();
-    const cookieRaw = cookie(req, 'wslab_session');
+    const cookieRaw = cookieOf(req, 'wslab_session');
     const cookieSession = cookieRaw && SESSION_RE.test(cookieRaw) ? cookieRaw : null;
-    const sessionRaw = url.searchParams.get('session') ?? cookieSession;
+    // whose connection this is: the cookie's public id, never the cookie (events show sessionId)
+    const owner = cookieSession ? publicSessionId(cookieSession) : null;
+    const sessionRaw = url.searchParams.get('session') ?? owner;
     const sessionId = sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null;
     const clientHeader = req.headers['x-wslab-client'];
     const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
@@ -139,6 +145,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         conn,
         socketId: conn,
         sessionId,
+        owner,
         userId: null,
         // the page's cookie, not ?session=: the playground gives each socket its own session id,
         // and a workshop participant's sockets should all carry their name

@@ -1,11 +1,20 @@
-// A browser's session: the id a page names in ?session= or the wslab_session cookie.
+// Whose request is this: the wslab_session cookie, and the public id derived from it.
+//
+// The cookie is what authorises (joining the workshop, changing one's own connections). Events,
+// /__wslab/connections and the room show only the public id: an HMAC of the cookie under a secret
+// made at process start, so reading an event stream tells nobody a value they could send back as
+// a cookie to act as someone else.
 import type { IncomingMessage } from 'node:http';
+import { createHmac, randomBytes } from 'node:crypto';
 
+export const SESSION_COOKIE = 'wslab_session';
 /** What a session id may be (?session= or the wslab_session cookie). */
 export const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
+const SECRET = randomBytes(32);
+
 /** One cookie of a request, or null. */
-export function cookie(req: IncomingMessage, name: string): string | null {
+export function cookieOf(req: IncomingMessage, name: string): string | null {
   const header = req.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {
@@ -13,4 +22,21 @@ export function cookie(req: IncomingMessage, name: string): string | null {
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return null;
+}
+
+/** The request's wslab_session cookie when it is well formed, else null. */
+export function sessionCookie(req: IncomingMessage): string | null {
+  const raw = cookieOf(req, SESSION_COOKIE);
+  return raw && SESSION_RE.test(raw) ? raw : null;
+}
+
+/** The public id of a session cookie: 22 URL-safe characters that cannot be turned back into it. */
+export function publicSessionId(cookie: string): string {
+  return createHmac('sha256', SECRET).update(cookie, 'utf8').digest('base64url').slice(0, 22);
+}
+
+/** The public id of the session making a request (from its cookie), or null without one. */
+export function requestOwner(req: IncomingMessage): string | null {
+  const c = sessionCookie(req);
+  return c === null ? null : publicSessionId(c);
 }

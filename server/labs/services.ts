@@ -4,7 +4,7 @@
 import type { EventBus } from '../stream/bus.ts';
 import type { Registry } from '../connection/registry.ts';
 import type { ChaosLink } from '../link/link.ts';
-import type { RoomGuard } from '../http/presenter-guard.ts';
+import type { RoomGuard, SessionGuard } from '../http/presenter-guard.ts';
 import type { Route } from '../http/routes.ts';
 
 export interface LabServices {
@@ -12,6 +12,8 @@ export interface LabServices {
   registry: Registry;
   link: ChaosLink;
   roomGuard: RoomGuard;
+  /** in a workshop: refuses calls that would change another session's connections */
+  sessionGuard: SessionGuard;
   /** this server's address, known once it listens */
   target(): { host: string; port: number };
   /** http://HOST:PORT of this server, for clients the lab opens to itself */

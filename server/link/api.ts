@@ -5,7 +5,8 @@
 //   POST /__wslab/link   {conditions}         change the defaults and every live link connection
 //   POST /__wslab/link   {link|tag|conn, conditions}   change the selected connections only
 //   POST /__wslab/link/reset {link|tag|conn}? RST both ways (all when no selector)
-import { OPEN_ROOM, type RoomGuard } from '../http/presenter-guard.ts';
+import { OPEN_ROOM, OPEN_SESSIONS, type RoomGuard, type SessionGuard, type Target } from '../http/presenter-guard.ts';
+import { requestOwner } from '../http/session.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventBus } from '../stream/bus.ts';
@@ -23,6 +24,8 @@ export interface LinkApiOptions {
   bus: EventBus;
   /** in a workshop: refuses calls that change every link connection (http/presenter-guard.ts) */
   roomGuard?: RoomGuard;
+  /** in a workshop: refuses calls that would change another session's connections (http/presenter-guard.ts) */
+  sessionGuard?: SessionGuard;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
 }
@@ -65,6 +68,8 @@ export function describeLink(lc: LinkConnection) {
 export function createLinkApi(options: LinkApiOptions) {
   const { bus } = options;
   const roomGuard = options.roomGuard ?? OPEN_ROOM;
+  const sessionGuard = options.sessionGuard ?? OPEN_SESSIONS;
+  const linkTargets = (chosen: readonly LinkConnection[]): Target[] => chosen.map((lc) => ({ id: `link connection ${lc.id}${lc.conn ? ` (${lc.conn})` : ''}`, owner: lc.owner }));
   const link = new ChaosLink({ bus, target: options.target });
 
   /** Lab URLs with ?link=TAG: hand the socket to the chaos link. Returns false for everything else. */
@@ -94,7 +99,7 @@ export function createLinkApi(options: LinkApiOptions) {
       request = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]);
     }
     try {
-      link.attach(socket, request, { path, tag, quiet: req.headers['x-wslab-client'] === 'sim' });
+      link.attach(socket, request, { path, tag, owner: requestOwner(req), quiet: req.headers['x-wslab-client'] === 'sim' });
     } catch (err) {
       refuse(socket, err instanceof LinkError ? err.status : 500, (err as Error).message);
     }
@@ -118,6 +123,7 @@ export function createLinkApi(options: LinkApiOptions) {
         const sel = selector(b);
         if (!sel && !roomGuard(req, res, 'change the chaos link of every connection (give "conn", "link" or "tag" to change yours)')) return;
         const change = parseConditionChange(b);
+        if (sel && !sessionGuard(req, res, linkTargets(link.select(sel)), 'change the chaos link')) return;
         const changed = link.configure(change, sel);
         if (sel && changed.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
         sendJson(res, 200, { ...(sel ? {} : { defaults: link.defaults }), changed: changed.length, connections: changed.slice(0, 500).map(describeLink) });
@@ -129,6 +135,7 @@ export function createLinkApi(options: LinkApiOptions) {
       handle: async ({ req, res }) => {
         const sel = selector(await readJsonObject(req));
         if (!sel && !roomGuard(req, res, 'reset every link connection (give "conn", "link" or "tag" to reset yours)')) return;
+        if (sel && !sessionGuard(req, res, linkTargets(link.select(sel)), 'reset link connections')) return;
         const chosen = link.reset(sel);
         if (sel && chosen.length === 0) throw new HttpError(404, `no live link connection matches ${JSON.stringify(sel)}`);
         sendJson(res, 200, { reset: chosen.length, links: chosen.map((lc) => lc.id) });

@@ -58,6 +58,8 @@ export interface AttachInfo {
   /** the lab path forwarded upstream, e.g. /lab/echo */
   path: string;
   tag: string;
+  /** the public session id of whoever opened it (server/http/session.ts); null: nobody's */
+  owner?: string | null;
   /** simulated clients: no periodic stats events (there may be thousands) */
   quiet?: boolean;
 }
@@ -185,6 +187,8 @@ export class LinkConnection {
   readonly path: string;
   readonly quiet: boolean;
   readonly openedAt: number;
+  /** whose it is: a workshop participant may change only their own (server/workshop/guard.ts) */
+  owner: string | null;
   clientClosed = false;
   serverClosed = false;
   /** a side closed while the blackhole swallowed it: the other side never heard */
@@ -206,6 +210,7 @@ export class LinkConnection {
     public conditions: LinkConditions,
   ) {
     this.tag = info.tag;
+    this.owner = info.owner ?? null;
     this.path = info.path;
     this.quiet = info.quiet ?? false;
     this.openedAt = performance.now();

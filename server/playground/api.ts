@@ -7,7 +7,9 @@
 //   DELETE /__wslab/puppets/ID               terminate it
 //   POST   /__wslab/craft {frames, waitMs?}  send crafted frames on a new connection
 import { readJson, sendJson } from '../http/json.ts';
-import type { Route } from '../http/routes.ts';
+import type { Route, RouteContext } from '../http/routes.ts';
+import type { SessionGuard } from '../http/presenter-guard.ts';
+import { requestOwner } from '../http/session.ts';
 import { PuppetManager } from './puppet.ts';
 import { craft, parseCraftRequest } from './craft.ts';
 
@@ -17,17 +19,25 @@ export interface PlaygroundApiOptions {
   target(): { host: string; port: number };
   /** the server conn whose client used this local port, to tag crafted connections */
   connByRemotePort(port: number): string | null;
+  /** in a workshop: a participant drives only the puppets they started */
+  sessionGuard: SessionGuard;
 }
 
-export function playgroundRoutes({ puppets, target, connByRemotePort }: PlaygroundApiOptions): Route[] {
+export function playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard }: PlaygroundApiOptions): Route[] {
+  /** runs `handle` when the puppet is the caller's (or the caller has the presenter key); unknown ids fall through to 404 */
+  const own = (handle: (ctx: RouteContext) => unknown) => (ctx: RouteContext) => {
+    const id = ctx.params.id!;
+    if (puppets.list().some((p) => p.id === id) && !sessionGuard(ctx.req, ctx.res, [{ id: `puppet ${id}`, owner: puppets.ownerOf(id) }], 'drive or close a puppet')) return;
+    return handle(ctx);
+  };
   return [
     { method: 'GET', path: '/__wslab/puppets', handle: ({ res }) => sendJson(res, 200, puppets.list()) },
-    { method: 'POST', path: '/__wslab/puppets', handle: async ({ req, res }) => sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req)))) },
-    { method: 'DELETE', path: '/__wslab/puppets/:id', handle: ({ res, params }) => sendJson(res, 200, puppets.act(params.id!, 'terminate', {})) },
+    { method: 'POST', path: '/__wslab/puppets', handle: async ({ req, res }) => sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req)), requestOwner(req))) },
+    { method: 'DELETE', path: '/__wslab/puppets/:id', handle: own(({ res, params }) => sendJson(res, 200, puppets.act(params.id!, 'terminate', {}))) },
     {
       method: 'POST',
       path: '/__wslab/puppets/:id/:action',
-      handle: async ({ req, res, params }) => sendJson(res, 200, puppets.act(params.id!, params.action!, (await readJson(req)) as Record<string, unknown>)),
+      handle: own(async ({ req, res, params }) => sendJson(res, 200, puppets.act(params.id!, params.action!, (await readJson(req)) as Record<string, unknown>))),
     },
     {
       method: 'POST',

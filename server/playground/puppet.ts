@@ -16,6 +16,11 @@ const RESERVED_HEADERS = new Set([
   'host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-accept',
   'sec-websocket-extensions', 'sec-websocket-protocol', 'content-length', 'transfer-encoding', 'x-wslab-client',
 ]);
+/**
+ * Credentials a puppet may not carry: the server would present them for whoever asked, so a
+ * participant could make a puppet that rides another's session cookie or token.
+ */
+const CREDENTIAL_HEADERS = new Set(['cookie', 'authorization', 'proxy-authorization']);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 
@@ -25,6 +30,8 @@ interface Puppet {
   ws: WebSocket;
   path: string;
   conn: string | null;
+  /** the public session id of whoever made it (server/http/session.ts) */
+  owner: string | null;
   state: number;
   /** whether a ping is answered with a pong (the puppet answers, not ws, so the flag is ours) */
   autoPong: boolean;
@@ -61,6 +68,9 @@ export class PuppetManager {
     }
     for (const [name, value] of Object.entries(raw)) {
       if (!TOKEN.test(name)) throw new HttpError(400, `"${name}" is not a valid header name`);
+      if (CREDENTIAL_HEADERS.has(name.toLowerCase())) {
+        throw new HttpError(400, `a puppet may not send ${name}: credentials would let it act as whoever they belong to (the chat lab's tokens go in the path as ?token= or in protocols as bearer.TOKEN)`);
+      }
       if (RESERVED_HEADERS.has(name.toLowerCase())) throw new HttpError(400, `${name} is set by the WebSocket handshake itself and cannot be overridden`);
       if (typeof value !== 'string' || /[\r\n\0]/.test(value) || value.length > 4096) {
         throw new HttpError(400, `the value of ${name} must be one line of text (at most 4096 characters)`);
@@ -77,7 +87,12 @@ export class PuppetManager {
     };
   }
 
-  create(spec: PuppetSpec): Promise<PuppetInfo> {
+  /** Whose puppet `id` is (null: nobody's, or no such puppet). */
+  ownerOf(id: string): string | null {
+    return this.puppets.get(id)?.owner ?? null;
+  }
+
+  create(spec: PuppetSpec, owner: string | null = null): Promise<PuppetInfo> {
     if (this.puppets.size >= this.max) throw new HttpError(429, `at most ${this.max} puppet clients at a time; close one first`);
     const id = `p${++this.counter}`;
     const url = this.origin().replace(/^http/, 'ws') + spec.path;
@@ -88,7 +103,7 @@ export class PuppetManager {
       perMessageDeflate: spec.perMessageDeflate ?? false,
       handshakeTimeout: 5000,
     });
-    const puppet: Puppet = { id, ws, path: spec.path, conn: null, state: -1, autoPong: spec.autoPong ?? true, pending: [] };
+    const puppet: Puppet = { id, ws, path: spec.path, conn: null, owner, state: -1, autoPong: spec.autoPong ?? true, pending: [] };
     this.puppets.set(id, puppet);
     // RFC 6455 §5.5.3: a pong answers with the ping's application data
     ws.on('ping', (data) => {
@@ -103,6 +118,9 @@ export class PuppetManager {
     return new Promise((resolve, reject) => {
       ws.once('open', () => {
         puppet.conn = this.findConn(ws);
+        // its server connection is the caller's too (they may change its heartbeat or link)
+        const record = puppet.conn ? this.registry.get(puppet.conn) : undefined;
+        if (record) record.meta.owner = owner;
         this.track(puppet, 1, 'open event: the 101 response was accepted');
         resolve(this.info(puppet));
       });

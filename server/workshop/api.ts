@@ -11,7 +11,7 @@
 // Without --workshop every one of them answers 404 with the command that turns it on.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
-import { SESSION_RE, cookie } from '../http/session.ts';
+import { SESSION_RE, cookieOf } from '../http/session.ts';
 import { presenterGuard } from '../http/presenter-guard.ts';
 import type { WorkshopRoom } from './room.ts';
 import type { Route, RouteContext } from '../http/routes.ts';
@@ -27,7 +27,7 @@ export interface WorkshopApiOptions {
 }
 
 function session(req: IncomingMessage): string {
-  const s = cookie(req, 'wslab_session');
+  const s = cookieOf(req, 'wslab_session');
   if (!s || !SESSION_RE.test(s)) {
     throw new HttpError(400, 'no wslab_session cookie: open /workshop in a browser (the page sets it), or send Cookie: wslab_session=ID');
   }
@@ -44,7 +44,7 @@ export function workshopRoutes(options: WorkshopApiOptions): Route[] {
   }
 
   function state(req: IncomingMessage): object {
-    const own = cookie(req, 'wslab_session');
+    const own = cookieOf(req, 'wslab_session');
     const you = own ? room!.bySessionId(own) : undefined;
     const counts = new Map<string, number>();
     for (const r of room!.recordsOf(null)) counts.set(r.meta.name!, (counts.get(r.meta.name!) ?? 0) + 1);

@@ -11,7 +11,8 @@ import { intervalProblem, missesProblem, type HeartbeatConfig } from '../core/ap
 import type { ChaosLink } from '../link/link.ts';
 import { MAX_DELAY_MS, NO_CONDITIONS } from '../link/conditions.ts';
 import { HttpError } from '../http/json.ts';
-import { NAME_MAX, nameKey, sanitizeName, uniqueName } from '../core/workshop/names.ts';
+import { NAME_MAX, nameKey, sanitizeName, uniqueName, impersonatesPresenter } from '../core/workshop/names.ts';
+import { publicSessionId } from '../http/session.ts';
 
 /** Participants a room holds at most (a big lecture hall; each costs a map entry). */
 export const MAX_PARTICIPANTS = 500;
@@ -106,6 +107,7 @@ export class WorkshopRoom {
     if (typeof rawName !== 'string') throw new HttpError(400, `send {"name": NAME}: your display name, 1-${NAME_MAX} characters`);
     const clean = sanitizeName(rawName);
     if (!clean) throw new HttpError(400, 'the name is empty once spaces and control characters are taken out');
+    if (impersonatesPresenter(clean)) throw new HttpError(400, `"${clean}" reads as "Presenter": that name is kept for the presenter so nobody can pass for them; choose another`);
     const existing = this.bySession.get(session);
     if (existing && existing.name === clean) return { participant: existing, event: null };
     if (!existing && this.bySession.size >= MAX_PARTICIPANTS) throw new HttpError(503, `the room is full: ${MAX_PARTICIPANTS} participants at most`);
@@ -122,10 +124,11 @@ export class WorkshopRoom {
     const participant: Participant = { id: `p${++this.counter}`, name, session, joinedAt: Math.round(this.deps.bus.now() * 1000) / 1000 };
     this.bySession.set(session, participant);
     this.byId.set(participant.id, participant);
-    // connections opened before joining: those that used the page's session (the workshop page's do)
+    // connections opened before joining: those opened with this session's cookie
     let bound = 0;
+    const owner = publicSessionId(session);
     for (const r of this.deps.registry.all()) {
-      if (r.meta.sessionId === session && r.meta.name !== name) {
+      if (r.meta.owner === owner && r.meta.name !== name) {
         this.deps.registry.bindName(r.meta.conn, name);
         bound++;
       }

@@ -197,7 +197,7 @@ describeWithChromium('/playground in Chromium', () => {
     const card = page.locator('.pg-puppet-card').first();
     await expect.poll(() => card.locator('.pg-pill').textContent(), { timeout: 10_000 }).toContain('OPEN');
     const id = ((await card.getAttribute('aria-label')) ?? '').replace('Puppet ', '');
-    const open = events.find((e): e is EventOf<'handshake'> => e.type === 'handshake' && e.request.headers.some(([k, v]) => k.toLowerCase() === 'authorization' && v === 'Bearer demo-token'));
+    const open = events.find((e): e is EventOf<'handshake'> => e.type === 'handshake' && e.request.headers.some(([k, v]) => k === 'X-Demo' && v === 'hello'));
     expect(open, `handshake of ${id} carries the header`).toBeTruthy();
     await card.getByRole('button', { name: 'Ping', exact: true }).click();
     await expect.poll(() => frames((f) => f.conn === open!.conn && f.opcode === 10 && f.dir === 's2c').length).toBe(1);

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import { WEB_DIST } from '../../server/paths.ts';
 import { collect, openClient, shut, startTestServer, until, type EventLog, type TestServer } from '../helpers/server.ts';
+import { publicSessionId } from '../../server/http/session.ts';
 
 interface Listed {
   conn: string;
@@ -61,7 +62,9 @@ describe('GET /__wslab/connections', () => {
     expect(list.connections).toHaveLength(3);
 
     expect(byPort(a)).toMatchObject({ sessionId: 'abc', lab: 'echo', path: '/lab/echo?session=abc', readyState: 1, bufferedAmount: 0, userId: null, client: 'external' });
-    expect(byPort(b)).toMatchObject({ sessionId: 'fromCookie_1', lab: 'ticker', readyState: 1 });
+    // from the cookie: its public id (an HMAC), never the cookie value itself
+    expect(byPort(b)).toMatchObject({ sessionId: publicSessionId('fromCookie_1'), lab: 'ticker', readyState: 1 });
+    expect(JSON.stringify(list)).not.toContain('fromCookie_1');
     expect(byPort(c)).toMatchObject({ sessionId: null, lab: 'raw', readyState: 1 });
     for (const x of list.connections) {
       expect(x.socketId).toBe(x.conn);
@@ -167,7 +170,7 @@ describe('the web app', () => {
     const raw = await new Promise<string>((resolve, reject) => {
       // fetch would normalise the dots away; write the request by hand
       import('node:net').then(({ connect }) => {
-        const s = connect(t.port, '127.0.0.1', () => s.end('GET /..%2f..%2fpackage.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        const s = connect(t.port, '127.0.0.1', () => s.end(`GET /..%2f..%2fpackage.json HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\nConnection: close\r\n\r\n`));
         let out = '';
         s.on('data', (d) => (out += d.toString('latin1')));
         s.on('end', () => resolve(out));

@@ -10,6 +10,7 @@ import { WORKSHOP_OFF } from '../../server/workshop/api.ts';
 import { closed, collect, observe, openClient, rawUpgrade, shut, startTestServer, until, upgradeRequest, type Collector, type Observer, type TestServer } from '../helpers/server.ts';
 import { startWslab } from '../../server/app.ts';
 import type { EventOf } from '../../server/core/events/schema.ts';
+import { publicSessionId } from '../../server/http/session.ts';
 
 const KEY = 'test-presenter-key-0123456789';
 
@@ -78,7 +79,7 @@ async function participantConn(session: string, name: string, path: string): Pro
   const before = t.server.bus.headSeq;
   const client = await openClient(t.wsUrl(path), { headers: asCookie(session) });
   clients.push(client);
-  const meta = await log.waitForType('meta', (e) => e.seq >= before && e.name === name && e.sessionId === (new URL(path, 'http://x').searchParams.get('session') ?? session));
+  const meta = await log.waitForType('meta', (e) => e.seq >= before && e.name === name && e.sessionId === (new URL(path, 'http://x').searchParams.get('session') ?? publicSessionId(session)));
   return { client, conn: meta.conn };
 }
 
@@ -150,17 +151,31 @@ describe('the presenter key', () => {
   });
 });
 
-describe('same origin through a network address', () => {
-  test('a page loaded as http://LAN-ADDRESS:PORT may POST and open sockets (Origin matches Host); the same Origin to another Host is refused', async () => {
+describe('Host names and network addresses', () => {
+  test('a Host that is not one of this server\'s (a LAN address it is not bound to) is refused with 421; with --allow-host that page may POST and open sockets', async () => {
     const lan = `192.168.77.5:${t.port}`;
     const asLan = { Host: lan, Origin: `http://${lan}` };
-    expect((await join('s-lan', 'Lan', asLan)).status).toBe(201);
+    const refused = await join('s-lan', 'Lan', asLan);
+    expect(refused.status).toBe(421);
+    expect(refused.json.text).toMatch(/^Host "192\.168\.77\.5:\d+" is not a name this wslab serves/);
     const up = await rawUpgrade(t.port, upgradeRequest(t.port, '/lab/echo', [`Origin: http://${lan}`]).replace(`Host: 127.0.0.1:${t.port}`, `Host: ${lan}`));
-    expect(up.status).toBe(101);
-    up.socket.destroy();
+    expect(up.status).toBe(421);
+    // an Origin that is none of this server's pages is refused even with a Host it serves
     const other = await rawUpgrade(t.port, upgradeRequest(t.port, '/lab/echo', [`Origin: http://${lan}`]));
     expect(other.status).toBe(403);
-    expect((await join('s-lan2', 'Lan2', { Origin: `http://${lan}` })).status).toBe(403);
+    expect(t.server.workshop!.room.size).toBe(0);
+
+    const s = await startWslab({ host: '127.0.0.1', port: 0, workshop: { presenterKey: KEY }, allowHosts: ['192.168.77.5'] });
+    try {
+      const named = `192.168.77.5:${s.port}`;
+      const r = await call(s.port, 'POST', '/__wslab/workshop/join', { headers: { Host: named, Origin: `http://${named}`, ...asCookie('s-lan') }, body: { name: 'Lan' } });
+      expect(r).toMatchObject({ status: 201, json: { name: 'Lan' } });
+      const ok = await rawUpgrade(s.port, upgradeRequest(s.port, '/lab/echo', [`Origin: http://${named}`]).replace(`Host: 127.0.0.1:${s.port}`, `Host: ${named}`));
+      expect(ok.status).toBe(101);
+      ok.socket.destroy();
+    } finally {
+      await s.close();
+    }
   });
 
   test('bound to 0.0.0.0, the join URLs are this machine’s network addresses, and a page on one of them joins and connects', async () => {
@@ -218,11 +233,12 @@ describe('participants', () => {
     // opened before joining, with the page's cookie: named on join
     const early = await openClient(t.wsUrl('/lab/echo'), { headers: asCookie('s-grace') });
     clients.push(early);
-    const earlyOpen = await log.waitForType('conn.open', (e) => e.sessionId === 's-grace');
+    // events show the cookie's public id, never the cookie itself
+    const earlyOpen = await log.waitForType('conn.open', (e) => e.sessionId === publicSessionId('s-grace'));
     const joined = await join('s-grace', 'Grace');
     const id = joined.json.id as string;
     const earlyMeta = await log.waitForType('meta', (e) => e.conn === earlyOpen.conn);
-    expect(earlyMeta).toEqual({ v: 1, seq: earlyMeta.seq, t: earlyMeta.t, type: 'meta', conn: earlyOpen.conn, socketId: earlyOpen.conn, sessionId: 's-grace', userId: null, name: 'Grace' });
+    expect(earlyMeta).toEqual({ v: 1, seq: earlyMeta.seq, t: earlyMeta.t, type: 'meta', conn: earlyOpen.conn, socketId: earlyOpen.conn, sessionId: publicSessionId('s-grace'), userId: null, name: 'Grace' });
     const joinEvent = log.ofType('workshop').at(-1)!;
     expect(joinEvent).toEqual({
       v: 1, seq: joinEvent.seq, t: joinEvent.t, type: 'workshop', action: 'join', by: 'participant', participant: id, name: 'Grace',
@@ -239,7 +255,7 @@ describe('participants', () => {
     const list = (await (await fetch(`${t.httpUrl}/__wslab/connections`)).json()) as { connections: Record<string, unknown>[] };
     const row = list.connections.find((c) => c.conn === conn)!;
     expect(row).toMatchObject({ conn, socketId: conn, sessionId: 'pg-abc', userId: null, name: 'Grace', lab: 'echo', path: '/lab/echo?session=pg-abc', client: 'external', readyState: 1 });
-    expect(list.connections.find((c) => c.conn === earlyOpen.conn)).toMatchObject({ sessionId: 's-grace', name: 'Grace' });
+    expect(list.connections.find((c) => c.conn === earlyOpen.conn)).toMatchObject({ sessionId: publicSessionId('s-grace'), name: 'Grace' });
     // someone else's connection carries no name
     const stranger = await openClient(t.wsUrl('/lab/echo?session=stranger'));
     clients.push(stranger);
@@ -407,11 +423,11 @@ describe('what only the presenter may do to the whole room', () => {
       'In workshop mode only the presenter may change the heartbeat of every connection (give "conn" to change one): it affects everyone in the room. Ask the presenter, or send the presenter key (Authorization: Bearer KEY).',
     );
 
-    // aimed at one connection: open to participants
-    const ws = await openClient(t.wsUrl('/lab/echo'));
+    // aimed at one's own connection: open to participants
+    const ws = await openClient(t.wsUrl('/lab/echo'), { headers: asCookie('s-own') });
     clients.push(ws);
     const conn = (await until(() => [...t.server.registry.all()].at(-1)?.meta.conn)) as string;
-    expect((await call(t.port, 'POST', '/__wslab/heartbeat', { body: { conn, intervalMs: 1000 } })).status).toBe(200);
+    expect((await call(t.port, 'POST', '/__wslab/heartbeat', { body: { conn, intervalMs: 1000 }, headers: asCookie('s-own') })).status).toBe(200);
     expect((await call(t.port, 'POST', '/__wslab/link', { body: { conn: 'c999999', latencyMs: 10 } })).status).toBe(404);
     expect((await call(t.port, 'GET', '/__wslab/sim')).status).toBe(200);
 

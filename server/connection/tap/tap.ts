@@ -14,6 +14,7 @@ import type { EventBus } from '../../stream/bus.ts';
 import { DirectionTap, hex, type Dir, type DirectionSink } from './direction.ts';
 import { headEnd, headerValue, parseHead, type HttpHead } from './http-head.ts';
 import { TapInflater } from './inflate.ts';
+import { redactHead } from './redact.ts';
 import { hookReads, hookSocket, unhookSocket, type SocketTap } from './socket-hook.ts';
 import type { ConnectionMeta } from '../meta.ts';
 
@@ -181,7 +182,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
       else hs.responseBuf = buf;
       return;
     }
-    const response = parseHead(buf.subarray(0, end));
+    const response = redactHead(parseHead(buf.subarray(0, end)));
     this.onHandshake(hs, response, end);
     const rest = buf.subarray(end);
     if (rest.length && this.phase.name === 'framing') (this.s2c ??= this.direction('s2c')).push(rest);
@@ -191,7 +192,8 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     const meta = this.meta;
     const conn = meta.conn;
     this.responseLength = responseLength;
-    const request = parseHead(hs.requestBytes);
+    // credentials are taken out here, before anything is published (server/tap/redact.ts)
+    const request = redactHead(parseHead(hs.requestBytes));
     this.requestLength = hs.requestBytes.length;
     const [, statusText = '', ...more] = response.startLine.split(' ');
     const status = Number(statusText);

@@ -35,3 +35,26 @@ export function uniqueName(name: string, taken: ReadonlySet<string>): string {
     if (!taken.has(nameKey(candidate))) return candidate;
   }
 }
+
+// Letters from other scripts (and digits or signs) that read as the Latin letters of "presenter".
+const LOOKALIKES: Record<string, string> = {
+  р: 'p', ρ: 'p', ϱ: 'p', þ: 'p',
+  г: 'r', ʀ: 'r', ᴦ: 'r',
+  е: 'e', є: 'e', ε: 'e', ҽ: 'e', '℮': 'e', '€': 'e', '3': 'e',
+  ѕ: 's', ꜱ: 's', $: 's', '5': 's', ʂ: 's',
+  п: 'n', η: 'n', ν: 'n', ո: 'n', ռ: 'n', ɴ: 'n',
+  т: 't', τ: 't', ţ: 't', '7': 't', '+': 't', ᴛ: 't',
+};
+
+/**
+ * True when a (sanitized) name reads as "Presenter": whatever the case, spacing or punctuation
+ * ("P r e-s.e_n t e r"), accents ("Présenter"), compatibility forms (full-width "Ｐｒｅｓｅｎｔｅｒ",
+ * mathematical letters) or letters from other scripts that look the same (Cyrillic "Рresenter").
+ * A participant named so could pass for the presenter on everyone's screen.
+ */
+export function impersonatesPresenter(name: string): boolean {
+  const folded = name.normalize('NFKC').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  let skeleton = '';
+  for (const ch of folded) skeleton += LOOKALIKES[ch] ?? ch;
+  return skeleton.replace(/[^a-z0-9]/g, '').includes('presenter');
+}

@@ -11,6 +11,8 @@ import { parseConditionChange } from '../../link/conditions.ts';
 import type { ChaosLink } from '../../link/link.ts';
 import { DEFAULT_FLOW, mergeFlowConfig } from '../../core/labs/flow.ts';
 import type { LabApiFactory } from '../services.ts';
+import type { Target } from '../../http/presenter-guard.ts';
+import { requestOwner } from '../../http/session.ts';
 import { flowSessions } from './lab.ts';
 
 const MAX_CONSUMERS = 16;
@@ -41,7 +43,8 @@ function startConsumer(link: ChaosLink, origin: string, tag: string, query: stri
   });
 }
 
-export const flowApi: LabApiFactory = ({ bus, link, origin }) => {
+export const flowApi: LabApiFactory = ({ bus, registry, link, origin, sessionGuard }) => {
+  const connTarget = (conn: string): Target[] => [{ id: conn, owner: registry.get(conn)?.meta.owner ?? null }];
   /** consumers started by POST /__wslab/flow, by server conn */
   const consumers = new Map<string, WebSocket>();
   let consumerCounter = 0;
@@ -66,6 +69,12 @@ export const flowApi: LabApiFactory = ({ bus, link, origin }) => {
             .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
             .join('&');
           const started = await startConsumer(link, origin(), `flow${++consumerCounter}`, query, (linkConditions ?? {}) as Record<string, unknown>);
+          // the consumer is the caller's: they may change and close it (and its link) in a workshop
+          const owner = requestOwner(req);
+          const record = registry.get(started.conn);
+          if (record) record.meta.owner = owner;
+          const lc = link.conns.get(started.link);
+          if (lc) lc.owner = owner;
           consumers.set(started.conn, started.ws);
           started.ws.once('close', () => consumers.delete(started.conn));
           sendJson(res, 201, { conn: started.conn, link: started.link, config });
@@ -77,6 +86,7 @@ export const flowApi: LabApiFactory = ({ bus, link, origin }) => {
         handle: async ({ req, res, params }) => {
           const session = flowSessions(bus).get(params.conn!);
           if (!session) throw new HttpError(404, `no backpressure producer on ${params.conn}`);
+          if (!sessionGuard(req, res, connTarget(params.conn!), 'change a producer')) return;
           const config = session.configure(await readJsonObject(req));
           sendJson(res, 200, { conn: params.conn, config, stats: session.snapshot() });
         },
@@ -84,10 +94,11 @@ export const flowApi: LabApiFactory = ({ bus, link, origin }) => {
       {
         method: 'DELETE',
         path: '/__wslab/flow/:conn',
-        handle: ({ res, params }) => {
+        handle: ({ req, res, params }) => {
           const conn = params.conn!;
           const ws = consumers.get(conn);
           if (!ws) throw new HttpError(404, `no consumer ${conn} started here`);
+          if (!sessionGuard(req, res, connTarget(conn), 'close a consumer')) return;
           // The consumer's link may be paused or blackholed: reset it so both ends go at once.
           link.reset({ conn });
           ws.terminate();

@@ -19,6 +19,7 @@ import { Auth } from './auth.ts';
 import { refuse } from '../../http/refuse.ts';
 import { DEFAULT_CHAT_LIMITS, type ChatLimits } from './lab.ts';
 import { NAME_RE } from '../../fanout/envelope.ts';
+import type { HostRule } from '../../http/hosts.ts';
 import { ChatNode, type NodeCounters } from './node.ts';
 import { EmbeddedHub } from '../../fanout/embedded.ts';
 import { DEFAULT_QUEUE_CAPS, type Broker, type DeliveryMode, type QueueCaps } from '../../fanout/broker.ts';
@@ -57,6 +58,8 @@ export interface ClusterContext {
   bus: EventBus;
   registry: Registry;
   host: string;
+  /** the Host names every listener answers to (DNS rebinding); each node adds its port */
+  hosts?: HostRule;
   heartbeat: () => HeartbeatConfig;
   /** origins allowed to open sockets: the main page's own and --allow-origin ones */
   allowOrigins: readonly string[];
@@ -126,6 +129,7 @@ export class FanoutCluster {
         new ChatNode({
           id,
           host: ctx.host,
+          hosts: ctx.hosts,
           port: options.nodePorts?.[i] ?? 0,
           bus: ctx.bus,
           registry: ctx.registry,

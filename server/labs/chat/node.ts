@@ -24,6 +24,7 @@ import { RateLimiter } from '../../http/rate-limit.ts';
 import { encodeEnvelope, type ServerEnvelope } from '../../fanout/envelope.ts';
 import { TopicTable, topics, roomOf } from '../../fanout/pubsub.ts';
 import { QueueFullError, type Broker, type LinkStatus, type SocketPresence } from '../../fanout/broker.ts';
+import type { HostRule } from '../../http/hosts.ts';
 
 /** A message as it travels through the broker between nodes. */
 export interface FanoutMessage {
@@ -65,6 +66,8 @@ export interface NodeCounters {
 export interface NodeOptions {
   id: string;
   host: string;
+  /** the Host names requests to this node may carry (DNS rebinding, server/http/hosts.ts) */
+  hosts?: HostRule;
   /** 0 picks a free port on first start; a restart reuses the port */
   port: number;
   bus: EventBus;
@@ -172,10 +175,12 @@ export class ChatNode implements ChatNodeApi {
       heartbeat: o.heartbeat,
       allowOrigins: o.allowOrigins,
       limiter: new RateLimiter(o.upgradeRate.perSecond, o.upgradeRate.burst),
+      hosts: o.hosts,
       labs: new Map([...LABS, ['chat', createChatLab(this)]]),
     });
     const upgrades = this.upgrades;
     const server = createServer((req, res) => {
+      if (o.hosts && !o.hosts.checkRequest(req, res)) return;
       res.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket', Connection: 'close' });
       res.end(`wslab chat node ${this.id}: connect with a WebSocket to ${this.url}\n`);
       void req;
@@ -196,6 +201,7 @@ export class ChatNode implements ChatNodeApi {
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
+    o.hosts?.addPort(this.port);
     this.emitNode('start', `listening on port ${this.port}`);
 
     const broker = o.connectBroker(this.id);

@@ -39,7 +39,8 @@ export interface PollCost {
 
 /** Sends one browser-like poll to host:port and measures both directions on the wire. */
 export function measurePoll(host: string, port: number, path = '/__wslab/health', timeoutMs = 3000): Promise<PollCost> {
-  const request = browserPollRequest(`${host}:${port}`, path);
+  // an IPv6 literal goes in brackets, or the Host would not parse (server/http/hosts.ts)
+  const request = browserPollRequest(`${host.includes(':') ? `[${host}]` : host}:${port}`, path);
   return new Promise((resolve, reject) => {
     const socket = connect(port, host);
     const chunks: Buffer[] = [];

@@ -28,7 +28,7 @@ function parseHeaders(text: string): Record<string, string> | { error: string } 
 export function PuppetPanel() {
   const [path, setPath] = useState('/lab/echo');
   const [protocols, setProtocols] = useState('');
-  const [headers, setHeaders] = useState('Authorization: Bearer demo-token\nX-Client-Version: 1.2');
+  const [headers, setHeaders] = useState('X-Demo: hello\nX-Client-Version: 1.2');
   const [autoPong, setAutoPong] = useState(true);
   const [puppets, setPuppetsState] = useState<PuppetInfo[]>(kept);
   const [error, setError] = useState<string | null>(null);
@@ -61,7 +61,8 @@ export function PuppetPanel() {
     <div className="pg-panel pg-puppet-panel">
       <p className="hint">
         A puppet is a Node <code>ws</code> client that the server runs for you. It can do what the browser API cannot: set
-        handshake headers, send ping, pong and close frames, stop answering pings, and stop reading. The tap sees it like any
+        handshake headers (any but Cookie, Authorization and Proxy-Authorization: the server would be presenting credentials
+        for whoever asked), send ping, pong and close frames, stop answering pings, and stop reading. The tap sees it like any
         other client.
       </p>
       <form

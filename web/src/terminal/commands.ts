@@ -269,7 +269,7 @@ function parseConnect(rest: string): ParseResult {
       protocols.push(p);
     } else if (w === '-H' || w === '--header') {
       const h = words[++i];
-      if (h === undefined) return { ok: false, error: `${w} needs a header: -H "Authorization: Bearer abc"` };
+      if (h === undefined) return { ok: false, error: `${w} needs a header: -H "X-Client-Version: 1.2"` };
       const colon = h.indexOf(':');
       if (colon <= 0) return { ok: false, error: `a header is "Name: value", got "${h}"` };
       const name = h.slice(0, colon).trim();
