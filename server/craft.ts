@@ -8,6 +8,7 @@ import { computeAccept, createReader, encodeFrame, frameToJson, parseHex } from 
 import type { FrameJson, FrameSpec, Violation } from './wire/types.ts';
 import { headEnd, parseHead } from './tap/http-head.ts';
 import { HttpError } from './http/json.ts';
+import { safeTimeout } from './safe.ts';
 
 export const MAX_CRAFT_FRAMES = 16;
 export const MAX_CRAFT_BYTES = 256 * 1024;
@@ -107,7 +108,7 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
       socket.destroy();
       resolve({ conn, status, sentHex: sent.toString('hex'), frames, violation, closed });
     };
-    const deadline = setTimeout(() => {
+    const deadline = safeTimeout('crafting a frame', () => {
       socket.destroy();
       reject(new HttpError(504, 'the server did not answer the upgrade within 5 s'));
     }, 5000);
@@ -149,7 +150,7 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
         }
         conn = findConn(socket.localPort ?? 0);
         socket.write(sent);
-        timer = setTimeout(finish, request.waitMs);
+        timer = safeTimeout('crafting a frame', finish, request.waitMs);
         if (rest.length) onFrames(rest);
         return;
       }

@@ -4,6 +4,7 @@
 import type { WebSocket } from 'ws';
 import type { EventBus } from './events/bus.ts';
 import type { ConnectionTap } from './tap/tap.ts';
+import { safeInterval } from './safe.ts';
 
 export interface HeartbeatConfig {
   /** ms between pings; 0 turns heartbeats off */
@@ -56,7 +57,7 @@ export class Heartbeat {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.config.intervalMs > 0) {
-      this.timer = setInterval(() => this.beat(), this.config.intervalMs);
+      this.timer = safeInterval('a heartbeat', () => this.beat(), this.config.intervalMs);
       this.timer.unref();
     }
   }

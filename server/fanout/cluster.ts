@@ -23,6 +23,7 @@ import { ChatNode, type NodeCounters } from './node.ts';
 import { EmbeddedHub } from './embedded.ts';
 import type { Broker, DeliveryMode } from './broker.ts';
 import { RedisBroker, redactUrl } from './redis.ts';
+import { safeTimeout } from '../safe.ts';
 
 export interface FanoutOptions {
   /** redis://host:port to use Redis; default the embedded broker */
@@ -189,7 +190,7 @@ export class FanoutCluster {
   }
 
   private schedule(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
+    const t = safeTimeout('a chat node action', () => {
       this.timers.delete(t);
       fn();
     }, ms);

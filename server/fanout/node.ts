@@ -24,6 +24,7 @@ import { RateLimiter } from '../rate-limit.ts';
 import { encodeEnvelope, type ServerEnvelope } from './envelope.ts';
 import { TopicTable, topics, roomOf } from './pubsub.ts';
 import type { Broker, LinkStatus, SocketPresence } from './broker.ts';
+import { safeInterval, safeTimeout } from '../safe.ts';
 
 /** A message as it travels through the broker between nodes. */
 export interface FanoutMessage {
@@ -201,7 +202,7 @@ export class ChatNode implements ChatNodeApi {
     await broker.subscribe(topics.all);
     this.quiet = false;
     const every = Math.max(100, Math.floor(o.presenceTtlMs / 3));
-    this.presenceTimer = setInterval(() => this.refreshPresence(), every);
+    this.presenceTimer = safeInterval('chat presence', () => this.refreshPresence(), every);
     this.presenceTimer.unref();
   }
 
@@ -508,7 +509,7 @@ export class ChatNode implements ChatNodeApi {
   /** Schedules one presence broadcast for the room (joins and leaves close together share it). */
   async announce(room: string): Promise<void> {
     if (this.announcing.has(room) || this.stopping) return;
-    const timer = setTimeout(() => {
+    const timer = safeTimeout('a chat node', () => {
       this.announcing.delete(room);
       this.announceNow(room).catch(() => {});
     }, PRESENCE_COALESCE_MS);

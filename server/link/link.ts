@@ -16,6 +16,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { EventBody } from '../events/schema.ts';
 import { FrameScanner, type FrameMark } from './frames.ts';
 import { NO_CONDITIONS, type LinkConditions } from './conditions.ts';
+import { safeTimeout } from '../safe.ts';
 
 type Dir = 'c2s' | 's2c';
 
@@ -293,7 +294,7 @@ export class LinkConnection {
     if (this.quiet || this.finished) return;
     this.dirty = true;
     if (this.statsTimer) return;
-    this.statsTimer = setTimeout(() => {
+    this.statsTimer = safeTimeout('the chaos link', () => {
       this.statsTimer = null;
       if (!this.dirty || this.finished) return;
       this.dirty = false;
@@ -334,7 +335,7 @@ export class LinkConnection {
       return;
     }
     pipe.sourceEnded();
-    this.lingerTimer ??= setTimeout(() => other.destroy(), LINGER_MS);
+    this.lingerTimer ??= safeTimeout('the chaos link', () => other.destroy(), LINGER_MS);
     this.lingerTimer.unref();
   }
 
@@ -473,7 +474,7 @@ export class Pipe {
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer = safeTimeout('the chaos link', () => {
       this.timer = null;
       this.pump();
     }, Math.max(1, Math.ceil(ms)));

@@ -12,6 +12,7 @@ import type { Registry } from '../registry.ts';
 import type { ChaosLink, LinkConnection } from '../link/link.ts';
 import { ghostState, DEFAULT_STATE_BYTES, MAX_STATE_BYTES } from '../labs/ghosts.ts';
 import { processMemory } from '../labs/backpressure.ts';
+import { safeInterval } from '../safe.ts';
 
 export const MAX_SIMS = 5000;
 export const SIM_REPORT_MS = 250;
@@ -102,7 +103,7 @@ export class SimClients {
   private watch(): void {
     if (this.timer) return;
     let idle = 0;
-    this.timer = setInterval(() => {
+    this.timer = safeInterval('the simulated clients\' stats', () => {
       const s = this.stats();
       if (s.clients === 0 && s.believed === 0) idle++;
       else idle = 0;
