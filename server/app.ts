@@ -26,6 +26,13 @@ import { createWorkshopApi } from './workshop/api.ts';
 import { newPresenterKey } from './workshop/presenter.ts';
 import { OPEN_ROOM, presenterGuard } from './workshop/guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
+import { computeLimits, FdBudget, readOpenFileLimit, type Limits } from './limits.ts';
+import { afterEarlierResponses, trackResponse } from './http/pipeline.ts';
+import { closeGoingAway } from './shutdown.ts';
+import { reportError } from './safe.ts';
+import { MAX_PUPPETS } from './puppet.ts';
+import { MAX_SIMS } from './sim/clients.ts';
+import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -40,6 +47,11 @@ export interface WslabOptions {
   maxConnections?: number;
   /** event-stream observers at most (default 200) */
   maxObservers?: number;
+  /**
+   * the open-file limit (ulimit -n) the connection caps are sized from; default: this process's,
+   * read at start (server/limits.ts); null: unknown, the defaults apply
+   */
+  fdLimit?: number | null;
   heartbeat?: Partial<HeartbeatConfig>;
   /** WebSocket upgrades per second per client address, and the burst allowed (default 500, 2000) */
   upgradeRate?: { perSecond: number; burst: number };
@@ -81,8 +93,12 @@ export interface WslabServer {
   transports: TransportsLab;
   /** workshop mode's room, key and URLs; null without it */
   workshop: WorkshopInfo | null;
+  /** the connection caps in force and the open-file limit they were sized from */
+  limits: Limits;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
+  /** stops on a signal: every lab, link and observer connection gets a 1001 close frame, then close() */
+  shutdown(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,14 +111,30 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const allowOrigins = [...(options.allowOrigins ?? [])];
   const workshopOn = options.workshop !== undefined && options.workshop !== false;
   let fanout: FanoutCluster | null = null;
+  // connection caps sized from the open-file limit, and one budget of descriptors they share
+  const limits = computeLimits(options.fdLimit === undefined ? readOpenFileLimit() : options.fdLimit, {
+    labConnections: options.maxConnections ?? 10_000,
+    // every open page follows the event stream (labs pages twice): a room of 100 with a tab or
+    // three each needs more than one learner's 200
+    observers: options.maxObservers ?? (workshopOn ? 500 : 200),
+    linkConnections: MAX_LINK_CONNECTIONS,
+    simClients: MAX_SIMS,
+    puppets: workshopOn ? 256 : MAX_PUPPETS,
+  });
+  const budget = new FdBudget(limits, {
+    labConnections: () => registry.size,
+    observers: () => upgrades.observerCount(),
+    linkConnections: () => faultLabs.link.conns.size,
+    simClients: () => faultLabs.sims.size,
+    puppets: () => puppets.size,
+  });
   const upgrades = createUpgradeHandler({
     bus,
     registry,
     maxPayload: options.maxPayload ?? 64 * 1024,
-    maxConnections: options.maxConnections ?? 10_000,
-    // every open page follows the event stream (labs pages twice): a room of 100 with a tab or
-    // three each needs more than one learner's 200
-    maxObservers: options.maxObservers ?? (workshopOn ? 500 : 200),
+    maxConnections: limits.caps.labConnections,
+    maxObservers: limits.caps.observers,
+    admit: (kind) => budget.check(kind),
     heartbeat: () => heartbeat,
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
@@ -111,12 +143,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
   let origin = '';
   let selfHost = '127.0.0.1';
-  const puppets = new PuppetManager(bus, registry, () => origin, workshopOn ? 256 : undefined);
+  const puppets = new PuppetManager(bus, registry, () => origin, limits.caps.puppets);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
   const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   // in a workshop, calls that change the whole room need the presenter key (server/workshop/guard.ts)
   const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
-  const faultLabs = createFaultLabs({ bus, registry, roomGuard, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
+  const faultLabs = createFaultLabs({ bus, registry, roomGuard, budget, target: () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port }) });
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
@@ -154,7 +186,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       try {
         body = await readJson(req);
       } catch (err) {
-        return sendJson(res, 400, { error: (err as Error).message });
+        return sendJson(res, err instanceof HttpError ? err.status : 400, { error: (err as Error).message });
       }
       const b = (body ?? {}) as Record<string, unknown>;
       const change: Partial<HeartbeatConfig> = {};
@@ -178,6 +210,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       const [, id, action] = route.split('/');
       try {
         if (!id && req.method === 'GET') return sendJson(res, 200, puppets.list());
+        if (!id && req.method === 'POST' && budget.check('puppets')) return sendJson(res, 503, { error: budget.check('puppets') });
         if (!id && req.method === 'POST') return sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req))));
         if (id && !action && req.method === 'DELETE') return sendJson(res, 200, puppets.act(id, 'terminate', {}));
         if (id && action && req.method === 'POST') return sendJson(res, 200, puppets.act(id, action, (await readJson(req)) as Record<string, unknown>));
@@ -209,6 +242,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    trackResponse(req.socket, res);
     const wire = meter.request(req);
     let url: URL;
     try {
@@ -251,8 +285,14 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.on('connection', (socket: Socket) => captureConnection(socket));
   server.on('upgrade', (req, socket, head) => {
     transports.noteUpgrade(req);
-    if (!faultLabs.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
+    // pipelined after a request still being answered: the 101 goes after that response
+    afterEarlierResponses(socket as Socket, () => {
+      if (!faultLabs.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
+    });
   });
+  // accept() failing (EMFILE when the open-file limit is reached) is an 'error' on the server:
+  // logged, and the server goes on accepting once descriptors are free again
+  server.on('error', (err) => reportError('accepting a connection', err));
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nMalformed HTTP request.\n');
     else socket.destroy();
@@ -278,13 +318,27 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   joinUrls = lanOrigins.map((o) => `${o}/workshop`);
   try {
     fanout = await FanoutCluster.start(
-      { bus, registry, host, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
+      { bus, registry, host, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: limits.caps.labConnections, upgradeRate: rate },
       options.fanout,
     );
   } catch (err) {
     room?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
+  }
+
+  async function close(): Promise<void> {
+    room?.close();
+    await fanout?.close();
+    puppets.closeAll();
+    faultLabs.close();
+    transports.close();
+    upgrades.close();
+    for (const record of registry.all()) record.ws?.terminate();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 
   return {
@@ -296,19 +350,15 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     fanout,
     transports,
     workshop: room && presenterKey ? { room, presenterKey, presenterUrl: `${origin}/workshop?key=${presenterKey}`, joinUrls } : null,
+    limits,
     setHeartbeat,
-    async close() {
-      room?.close();
-      await fanout?.close();
-      puppets.closeAll();
-      faultLabs.close();
-      transports.close();
-      upgrades.close();
-      for (const record of registry.all()) record.ws?.terminate();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    async shutdown() {
+      // no new connections; those open get 1001 and a moment to answer it (server/shutdown.ts)
+      server.close();
+      const sockets = [...[...registry.all()].map((r) => r.ws), ...upgrades.observers()];
+      await closeGoingAway(sockets);
+      await close();
     },
+    close,
   };
 }

@@ -145,6 +145,10 @@ async function runStart(args: string[]): Promise<number> {
   }
   const { ensureWebBuild } = await import('./build.ts');
   const { startWslab } = await import('./app.ts');
+  const { keepServingOnUncaught, untilSignal } = await import('./shutdown.ts');
+  const { describeReduced } = await import('./limits.ts');
+  // whatever a bug throws later, the server keeps serving everyone else (and says so on stderr)
+  keepServingOnUncaught();
   try {
     await ensureWebBuild((line) => process.stderr.write(line + '\n'));
   } catch (err) {
@@ -178,12 +182,15 @@ async function runStart(args: string[]): Promise<number> {
   process.stdout.write(`wslab listening on ${server.url}\n`);
   if (server.workshop) printWorkshop(server.workshop, server.host);
   process.stderr.write(`chat nodes (${server.fanout.brokerKind} broker, ${server.fanout.mode.current}): ${server.fanout.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
+  const reduced = describeReduced(server.limits);
+  if (reduced.length) {
+    process.stderr.write(
+      `wslab: this process may open ${server.limits.fdLimit} files (ulimit -n), so it accepts at most: ${reduced.join(', ')}. ` +
+        `Raise the limit (ulimit -n 65536) before wslab start for the defaults.\n`,
+    );
+  }
+  // SIGINT/SIGTERM: every connection gets 1001, and the process is gone within 5 s
+  await untilSignal(() => server.shutdown());
   return 0;
 }
 

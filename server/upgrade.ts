@@ -26,6 +26,11 @@ export interface UpgradeConfig {
   /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
   allowOrigins: readonly string[];
   limiter: RateLimiter;
+  /**
+   * the server's descriptor budget (server/limits.ts): null admits, a sentence refuses with 503;
+   * without it only maxConnections and maxObservers apply
+   */
+  admit?: (kind: 'labConnections' | 'observers') => string | null;
   /** the labs this handler serves (default LABS); a fan-out node adds its own chat lab */
   labs?: ReadonlyMap<string, Lab>;
   /**
@@ -125,8 +130,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     }
 
     if (url.pathname === '/__wslab/events') {
-      if (observerServer.clients.size >= config.maxObservers) {
-        refuse(socket, 503, `The event stream already has ${config.maxObservers} observers.`);
+      const full = config.admit ? config.admit('observers') : observerServer.clients.size >= config.maxObservers ? `The event stream already has ${config.maxObservers} observers.` : null;
+      if (full) {
+        refuse(socket, 503, full);
         return;
       }
       const sinceRaw = url.searchParams.get('since');
@@ -153,8 +159,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       refuse(socket, 404, `No WebSocket endpoint at ${url.pathname}. Labs: ${known}; event stream: /__wslab/events.`);
       return;
     }
-    if (registry.size >= config.maxConnections) {
-      refuse(socket, 503, `The server is at its limit of ${config.maxConnections} lab connections.`);
+    const full = config.admit ? config.admit('labConnections') : registry.size >= config.maxConnections ? `The server is at its limit of ${config.maxConnections} lab connections.` : null;
+    if (full) {
+      refuse(socket, 503, full);
       return;
     }
 
@@ -213,7 +220,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     for (const wss of servers.values()) wss.close();
   }
 
-  return { handle, close, observerCount: () => observerServer.clients.size };
+  return { handle, close, observerCount: () => observerServer.clients.size, observers: () => observerServer.clients };
 }
 
 // Listeners that live as long as a connection are module-level functions, not closures made in

@@ -31,6 +31,7 @@ import { SimClients, SimError } from '../sim/clients.ts';
 import { lastPingPong, measurePoll } from '../sim/costs.ts';
 import { flowSessions } from '../labs/backpressure.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig } from '../flow/producer.ts';
+import type { FdBudget } from '../limits.ts';
 
 const TAG_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const LAB_PATH_RE = /^\/lab\/[a-z0-9-]+(?:\/[a-z0-9-]+)?\/?$/;
@@ -41,6 +42,8 @@ export interface FaultLabsOptions {
   registry: Registry;
   /** in a workshop: refuses calls that change every link connection or the shared simulated clients (workshop/guard.ts) */
   roomGuard?: RoomGuard;
+  /** the server's connection caps and descriptor budget (server/limits.ts) */
+  budget?: FdBudget;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
 }
@@ -83,12 +86,13 @@ export function describeLink(lc: LinkConnection) {
 export function createFaultLabs(options: FaultLabsOptions) {
   const { bus, registry } = options;
   const roomGuard = options.roomGuard ?? OPEN_ROOM;
-  const link = new ChaosLink({ bus, target: options.target });
+  const budget = options.budget;
+  const link = new ChaosLink({ bus, target: options.target, maxConnections: budget?.limits.caps.linkConnections, admit: budget && (() => budget.check('linkConnections')) });
   const origin = () => {
     const { host, port } = options.target();
     return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   };
-  const sims = new SimClients(bus, registry, link, origin);
+  const sims = new SimClients(bus, registry, link, origin, budget && ((n) => budget.check('simClients', n)));
   /** consumers started by POST /__wslab/flow, by server conn */
   const consumers = new Map<string, WebSocket>();
   let consumerCounter = 0;

@@ -66,6 +66,8 @@ export class SimClients {
     private readonly link: ChaosLink,
     /** http://HOST:PORT of this server */
     private readonly origin: () => string,
+    /** the server's descriptor budget: null admits `n` more simulated clients, a sentence refuses with 503 */
+    private readonly admit?: (n: number) => string | null,
   ) {
     link.attachListeners.add(this.onAttach);
   }
@@ -121,6 +123,8 @@ export class SimClients {
     const count = opts.count;
     if (!Number.isInteger(count) || count < 1) throw new SimError(400, 'count must be a positive integer');
     if (this.sims.size + count > MAX_SIMS) throw new SimError(429, `at most ${MAX_SIMS} simulated clients at a time (${this.sims.size} exist)`);
+    const full = this.admit?.(count);
+    if (full) throw new SimError(503, full);
     const hb = opts.heartbeatMs ?? this.heartbeat.intervalMs;
     const misses = opts.misses ?? this.heartbeat.maxMisses;
     const state = Math.min(MAX_STATE_BYTES, Math.max(0, opts.stateBytes ?? DEFAULT_STATE_BYTES));
