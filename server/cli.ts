@@ -14,7 +14,9 @@ Usage:
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
               [--jwt-secret SECRET]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
-      Prints "wslab listening on http://HOST:PORT" once ready.
+      Prints "wslab listening on http://HOST:PORT" once ready, and the connection caps it
+      lowered to fit the open-file limit (ulimit -n), if any. SIGINT/SIGTERM close every
+      connection with 1001 and exit within 5 s.
       --port N           port to listen on; 0 picks any free port (default 8080)
       --host H           interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to your network)
       --workshop         workshop mode for a room: participants join at /workshop with a name;
