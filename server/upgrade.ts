@@ -145,6 +145,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       observerServer.handleUpgrade(req, socket, head, (ws) => {
         new Observer(ws, bus, { since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1', format });
         ws.on('message', ignore); // observers only listen; messages are ignored
+        ws.on('error', ignore); // a protocol error (an unmasked frame…): ws closes with its code; without a listener it would end the process
       });
       return;
     }

@@ -24,7 +24,7 @@ import { RateLimiter } from '../rate-limit.ts';
 import { encodeEnvelope, type ServerEnvelope } from './envelope.ts';
 import { TopicTable, topics, roomOf } from './pubsub.ts';
 import type { Broker, LinkStatus, SocketPresence } from './broker.ts';
-import { safeInterval, safeTimeout } from '../safe.ts';
+import { reportError, safeInterval, safeTimeout } from '../safe.ts';
 
 /** A message as it travels through the broker between nodes. */
 export interface FanoutMessage {
@@ -189,6 +189,8 @@ export class ChatNode implements ChatNodeApi {
         resolve();
       });
     });
+    // accept() failing (EMFILE at the open-file limit) must not end the process
+    server.on('error', (err) => reportError(`chat node ${this.id}`, err));
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     this.emitNode('start', `listening on port ${this.port}`);

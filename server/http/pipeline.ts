@@ -41,10 +41,14 @@ export function afterEarlierResponses(socket: Socket, go: () => void): void {
     settled = true;
     clearTimeout(timer);
     socket.off('close', onClose);
+    socket.off('error', onError);
     if (run) go();
     else socket.destroy();
   };
   const onClose = () => finish(false);
+  // Node took its own error listener off when it handed the socket over: one is needed meanwhile
+  const onError = () => socket.destroy();
+  socket.on('error', onError);
   const timer = safeTimeout('an upgrade waiting for earlier responses', () => finish(false), UPGRADE_WAIT_MS);
   timer.unref();
   socket.once('close', onClose);
