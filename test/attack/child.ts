@@ -16,6 +16,8 @@ export interface WslabChild {
   /** resolves with the exit code (or the signal's name) once the process is gone */
   exited: Promise<number | string | null>;
   alive(): boolean;
+  /** resolves once stderr contains `text` (it is written after the "listening" line on stdout) */
+  waitForStderr(text: string, timeoutMs?: number): Promise<void>;
   /** SIGKILL if still running; waits for the exit */
   kill(): Promise<void>;
 }
@@ -50,6 +52,13 @@ export async function startChild(opts: { fdLimit?: number; args?: string[] } = {
     stderr: () => err,
     exited,
     alive: () => proc.exitCode === null && proc.signalCode === null,
+    async waitForStderr(text, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (!err.includes(text)) {
+        if (Date.now() > until || !child.alive()) throw new Error(`stderr never contained ${JSON.stringify(text)}; it has: ${err}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async kill() {
       if (child.alive()) proc.kill('SIGKILL');
       await exited;

@@ -53,9 +53,9 @@ async function untilConnections(n: number): Promise<void> {
 }
 
 describe('wslab start under ulimit -n 1024', () => {
-  test('start prints the caps it lowered to fit the open-file limit', () => {
+  test('start prints the caps it lowered to fit the open-file limit', async () => {
     expect(CAPS).toEqual({ labConnections: 896, observers: 200, linkConnections: 298, simClients: 224, puppets: 32 });
-    expect(child.stderr()).toContain(
+    await child.waitForStderr(
       'wslab: this process may open 1024 files (ulimit -n), so it accepts at most: lab connections 896 (default 10000), chaos-link connections 298 (default 5000), simulated clients 224 (default 5000).',
     );
   });
