@@ -29,6 +29,13 @@ import { newPresenterKey } from './http/presenter.ts';
 import { OPEN_ROOM, presenterGuard, OPEN_SESSIONS, sessionGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
 import { HostRule } from './http/hosts.ts';
+import { computeLimits, FdBudget, readOpenFileLimit, type Limits } from './process/limits.ts';
+import { afterEarlierResponses, trackResponse } from './http/pipeline.ts';
+import { closeGoingAway } from './process/shutdown.ts';
+import { reportError } from './process/safe.ts';
+import { MAX_PUPPETS } from './playground/puppet.ts';
+import { MAX_SIMS } from './labs/ghosts/sim.ts';
+import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -43,6 +50,11 @@ export interface WslabOptions {
   maxConnections?: number;
   /** event-stream observers at most (default 200) */
   maxObservers?: number;
+  /**
+   * the open-file limit (ulimit -n) the connection caps are sized from; default: this process's,
+   * read at start (server/process/limits.ts); null: unknown, the defaults apply
+   */
+  fdLimit?: number | null;
   heartbeat?: Partial<HeartbeatConfig>;
   /** WebSocket upgrades per second per client address, and the burst allowed (default 500, 2000) */
   upgradeRate?: { perSecond: number; burst: number };
@@ -89,8 +101,12 @@ export interface WslabServer {
   transports: TransportsLab;
   /** workshop mode's room, key and URLs; null without it */
   workshop: WorkshopInfo | null;
+  /** the connection caps in force and the open-file limit they were sized from */
+  limits: Limits;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
+  /** stops on a signal: every lab, link and observer connection gets a 1001 close frame, then close() */
+  shutdown(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,15 +121,31 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // DNS rebinding: every listener answers only Hosts it serves (server/http/hosts.ts)
   const hosts = new HostRule({ bound: host, allowHosts: options.allowHosts });
   let fanout: FanoutCluster | null = null;
+  // connection caps sized from the open-file limit, and one budget of descriptors they share
+  const limits = computeLimits(options.fdLimit === undefined ? readOpenFileLimit() : options.fdLimit, {
+    labConnections: options.maxConnections ?? 10_000,
+    // every open page follows the event stream (labs pages twice): a room of 100 with a tab or
+    // three each needs more than one learner's 200
+    observers: options.maxObservers ?? (workshopOn ? 500 : 200),
+    linkConnections: MAX_LINK_CONNECTIONS,
+    simClients: MAX_SIMS,
+    puppets: workshopOn ? 256 : MAX_PUPPETS,
+  });
+  const budget = new FdBudget(limits, {
+    labConnections: () => registry.size,
+    observers: () => upgrades.observerCount(),
+    linkConnections: () => linkApi.link.conns.size,
+    simClients: () => labApis.reduce((n, a) => n + (a.usage?.simClients?.() ?? 0), 0),
+    puppets: () => puppets.size,
+  });
   const upgrades = createUpgradeHandler({
     labs: LABS,
     bus,
     registry,
     maxPayload: options.maxPayload ?? 64 * 1024,
-    maxConnections: options.maxConnections ?? 10_000,
-    // every open page follows the event stream (labs pages twice): a room of 100 with a tab or
-    // three each needs more than one learner's 200
-    maxObservers: options.maxObservers ?? (workshopOn ? 500 : 200),
+    maxConnections: limits.caps.labConnections,
+    maxObservers: limits.caps.observers,
+    admit: (kind) => budget.check(kind),
     heartbeat: () => heartbeat,
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
@@ -122,7 +154,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
   let origin = '';
   let selfHost = '127.0.0.1';
-  const puppets = new PuppetManager(bus, registry, () => origin, workshopOn ? 256 : undefined);
+  const puppets = new PuppetManager(bus, registry, () => origin, limits.caps.puppets);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
   const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   // in a workshop, calls that change the whole room need the presenter key (server/http/presenter-guard.ts)
@@ -134,8 +166,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   };
   // ...and calls that change another participant's connections need it too
   const ownGuard = presenterKey ? sessionGuard(presenterKey) : OPEN_SESSIONS;
-  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, target });
-  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, target, origin: () => origin }));
+  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, budget, target });
+  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, fdBudget: budget, target, origin: () => origin }));
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
@@ -197,7 +229,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...linkApi.routes,
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
-    ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard }),
+    ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => budget.check('puppets') }),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -212,6 +244,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    trackResponse(req.socket, res);
     const wire = meter.request(req);
     if (!hosts.checkRequest(req, res)) return;
     let url: URL;
@@ -256,8 +289,14 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   server.on('upgrade', (req, socket, head) => {
     if (!hosts.checkUpgrade(req, socket as Socket)) return;
     transports.noteUpgrade(req);
-    if (!linkApi.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
+    // pipelined after a request still being answered: the 101 goes after that response
+    afterEarlierResponses(socket as Socket, () => {
+      if (!linkApi.handleUpgrade(req, socket as Socket, head)) upgrades.handle(req, socket as Socket, head);
+    });
   });
+  // accept() failing (EMFILE when the open-file limit is reached) is an 'error' on the server:
+  // logged, and the server goes on accepting once descriptors are free again
+  server.on('error', (err) => reportError('accepting a connection', err));
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nMalformed HTTP request.\n');
     else socket.destroy();
@@ -285,13 +324,28 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   joinUrls = lanOrigins.map((o) => `${o}/workshop`);
   try {
     fanout = await FanoutCluster.start(
-      { bus, registry, host, hosts, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: options.maxConnections ?? 10_000, upgradeRate: rate },
+      { bus, registry, host, hosts, heartbeat: () => heartbeat, allowOrigins, maxPayload: options.maxPayload ?? 64 * 1024, maxConnections: limits.caps.labConnections, upgradeRate: rate },
       options.fanout,
     );
   } catch (err) {
     room?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw err;
+  }
+
+  async function close(): Promise<void> {
+    room?.close();
+    await fanout?.close();
+    puppets.closeAll();
+    for (const a of labApis) a.close?.();
+    linkApi.close();
+    transports.close();
+    upgrades.close();
+    for (const record of registry.all()) record.ws?.terminate();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 
   return {
@@ -303,20 +357,15 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     fanout,
     transports,
     workshop: room && presenterKey ? { room, presenterKey, presenterUrl: `${origin}/workshop?key=${presenterKey}`, joinUrls } : null,
+    limits,
     setHeartbeat,
-    async close() {
-      room?.close();
-      await fanout?.close();
-      puppets.closeAll();
-      for (const a of labApis) a.close?.();
-      linkApi.close();
-      transports.close();
-      upgrades.close();
-      for (const record of registry.all()) record.ws?.terminate();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    async shutdown() {
+      // no new connections; those open get 1001 and a moment to answer it (server/process/shutdown.ts)
+      server.close();
+      const sockets = [...[...registry.all()].map((r) => r.ws), ...upgrades.observers()];
+      await closeGoingAway(sockets);
+      await close();
     },
+    close,
   };
 }

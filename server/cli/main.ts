@@ -16,7 +16,9 @@ Usage:
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
               [--jwt-secret SECRET]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
-      Prints "wslab listening on http://HOST:PORT" once ready.
+      Prints "wslab listening on http://HOST:PORT" once ready, and the connection caps it
+      lowered to fit the open-file limit (ulimit -n), if any. SIGINT/SIGTERM close every
+      connection with 1001 and exit within 5 s.
       --port N           port to listen on; 0 picks any free port (default 8080)
       --host H           interface to bind (default 127.0.0.1; 0.0.0.0 exposes it to your network)
       --workshop         workshop mode for a room: participants join at /workshop with a name;
@@ -176,6 +178,10 @@ async function runStart(args: string[]): Promise<number> {
   }
   const { ensureWebBuild } = await import('./build.ts');
   const { startWslab } = await import('../app.ts');
+  const { keepServingOnUncaught, untilSignal } = await import('../process/shutdown.ts');
+  const { describeReduced } = await import('../process/limits.ts');
+  // whatever a bug throws later, the server keeps serving everyone else (and says so on stderr)
+  keepServingOnUncaught();
   try {
     await ensureWebBuild((line) => process.stderr.write(line + '\n'));
   } catch (err) {
@@ -211,14 +217,20 @@ async function runStart(args: string[]): Promise<number> {
   if (server.workshop) printWorkshop(server.workshop, server.host);
   if (secretLine) process.stderr.write(secretLine + '\n');
   process.stderr.write(`chat nodes (${server.fanout.brokerKind} broker, ${server.fanout.mode.current}): ${server.fanout.nodes.map((n) => `${n.id} ${n.url}`).join(', ')}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const reduced = describeReduced(server.limits);
+  if (reduced.length) {
+    process.stderr.write(
+      `wslab: this process may open ${server.limits.fdLimit} files (ulimit -n), so it accepts at most: ${reduced.join(', ')}. ` +
+        `Raise the limit (ulimit -n 65536) before wslab start for the defaults.\n`,
+    );
+  }
+  // SIGINT/SIGTERM: every connection gets 1001, and the process is gone within 5 s; queued direct
+  // messages the embedded broker drops are said out loud first
+  await untilSignal(async () => {
+    const loss = server.fanout.shutdownLoss();
+    if (loss) process.stderr.write(`wslab: shutting down: ${loss}\n`);
+    await server.shutdown();
   });
-  const loss = server.fanout.shutdownLoss();
-  if (loss) process.stderr.write(`wslab: shutting down: ${loss}\n`);
-  await server.close();
   return 0;
 }
 

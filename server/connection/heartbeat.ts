@@ -4,6 +4,8 @@
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
 import type { HeartbeatConfig, HeartbeatState } from '../core/api/heartbeat.ts';
+import type { ConnectionTap } from './tap/tap.ts';
+import { safeInterval } from '../process/safe.ts';
 
 /** What a heartbeat needs of the connection's tap: its client pongs, and a place to note why it ended the connection. */
 export interface PongSource {
@@ -52,7 +54,7 @@ export class Heartbeat {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.config.intervalMs > 0) {
-      this.timer = setInterval(() => this.beat(), this.config.intervalMs);
+      this.timer = safeInterval('a heartbeat', () => this.beat(), this.config.intervalMs);
       this.timer.unref();
     }
   }

@@ -31,6 +31,11 @@ export interface UpgradeConfig {
   limiter: RateLimiter;
   /** the Host names this server answers to (DNS rebinding, server/http/hosts.ts); none: not checked here */
   hosts?: HostRule;
+  /**
+   * the server's descriptor budget (server/process/limits.ts): null admits, a sentence refuses with 503;
+   * without it only maxConnections and maxObservers apply
+   */
+  admit?: (kind: 'labConnections' | 'observers') => string | null;
   /** the labs this handler serves (the app's LABS; a fan-out node adds its own chat lab) */
   labs: ReadonlyMap<string, Lab>;
   /**
@@ -87,8 +92,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     }
 
     if (url.pathname === '/__wslab/events') {
-      if (observerServer.clients.size >= config.maxObservers) {
-        refuse(socket, 503, `The event stream already has ${config.maxObservers} observers.`);
+      const full = config.admit ? config.admit('observers') : observerServer.clients.size >= config.maxObservers ? `The event stream already has ${config.maxObservers} observers.` : null;
+      if (full) {
+        refuse(socket, 503, full);
         return;
       }
       const sinceRaw = url.searchParams.get('since');
@@ -101,6 +107,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       observerServer.handleUpgrade(req, socket, head, (ws) => {
         new Observer(ws, bus, { socket: socketOf(ws), since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1', format });
         ws.on('message', ignore); // observers only listen; messages are ignored
+        ws.on('error', ignore); // a protocol error (an unmasked frame…): ws closes with its code; without a listener it would end the process
       });
       return;
     }
@@ -122,8 +129,9 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       refuse(socket, 400, heartbeat);
       return;
     }
-    if (registry.size >= config.maxConnections) {
-      refuse(socket, 503, `The server is at its limit of ${config.maxConnections} lab connections.`);
+    const full = config.admit ? config.admit('labConnections') : registry.size >= config.maxConnections ? `The server is at its limit of ${config.maxConnections} lab connections.` : null;
+    if (full) {
+      refuse(socket, 503, full);
       return;
     }
 
@@ -185,7 +193,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     for (const wss of servers.values()) wss.close();
   }
 
-  return { handle, close, observerCount: () => observerServer.clients.size };
+  return { handle, close, observerCount: () => observerServer.clients.size, observers: () => observerServer.clients };
 }
 
 // Listeners that live as long as a connection are module-level functions, not closures made in

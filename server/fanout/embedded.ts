@@ -23,6 +23,7 @@ import {
   type QueueResult,
   type SocketPresence,
 } from './broker.ts';
+import { safeTimeout } from '../process/safe.ts';
 
 export interface EmbeddedHubOptions {
   /** entries kept per topic stream (default 1000) */
@@ -364,7 +365,7 @@ export class EmbeddedBroker implements Broker {
     if (this.pending.length >= this.hub.maxPending) {
       // the Redis client-output-buffer-limit for pub/sub: a consumer this far behind is cut off
       this.drop(`more than ${this.hub.maxPending} deliveries pending: slow subscriber disconnected`);
-      setTimeout(() => this.reconnect('reconnected after being cut off as a slow subscriber'), 100).unref();
+      safeTimeout('the embedded broker', () => this.reconnect('reconnected after being cut off as a slow subscriber'), 100).unref();
       return;
     }
     this.pending.push([topic, data, id]);

@@ -32,6 +32,7 @@ import {
   type QueueResult,
   type SocketPresence,
 } from './broker.ts';
+import { safeTimeout } from '../process/safe.ts';
 
 const P = 'wslab:';
 const READ_BATCH = 500;
@@ -267,7 +268,7 @@ export class RedisBroker implements Broker {
         .client('UNBLOCK', id)
         .then((n) => {
           // 0: the XREAD was not blocked yet (in flight with the old topics): try again shortly
-          if (Number(n) === 0 && tries > 0) setTimeout(() => poke(tries - 1), 5);
+          if (Number(n) === 0 && tries > 0) safeTimeout('the redis broker', () => poke(tries - 1), 5);
         })
         .catch(() => {});
     };

@@ -21,19 +21,32 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body, null, 2) + '\n');
 }
 
+/**
+ * Bytes of an oversized body read and thrown away after the 413 is answered: the client that sent
+ * them gets the answer instead of a connection reset (closing a socket with unread bytes in it
+ * sends RST, which can destroy the response in flight). Past this, the socket is closed.
+ */
+export const MAX_DISCARD = 8 * 1024 * 1024;
+
 /** Reads a JSON body (an empty body is `{}`); rejects with HttpError 413 or 400. */
 export function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let size = 0;
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] | null = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
+      if (chunks === null) {
+        // over the limit: the 413 is on its way; read and discard the rest of the body
+        if (size > MAX_BODY + MAX_DISCARD) req.socket.destroySoon();
+        return;
+      }
       if (size > MAX_BODY) {
-        reject(new HttpError(413, `body over ${MAX_BODY} bytes`));
-        req.destroy();
+        chunks = null;
+        reject(new HttpError(413, `The request body is over ${MAX_BODY} bytes (${MAX_BODY / 1024} KiB), the largest this API reads.`));
       } else chunks.push(c);
     });
     req.on('end', () => {
+      if (chunks === null) return;
       try {
         resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
       } catch {

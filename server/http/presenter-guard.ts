@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './json.ts';
 import { checkPresenter } from './presenter.ts';
-import { requestOwner } from '../http/session.ts';
+import { requestOwner } from './session.ts';
 
 /**
  * True when the request may go on. Otherwise it has answered 401 (no key) or 403 (a wrong key)

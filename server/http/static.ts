@@ -1,6 +1,6 @@
 // Serves the built web app from dist/web. Client-side routes (any GET path without a file
 // extension) fall back to index.html, so /lessons/03-frames loads directly.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { close, createReadStream, existsSync, open, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -66,16 +66,35 @@ export function createStaticHandler(root: string) {
       target = index; // a client-side route
     }
     const immutable = target.includes(`${sep}assets${sep}`);
-    res.writeHead(200, {
+    const headers = {
       'Content-Type': MIME[extname(target)] ?? 'application/octet-stream',
       'Content-Length': statSync(target).size,
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       ...PAGE_HEADERS,
-    });
+    };
     if (req.method === 'HEAD') {
+      res.writeHead(200, headers);
       res.end();
       return;
     }
-    createReadStream(target).pipe(res);
+    // The file is opened before the status is sent: when the process has no descriptor left
+    // (EMFILE) the page gets a 503 that says so, not a 200 cut short.
+    open(target, 'r', (err, fd) => {
+      if (err) {
+        if (res.destroyed) return;
+        if (err.code === 'EMFILE' || err.code === 'ENFILE') {
+          sendText(res, 503, 'The server has no file descriptors left to read this page (the open-file limit, ulimit -n, is reached); retry in a moment.', { 'Retry-After': '1' });
+        } else sendText(res, 500, `The page could not be read: ${err.code ?? err.message}`);
+        return;
+      }
+      if (res.destroyed) return close(fd, ignore);
+      res.writeHead(200, headers);
+      const stream = createReadStream(target, { fd });
+      stream.on('error', () => res.destroy());
+      res.on('close', () => stream.destroy());
+      stream.pipe(res);
+    });
   };
 }
+
+function ignore(): void {}

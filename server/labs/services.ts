@@ -6,6 +6,7 @@ import type { Registry } from '../connection/registry.ts';
 import type { ChaosLink } from '../link/link.ts';
 import type { RoomGuard, SessionGuard } from '../http/presenter-guard.ts';
 import type { Route } from '../http/routes.ts';
+import type { FdBudget } from '../process/limits.ts';
 
 export interface LabServices {
   bus: EventBus;
@@ -14,6 +15,8 @@ export interface LabServices {
   roomGuard: RoomGuard;
   /** in a workshop: refuses calls that would change another session's connections */
   sessionGuard: SessionGuard;
+  /** the server's connection caps and the descriptors they share (server/process/limits.ts) */
+  fdBudget?: FdBudget;
   /** this server's address, known once it listens */
   target(): { host: string; port: number };
   /** http://HOST:PORT of this server, for clients the lab opens to itself */
@@ -23,6 +26,8 @@ export interface LabServices {
 export interface LabApi {
   routes: Route[];
   close?(): void;
+  /** what the lab holds of the server's descriptor budget, by kind */
+  usage?: { simClients?: () => number };
 }
 
 /** A lab's HTTP API, made once per server. */

@@ -7,6 +7,7 @@
 // seq numbers too, so the client can see the hole). The backpressure lab shows the other choices.
 import type { Lab } from '../connection/lab.ts';
 import { intParam } from './params.ts';
+import { safeInterval } from '../process/safe.ts';
 
 /** Sends are batched on a timer this often; the rate is kept by sending what is due. */
 const TICK_MS = 10;
@@ -33,7 +34,7 @@ export const tickerLab: Lab = {
     const binary = ctx.url.searchParams.get('binary') === '1';
     let seq = 0;
     const started = performance.now();
-    const timer = setInterval(() => {
+    const timer = safeInterval('the ticker lab', () => {
       if (ws.readyState !== ws.OPEN) return;
       const due = Math.floor(((performance.now() - started) / 1000) * rate);
       while (seq < due) {

@@ -7,7 +7,7 @@
 //   POST /__wslab/link/reset {link|tag|conn}? RST both ways (all when no selector)
 import { OPEN_ROOM, OPEN_SESSIONS, type RoomGuard, type SessionGuard, type Target } from '../http/presenter-guard.ts';
 import { requestOwner } from '../http/session.ts';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EventBus } from '../stream/bus.ts';
 import { captureFor } from '../connection/tap/capture.ts';
@@ -16,6 +16,7 @@ import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { ChaosLink, LinkError, type LinkConnection, type LinkSelector } from './link.ts';
 import { parseConditionChange } from './conditions.ts';
 import type { Route } from '../http/routes.ts';
+import type { FdBudget } from '../process/limits.ts';
 
 const TAG_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const LAB_PATH_RE = /^\/lab\/[a-z0-9-]+(?:\/[a-z0-9-]+)?\/?$/;
@@ -26,6 +27,8 @@ export interface LinkApiOptions {
   roomGuard?: RoomGuard;
   /** in a workshop: refuses calls that would change another session's connections (http/presenter-guard.ts) */
   sessionGuard?: SessionGuard;
+  /** the server's connection caps and descriptor budget (server/process/limits.ts) */
+  budget?: FdBudget;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
 }
@@ -70,7 +73,8 @@ export function createLinkApi(options: LinkApiOptions) {
   const roomGuard = options.roomGuard ?? OPEN_ROOM;
   const sessionGuard = options.sessionGuard ?? OPEN_SESSIONS;
   const linkTargets = (chosen: readonly LinkConnection[]): Target[] => chosen.map((lc) => ({ id: `link connection ${lc.id}${lc.conn ? ` (${lc.conn})` : ''}`, owner: lc.owner }));
-  const link = new ChaosLink({ bus, target: options.target });
+  const budget = options.budget;
+  const link = new ChaosLink({ bus, target: options.target, maxConnections: budget?.limits.caps.linkConnections, admit: budget && (() => budget.check('linkConnections')) });
 
   /** Lab URLs with ?link=TAG: hand the socket to the chaos link. Returns false for everything else. */
   function handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean {

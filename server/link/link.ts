@@ -16,6 +16,7 @@ import type { EventBus } from '../stream/bus.ts';
 import type { EventBody } from '../core/events/schema.ts';
 import { FrameScanner, type FrameMark } from './frames.ts';
 import { NO_CONDITIONS, type LinkConditions } from './conditions.ts';
+import { safeTimeout } from '../process/safe.ts';
 
 type Dir = 'c2s' | 's2c';
 
@@ -27,6 +28,8 @@ export const STATS_MS = 500;
 export const CHUNK_EVENTS_PER_SEC = 20;
 /** Frames listed in one hold/drop event. */
 const MAX_FRAMES_LISTED = 8;
+/** Link connections at most, by default (lowered by a small open-file limit: server/process/limits.ts). */
+export const MAX_LINK_CONNECTIONS = 5000;
 /** After one side closed cleanly, the other gets this long to close before the link closes it. */
 const LINGER_MS = 10_000;
 
@@ -39,8 +42,10 @@ export interface LinkOptions {
   bus: EventBus;
   /** where the labs are: this server's own address */
   target: () => LinkTarget;
-  /** link connections at most (default 5,000) */
+  /** link connections at most (default MAX_LINK_CONNECTIONS) */
   maxConnections?: number;
+  /** the server's descriptor budget: null admits another link connection, a sentence refuses with 503 */
+  admit?: () => string | null;
   /** for jitter; injectable so tests can fix it */
   random?: () => number;
 }
@@ -86,7 +91,7 @@ export class ChaosLink {
   private readonly unsubscribe: () => void;
 
   constructor(readonly options: LinkOptions) {
-    this.maxConnections = options.maxConnections ?? 5000;
+    this.maxConnections = options.maxConnections ?? MAX_LINK_CONNECTIONS;
     this.random = options.random ?? Math.random;
     // The lab connection behind a link connection is the one whose remote port is the link's
     // upstream local port: learn it from the tap's conn.open.
@@ -114,6 +119,8 @@ export class ChaosLink {
    */
   attach(client: Socket, request: Buffer, info: AttachInfo): LinkConnection {
     if (this.conns.size >= this.maxConnections) throw new LinkError(503, `the chaos link already carries ${this.maxConnections} connections`);
+    const full = this.options.admit?.();
+    if (full) throw new LinkError(503, full);
     const id = `L${++this.counter}`;
     const { host, port } = this.options.target();
     const upstream = connect({ host, port, allowHalfOpen: true, noDelay: true });
@@ -298,7 +305,7 @@ export class LinkConnection {
     if (this.quiet || this.finished) return;
     this.dirty = true;
     if (this.statsTimer) return;
-    this.statsTimer = setTimeout(() => {
+    this.statsTimer = safeTimeout('the chaos link', () => {
       this.statsTimer = null;
       if (!this.dirty || this.finished) return;
       this.dirty = false;
@@ -339,7 +346,7 @@ export class LinkConnection {
       return;
     }
     pipe.sourceEnded();
-    this.lingerTimer ??= setTimeout(() => other.destroy(), LINGER_MS);
+    this.lingerTimer ??= safeTimeout('the chaos link', () => other.destroy(), LINGER_MS);
     this.lingerTimer.unref();
   }
 
@@ -478,7 +485,7 @@ export class Pipe {
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer = safeTimeout('the chaos link', () => {
       this.timer = null;
       this.pump();
     }, Math.max(1, Math.ceil(ms)));

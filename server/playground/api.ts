@@ -6,7 +6,7 @@
 //   POST   /__wslab/puppets/ID/ACTION {...}  send, ping, close, pause, resume, autopong, ...
 //   DELETE /__wslab/puppets/ID               terminate it
 //   POST   /__wslab/craft {frames, waitMs?}  send crafted frames on a new connection
-import { readJson, sendJson } from '../http/json.ts';
+import { HttpError, readJson, sendJson } from '../http/json.ts';
 import type { Route, RouteContext } from '../http/routes.ts';
 import type { SessionGuard } from '../http/presenter-guard.ts';
 import { requestOwner } from '../http/session.ts';
@@ -21,9 +21,11 @@ export interface PlaygroundApiOptions {
   connByRemotePort(port: number): string | null;
   /** in a workshop: a participant drives only the puppets they started */
   sessionGuard: SessionGuard;
+  /** null when one more puppet fits the server's descriptor budget, else the 503 sentence */
+  admitPuppet(): string | null;
 }
 
-export function playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard }: PlaygroundApiOptions): Route[] {
+export function playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard, admitPuppet }: PlaygroundApiOptions): Route[] {
   /** runs `handle` when the puppet is the caller's (or the caller has the presenter key); unknown ids fall through to 404 */
   const own = (handle: (ctx: RouteContext) => unknown) => (ctx: RouteContext) => {
     const id = ctx.params.id!;
@@ -32,7 +34,12 @@ export function playgroundRoutes({ puppets, target, connByRemotePort, sessionGua
   };
   return [
     { method: 'GET', path: '/__wslab/puppets', handle: ({ res }) => sendJson(res, 200, puppets.list()) },
-    { method: 'POST', path: '/__wslab/puppets', handle: async ({ req, res }) => sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req)), requestOwner(req))) },
+    { method: 'POST', path: '/__wslab/puppets', handle: async ({ req, res }) => {
+        const full = admitPuppet();
+        if (full) throw new HttpError(503, full);
+        sendJson(res, 201, await puppets.create(PuppetManager.validate(await readJson(req)), requestOwner(req)));
+      },
+    },
     { method: 'DELETE', path: '/__wslab/puppets/:id', handle: own(({ res, params }) => sendJson(res, 200, puppets.act(params.id!, 'terminate', {}))) },
     {
       method: 'POST',

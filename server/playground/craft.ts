@@ -9,6 +9,7 @@ import type { FrameJson, FrameSpec, Violation } from '../core/wire/types.ts';
 import { headEnd, parseHead } from '../connection/tap/http-head.ts';
 import { HttpError } from '../http/json.ts';
 import type { CraftRequest, CraftResult } from '../core/api/playground.ts';
+import { safeTimeout } from '../process/safe.ts';
 
 export const MAX_CRAFT_FRAMES = 16;
 export const MAX_CRAFT_BYTES = 256 * 1024;
@@ -104,7 +105,7 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
       socket.destroy();
       resolve({ conn, status, sentHex: sent.toString('hex'), streamOffset, frames, violation, closed });
     };
-    const deadline = setTimeout(() => {
+    const deadline = safeTimeout('crafting a frame', () => {
       socket.destroy();
       reject(new HttpError(504, 'the server did not answer the upgrade within 5 s'));
     }, 5000);
@@ -134,7 +135,7 @@ export function craft(host: string, port: number, request: CraftRequest, findCon
         }
         conn = findConn(socket.localPort ?? 0);
         socket.write(sent);
-        timer = setTimeout(finish, request.waitMs);
+        timer = safeTimeout('crafting a frame', finish, request.waitMs);
         if (rest.length) onFrames(rest);
         return;
       }

@@ -51,6 +51,10 @@ export class PuppetManager {
     private readonly max: number = MAX_PUPPETS,
   ) {}
 
+  get size(): number {
+    return this.puppets.size;
+  }
+
   /** Checks a learner's spec; throws HttpError(400) with the reason when it is not acceptable. */
   static validate(spec: unknown): PuppetSpec {
     const s = (spec ?? {}) as Record<string, unknown>;

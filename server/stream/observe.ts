@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { BusEntry, EventBus, EventFilter } from './bus.ts';
 import { ITEM_HEADER_BYTES, KIND_JSON, writeItemHeader } from '../core/events/records.ts';
+import { safeTimeout } from '../process/safe.ts';
 
 /** Bytes an observer's socket may have waiting before it stops receiving. */
 export const OBSERVER_HIGH_WATER = 1024 * 1024;
@@ -140,7 +141,7 @@ export class Observer {
 
   private schedule(): void {
     if (this.timer || this.ws.readyState !== this.ws.OPEN) return;
-    this.timer = setTimeout(() => {
+    this.timer = safeTimeout('the event stream', () => {
       this.timer = null;
       this.pump('slow-observer');
     }, this.congested() ? RESUME_POLL_MS : 0);

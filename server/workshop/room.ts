@@ -13,6 +13,7 @@ import { MAX_DELAY_MS, NO_CONDITIONS } from '../link/conditions.ts';
 import { HttpError } from '../http/json.ts';
 import { NAME_MAX, nameKey, sanitizeName, uniqueName, impersonatesPresenter } from '../core/workshop/names.ts';
 import { publicSessionId } from '../http/session.ts';
+import { safeTimeout } from '../process/safe.ts';
 
 /** Participants a room holds at most (a big lecture hall; each costs a map entry). */
 export const MAX_PARTICIPANTS = 500;
@@ -251,7 +252,7 @@ export class WorkshopRoom {
       timer: null,
     };
     if (seconds !== null) {
-      effect.timer = setTimeout(() => this.expire(effect), seconds * 1000);
+      effect.timer = safeTimeout('a workshop effect', () => this.expire(effect), seconds * 1000);
       effect.timer.unref();
     }
     this.effects.add(effect);

@@ -17,6 +17,7 @@ import { TapInflater } from './inflate.ts';
 import { redactHead } from './redact.ts';
 import { hookReads, hookSocket, unhookSocket, type SocketTap } from './socket-hook.ts';
 import type { ConnectionMeta } from '../meta.ts';
+import { safeTimeout } from '../../process/safe.ts';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -301,7 +302,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     if (this.bufferTimer || this.phase.name === 'closed') return;
     // Not a timer per write: a busy connection writes thousands of times a second.
     const wait = this.bufferSeen ? Math.max(0, this.bufferSeen.checked + BUFFER_REPORT_MS - this.shared.bus.now()) : 0;
-    this.bufferTimer = setTimeout(() => {
+    this.bufferTimer = safeTimeout('the tap', () => {
       this.bufferTimer = null;
       this.reportBuffer();
     }, wait);

@@ -7,6 +7,8 @@ import type { EventBus } from '../../stream/bus.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig, Producer, type FlowConfig, type FlowSink } from '../../core/labs/flow.ts';
 import type { Lab } from '../../connection/lab.ts';
 import { socketOf } from '../../connection/ws-adapter.ts';
+import type { Socket } from 'node:net';
+import { processMemory, safeInterval } from '../../process/safe.ts';
 
 const TICK_MS = 10;
 export const FLOW_REPORT_MS = 100;
@@ -29,18 +31,8 @@ export function flowSessions(bus: EventBus): Map<string, FlowSession> {
   return m;
 }
 
-let memAt = 0;
-let mem = { rss: 0, heapUsed: 0 };
-/** process.memoryUsage(), at most every 50 ms however many producers ask. */
-export function processMemory(): { rss: number; heapUsed: number } {
-  const now = performance.now();
-  if (now - memAt > 50) {
-    const m = process.memoryUsage();
-    mem = { rss: m.rss, heapUsed: m.heapUsed };
-    memAt = now;
-  }
-  return mem;
-}
+/** process.memoryUsage(), throttled and guarded (it throws EMFILE at the open-file limit). */
+export { processMemory };
 
 function flowBody(conn: string, action: 'config' | 'stats' | 'stopped', p: Producer) {
   const s = p.stats();
@@ -134,14 +126,14 @@ export const backpressureLab: Lab = {
     all.set(conn, session);
     report('config');
     let wasStopped = false;
-    const tick = setInterval(() => {
+    const tick = safeInterval('the backpressure lab', () => {
       producer.tick(performance.now());
       if (producer.stopped && !wasStopped) {
         wasStopped = true;
         report('stopped');
       } else if (!producer.stopped) wasStopped = false;
     }, TICK_MS);
-    const stats = setInterval(() => report('stats'), FLOW_REPORT_MS);
+    const stats = safeInterval('the backpressure lab', () => report('stats'), FLOW_REPORT_MS);
     const onDrain = () => producer.pump();
     socket.on('drain', onDrain);
     producer.tick(performance.now());

@@ -25,6 +25,7 @@ import { EmbeddedHub } from '../../fanout/embedded.ts';
 import { DEFAULT_QUEUE_CAPS, type Broker, type DeliveryMode, type QueueCaps } from '../../fanout/broker.ts';
 import { RedisBroker, redactUrl } from '../../fanout/redis.ts';
 import { resolveFleetSecret, type FleetSecret } from '../../fanout/secret.ts';
+import { safeTimeout } from '../../process/safe.ts';
 
 export interface FanoutOptions {
   /** redis://host:port to use Redis; default the embedded broker */
@@ -179,7 +180,7 @@ export class FanoutCluster {
     try {
       body = await readJson(req);
     } catch (err) {
-      return sendJson(res, 400, { error: (err as Error).message });
+      return sendJson(res, (err as { status?: number }).status === 413 ? 413 : 400, { error: (err as Error).message });
     }
     await this.auth.login(req, res, body);
   }
@@ -209,7 +210,7 @@ export class FanoutCluster {
   }
 
   private schedule(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
+    const t = safeTimeout('a chat node action', () => {
       this.timers.delete(t);
       fn();
     }, ms);
@@ -227,7 +228,7 @@ export class FanoutCluster {
       try {
         parsed = await readJson(req);
       } catch (err) {
-        throw new ApiError((err as Error).message);
+        throw new ApiError((err as Error).message, (err as { status?: number }).status === 413 ? 413 : 400);
       }
       return (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
     };
@@ -305,7 +306,7 @@ export class FanoutCluster {
         error: 'fan-out API: GET /__wslab/nodes, GET /__wslab/fanout, GET /__wslab/fanout/presence[?room=R|?user=U], GET /__wslab/fanout/queue?user=U, POST /__wslab/fanout/mode {mode}, POST /__wslab/fanout/broker/outage {ms}, POST /__wslab/fanout/nodes/ID/(pause|resume|stop|start|restart)',
       });
     } catch (err) {
-      return sendJson(res, err instanceof ApiError ? 400 : 503, { error: (err as Error).message });
+      return sendJson(res, err instanceof ApiError ? err.status : 503, { error: (err as Error).message });
     }
   }
 
@@ -327,7 +328,14 @@ export class FanoutCluster {
   }
 }
 
-class ApiError extends Error {}
+class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Hands an upgrade to a node over TCP: the request head as received (plus X-Forwarded-For), the

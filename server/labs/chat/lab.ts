@@ -14,6 +14,7 @@ import { RateLimiter } from '../../http/rate-limit.ts';
 import { Auth, CLOSE_POLICY, CLOSE_UNAUTHORIZED, tokenFromHandshake } from './auth.ts';
 import { encodeEnvelope, parseClientMessage, type ClientMessage, type ErrorCode, type ServerEnvelope } from '../../fanout/envelope.ts';
 import { createRouter } from '../../fanout/router.ts';
+import { safeTimeout } from '../../process/safe.ts';
 
 export interface ChatLimits {
   /** rooms one connection may be in at once */
@@ -104,7 +105,7 @@ export class ChatSession {
     const presented = tokenFromHandshake(ctx.url, ctx.headers ?? {});
     if (presented) this.serially(() => this.authenticate(presented.token, `handshake (${presented.via})`, null));
     else {
-      this.authTimer = setTimeout(
+      this.authTimer = safeTimeout('the chat lab', 
         () => this.fail(CLOSE_POLICY, `authentication required: no auth message within ${limits.authTimeoutMs} ms`),
         limits.authTimeoutMs,
       );

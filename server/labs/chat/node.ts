@@ -25,6 +25,7 @@ import { encodeEnvelope, type ServerEnvelope } from '../../fanout/envelope.ts';
 import { TopicTable, topics, roomOf } from '../../fanout/pubsub.ts';
 import { QueueFullError, type Broker, type LinkStatus, type SocketPresence } from '../../fanout/broker.ts';
 import type { HostRule } from '../../http/hosts.ts';
+import { reportError, safeInterval, safeTimeout } from '../../process/safe.ts';
 
 /** A message as it travels through the broker between nodes. */
 export interface FanoutMessage {
@@ -199,6 +200,8 @@ export class ChatNode implements ChatNodeApi {
         resolve();
       });
     });
+    // accept() failing (EMFILE at the open-file limit) must not end the process
+    server.on('error', (err) => reportError(`chat node ${this.id}`, err));
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     o.hosts?.addPort(this.port);
@@ -213,7 +216,7 @@ export class ChatNode implements ChatNodeApi {
     await broker.subscribe(topics.all);
     this.quiet = false;
     const every = Math.max(100, Math.floor(o.presenceTtlMs / 3));
-    this.presenceTimer = setInterval(() => this.refreshPresence(), every);
+    this.presenceTimer = safeInterval('chat presence', () => this.refreshPresence(), every);
     this.presenceTimer.unref();
   }
 
@@ -527,7 +530,7 @@ export class ChatNode implements ChatNodeApi {
   /** Schedules one presence broadcast for the room (joins and leaves close together share it). */
   async announce(room: string): Promise<void> {
     if (this.announcing.has(room) || this.stopping) return;
-    const timer = setTimeout(() => {
+    const timer = safeTimeout('a chat node', () => {
       this.announcing.delete(room);
       this.announceNow(room).catch(() => {});
     }, PRESENCE_COALESCE_MS);

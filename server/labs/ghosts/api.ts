@@ -16,12 +16,13 @@ import { lastPingPong, measurePoll } from './costs.ts';
 
 const SHARED = 'start, blackhole or close the simulated clients (the room shares them)';
 
-export const ghostsApi: LabApiFactory = ({ bus, registry, link, roomGuard, target, origin }) => {
-  const sims = new SimClients(bus, registry, link, origin);
+export const ghostsApi: LabApiFactory = ({ bus, registry, link, roomGuard, fdBudget, target, origin }) => {
+  const sims = new SimClients(bus, registry, link, origin, fdBudget && ((n) => fdBudget.check('simClients', n)));
   const guarded = (handle: (ctx: RouteContext) => unknown) => (ctx: RouteContext) => (roomGuard(ctx.req, ctx.res, SHARED) ? handle(ctx) : undefined);
 
   return {
     close: () => sims.close(),
+    usage: { simClients: () => sims.size },
     routes: [
       { method: 'GET', path: '/__wslab/sim', handle: ({ res }) => sendJson(res, 200, { ...sims.stats(), heartbeat: sims.heartbeat }) },
       { method: 'DELETE', path: '/__wslab/sim', handle: guarded(({ res }) => sendJson(res, 200, { closed: sims.clear(), ...sims.stats() })) },

@@ -4,6 +4,7 @@
 import { connect } from 'node:net';
 import type { EventBus } from '../../stream/bus.ts';
 import type { EventOf } from '../../core/events/schema.ts';
+import { safeTimeout } from '../../process/safe.ts';
 
 /** What Chromium sends for a same-origin fetch() poll, cookie included. */
 export function browserPollRequest(host: string, path: string): string {
@@ -44,7 +45,7 @@ export function measurePoll(host: string, port: number, path = '/__wslab/health'
   return new Promise((resolve, reject) => {
     const socket = connect(port, host);
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
+    const timer = safeTimeout('measuring a poll', () => {
       socket.destroy();
       reject(new Error('the poll got no complete response in time'));
     }, timeoutMs);

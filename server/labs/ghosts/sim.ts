@@ -12,6 +12,7 @@ import type { Registry } from '../../connection/registry.ts';
 import type { ChaosLink, LinkConnection } from '../../link/link.ts';
 import { ghostState, DEFAULT_STATE_BYTES, MAX_STATE_BYTES } from './lab.ts';
 import { processMemory } from '../backpressure/lab.ts';
+import { safeInterval } from '../../process/safe.ts';
 
 export const MAX_SIMS = 5000;
 export const SIM_REPORT_MS = 250;
@@ -65,6 +66,8 @@ export class SimClients {
     private readonly link: ChaosLink,
     /** http://HOST:PORT of this server */
     private readonly origin: () => string,
+    /** the server's descriptor budget: null admits `n` more simulated clients, a sentence refuses with 503 */
+    private readonly admit?: (n: number) => string | null,
   ) {
     link.attachListeners.add(this.onAttach);
   }
@@ -102,7 +105,7 @@ export class SimClients {
   private watch(): void {
     if (this.timer) return;
     let idle = 0;
-    this.timer = setInterval(() => {
+    this.timer = safeInterval('the simulated clients\' stats', () => {
       const s = this.stats();
       if (s.clients === 0 && s.believed === 0) idle++;
       else idle = 0;
@@ -120,6 +123,8 @@ export class SimClients {
     const count = opts.count;
     if (!Number.isInteger(count) || count < 1) throw new SimError(400, 'count must be a positive integer');
     if (this.sims.size + count > MAX_SIMS) throw new SimError(429, `at most ${MAX_SIMS} simulated clients at a time (${this.sims.size} exist)`);
+    const full = this.admit?.(count);
+    if (full) throw new SimError(503, full);
     const hb = opts.heartbeatMs ?? this.heartbeat.intervalMs;
     const misses = opts.misses ?? this.heartbeat.maxMisses;
     const state = Math.min(MAX_STATE_BYTES, Math.max(0, opts.stateBytes ?? DEFAULT_STATE_BYTES));

@@ -30,6 +30,7 @@ import { originAllowed } from '../../http/origin.ts';
 import { DEFAULT_PERIOD_MS, parseSeq, sseEvent, TransportFeed, updateJson, wallClock, type Backlog, type TransportUpdate } from '../../core/labs/transports-feed.ts';
 import { StatsBook, type Exchange, type Transport } from '../../core/labs/transports-stats.ts';
 import type { Lab, LabContext } from '../../connection/lab.ts';
+import { safeInterval, safeTimeout } from '../../process/safe.ts';
 
 export interface TransportsOptions {
   /** ms between updates (default 500: two a second) */
@@ -82,7 +83,7 @@ export class TransportsLab {
   ) {
     this.feed = new TransportFeed(options.periodMs ?? DEFAULT_PERIOD_MS, {
       now: wallClock(Date.now, () => performance.now()),
-      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      setTimeout: (fn, ms) => safeTimeout('the transports feed', fn, ms),
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
       random: Math.random,
     });
@@ -212,7 +213,7 @@ export class TransportsLab {
       else res.write(`data: ${JSON.stringify(this.snapshot(client))}\n\n`);
     };
     send();
-    const timer = setInterval(send, everyMs);
+    const timer = safeInterval('the transports lab', send, everyMs);
     const release = () => {
       if (!this.releases.delete(release)) return;
       this.statsStreams--;
@@ -286,7 +287,7 @@ export class TransportsLab {
       ex?.close();
       res.destroy();
     };
-    const timer = setTimeout(() => {
+    const timer = safeTimeout('the transports lab', () => {
       if (unhold()) this.answer(res, wire, this.feed.since(from), ex, true);
     }, this.longPollMs);
     const unsubscribe = this.feed.subscribe(() => {
@@ -328,7 +329,7 @@ export class TransportsLab {
     if (backlog.missed) write(`: ${backlog.missed} updates are no longer kept\n\n`);
     for (const u of backlog.updates) send(u);
     const unsubscribe = this.feed.subscribe(send);
-    const keepalive = setInterval(() => write(':\n\n') && measure(), SSE_KEEPALIVE_MS);
+    const keepalive = safeInterval('the transports lab', () => write(':\n\n') && measure(), SSE_KEEPALIVE_MS);
     const release = () => {
       if (!this.releases.delete(release)) return;
       this.openStreams--;
