@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { ThemeToggle } from './ThemeToggle.tsx';
+import { ScrollManager } from './ScrollManager.tsx';
 
 const NAV = [
   { to: '/lessons', label: 'Lessons' },
@@ -13,6 +14,7 @@ const NAV = [
 export function Layout() {
   return (
     <div className="app">
+      <ScrollManager />
       <a className="skip-link" href="#main">
         Skip to content
       </a>
