@@ -31,7 +31,7 @@ async function scrollToBottom(page: Page): Promise<number> {
 describeWithChromium('navigation in Chromium', () => {
   let server: WslabServer;
   let page: Page;
-  useBrowserSuite((s) => ({ server, page } = s), { server: { workshop: true }, timeoutMs: 10_000 });
+  useBrowserSuite((s) => ({ server, page } = s), { server: { workshop: true } });
 
   test('"next lesson" at the bottom of a lesson opens the next one at its top; back returns to the bottom', async () => {
     await page.goto(`${server.url}/lessons/frames-and-opcodes`);
@@ -122,7 +122,7 @@ describeWithChromium('navigation in Chromium', () => {
 describeWithChromium('phones: 390×844 in Chromium', () => {
   let server: WslabServer;
   let page: Page;
-  useBrowserSuite((s) => ({ server, page } = s), { server: { workshop: true }, page: { viewport: { width: 390, height: 844 } }, timeoutMs: 10_000 });
+  useBrowserSuite((s) => ({ server, page } = s), { server: { workshop: true }, page: { viewport: { width: 390, height: 844 } } });
 
   const width = (p: Page) => p.evaluate(() => document.scrollingElement!.scrollWidth);
 
