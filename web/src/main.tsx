@@ -7,6 +7,7 @@ import './styles/base.css';
 import './styles/shell.css';
 import './styles/anatomy.css';
 import './styles/decode.css';
+import './styles/scroll.css';
 
 // before anything renders or fetches: the presenter key leaves the address bar (workshop/key.ts)
 capturePresenterKey();

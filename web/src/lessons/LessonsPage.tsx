@@ -5,6 +5,7 @@ import Markdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
 import { Page } from '../shell/Page.tsx';
 import { NotFound } from '../shell/NotFound.tsx';
+import { HashLink } from '../shell/HashLink.tsx';
 import { LESSONS } from './data.ts';
 import { exerciseProgressOf, findLesson, progressOf, slugify, type Block, type Lesson } from './model.ts';
 import { useAnswers, usePassed, resetAnswers } from './progress.ts';
@@ -159,7 +160,7 @@ export function LessonPage() {
                 .filter((h) => h.depth === 2)
                 .map((h) => (
                   <li key={h.slug}>
-                    <a href={`#${h.slug}`}>{h.text}</a>
+                    <HashLink id={h.slug}>{h.text}</HashLink>
                   </li>
                 ))}
             </ol>

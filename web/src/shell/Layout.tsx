@@ -1,5 +1,8 @@
-import { NavLink, Outlet } from 'react-router';
+import { useEffect, useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { ThemeToggle } from './ThemeToggle.tsx';
+import { ScrollManager } from './ScrollManager.tsx';
+import { ScrollHints } from './ScrollHints.tsx';
 
 const NAV = [
   { to: '/lessons', label: 'Lessons' },
@@ -11,19 +14,34 @@ const NAV = [
 ];
 
 export function Layout() {
+  // Under 960 px the links fold behind a Menu button (shell.css); it closes on every navigation.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const { key } = useLocation();
+  useEffect(() => setMenuOpen(false), [key]);
   return (
     <div className="app">
+      <ScrollManager />
+      <ScrollHints />
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="topbar">
+      <header className={`topbar${menuOpen ? ' menu-open' : ''}`}>
         <NavLink to="/lessons" className="brand" aria-label="wslab home">
           <span className="brand-mark" aria-hidden="true">
             ⇄
           </span>
           wslab
         </NavLink>
-        <nav aria-label="Main">
+        <button
+          type="button"
+          className="nav-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true">{menuOpen ? '✕' : '☰'}</span> Menu
+        </button>
+        <nav aria-label="Main" id="main-nav">
           <ul className="nav">
             {NAV.map((item) => (
               <li key={item.to}>
