@@ -9,7 +9,8 @@ import { createUpgradeHandler, originAllowed } from './upgrade.ts';
 import { captureConnection } from './tap/capture.ts';
 import { createStaticHandler, sendText } from './http/static.ts';
 import { HttpError, readJson, sendJson } from './http/json.ts';
-import { writeHistory } from './observe.ts';
+import { createHistoryReaders } from './http/history.ts';
+import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './budget.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatConfig } from './heartbeat.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { LABS } from './labs/index.ts';
@@ -57,6 +58,11 @@ export interface WslabOptions {
    * sized for a room
    */
   workshop?: boolean | { presenterKey?: string };
+  /**
+   * bytes every buffer a client can make the server fill draws from: push labs' send buffers,
+   * history readers, deflate contexts (server/budget.ts; default 256 MiB)
+   */
+  memoryBudget?: number;
 }
 
 export interface WorkshopInfo {
@@ -79,6 +85,8 @@ export interface WslabServer {
   fanout: FanoutCluster;
   /** the transports lab: its feed, its books and its held requests */
   transports: TransportsLab;
+  /** the memory budget every client-driven buffer draws from (server/budget.ts) */
+  budget: MemoryBudget;
   /** workshop mode's room, key and URLs; null without it */
   workshop: WorkshopInfo | null;
   /** changes the heartbeat of one connection, or the default and every live connection */
@@ -94,6 +102,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const rate = options.upgradeRate ?? { perSecond: 500, burst: 2000 };
   const allowOrigins = [...(options.allowOrigins ?? [])];
   const workshopOn = options.workshop !== undefined && options.workshop !== false;
+  const budget = new MemoryBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+  const historyReaders = createHistoryReaders(bus, budget);
   let fanout: FanoutCluster | null = null;
   const upgrades = createUpgradeHandler({
     bus,
@@ -106,6 +116,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     heartbeat: () => heartbeat,
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
+    budget,
     route: (url, req, socket, head) => fanout?.route(url, req, socket, head) ?? false,
   });
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
@@ -146,7 +157,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
       if (req.headers.upgrade) return sendText(res, 400, 'Upgrade requests for the event stream must use GET with Connection: Upgrade.');
       const sinceRaw = url.searchParams.get('since') ?? '0';
       if (!/^\d+$/.test(sinceRaw)) return sendText(res, 400, 'since must be a non-negative integer sequence number.');
-      writeHistory(res, bus, Number(sinceRaw), filterFromQuery(url.searchParams));
+      historyReaders.serve(res, Number(sinceRaw), filterFromQuery(url.searchParams));
     } else if (route === 'heartbeat' && req.method === 'GET') {
       sendJson(res, 200, heartbeat);
     } else if (route === 'heartbeat' && (req.method === 'POST' || req.method === 'PUT')) {
@@ -202,7 +213,16 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     } else if (route === 'labs' && req.method === 'GET') {
       sendJson(res, 200, [...LABS.values(), { name: 'chat', description: CHAT_DESCRIPTION }].map((l) => ({ path: `/lab/${l.name}`, description: l.description })));
     } else if (route === 'health' && req.method === 'GET') {
-      sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq });
+      const mem = process.memoryUsage();
+      sendJson(res, 200, {
+        ok: true,
+        uptimeMs: Math.round(bus.now()),
+        connections: registry.size,
+        observers: upgrades.observerCount(),
+        headSeq: bus.headSeq,
+        // what clients made the server buffer, against the budget; and the process as the OS sees it
+        memory: { ...budget.snapshot(), historyReaders: historyReaders.active, rss: mem.rss, heapUsed: mem.heapUsed },
+      });
     } else {
       sendText(res, 404, `No API at ${url.pathname}. See the README for /__wslab/connections, /__wslab/events, /__wslab/heartbeat, /__wslab/labs, /__wslab/workshop.`);
     }
@@ -295,6 +315,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     registry,
     fanout,
     transports,
+    budget,
     workshop: room && presenterKey ? { room, presenterKey, presenterUrl: `${origin}/workshop?key=${presenterKey}`, joinUrls } : null,
     setHeartbeat,
     async close() {

@@ -5,12 +5,13 @@ import { runWatch } from './cli/watch.ts';
 import { computeAccept } from './wire/index.ts';
 import type { WorkshopInfo } from './app.ts';
 import { isLoopbackHost } from './workshop/lan.ts';
+import { parseMemoryBudget } from './budget.ts';
 
 export const HELP = `wslab — a WebSocket playground that shows every byte
 
 Usage:
   wslab start [--port N] [--host H] [--workshop] [--heartbeat MS] [--misses N] [--history N]
-              [--max-payload BYTES] [--allow-origin ORIGIN]...
+              [--max-payload BYTES] [--memory-budget SIZE] [--allow-origin ORIGIN]...
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
               [--jwt-secret SECRET]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
@@ -25,6 +26,9 @@ Usage:
       --misses N         terminate after N unanswered pings in a row (default 2)
       --history N        events kept for replay (default 100000)
       --max-payload B    largest message a lab accepts (default 65536)
+      --memory-budget S  what clients may make the server buffer in all (push labs' send
+                         buffers, history readers, deflate contexts): MiB, or 512M, 1G
+                         (default 256); past it new ones are refused with 503 or close 1013
       --allow-origin O   also accept WebSocket upgrades from this page origin (repeatable)
       --redis URL        fan-out broker: Redis at URL (redis://host:port); default the
                          embedded in-process broker (nothing to install)
@@ -109,6 +113,7 @@ async function runStart(args: string[]): Promise<number> {
         misses: { type: 'string' },
         history: { type: 'string' },
         'max-payload': { type: 'string' },
+        'memory-budget': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         redis: { type: 'string' },
         'node-id': { type: 'string' },
@@ -128,7 +133,7 @@ async function runStart(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  let port, heartbeat, misses, history, maxPayload, nodes;
+  let port, heartbeat, misses, history, maxPayload, nodes, memoryBudget;
   try {
     port = intOption(values.port, 'port', 0, 65535) ?? 8080;
     heartbeat = intOption(values.heartbeat, 'heartbeat', 0, 3_600_000);
@@ -136,6 +141,13 @@ async function runStart(args: string[]): Promise<number> {
     history = intOption(values.history, 'history', 1, 10_000_000);
     maxPayload = intOption(values['max-payload'], 'max-payload', 126, 256 * 1024 * 1024);
     nodes = intOption(values.nodes, 'nodes', 1, 8);
+    if (values['memory-budget'] !== undefined) {
+      try {
+        memoryBudget = parseMemoryBudget(values['memory-budget']);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
     if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
     if (values['node-id'] !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(values['node-id'])) throw new UsageError('--node-id must be 1-32 characters of A-Z a-z 0-9 _ -');
     if (values['broker-mode'] !== undefined && values['broker-mode'] !== 'pubsub' && values['broker-mode'] !== 'streams') throw new UsageError('--broker-mode must be pubsub or streams');
@@ -158,6 +170,7 @@ async function runStart(args: string[]): Promise<number> {
       host: values.host ?? '127.0.0.1',
       historySize: history,
       maxPayload,
+      memoryBudget,
       allowOrigins: values['allow-origin'],
       fanout: {
         redis: values.redis ?? null,

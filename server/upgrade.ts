@@ -15,6 +15,8 @@ import { filterFromQuery } from './events/bus.ts';
 import { Observer } from './observe.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { selectSubprotocol } from './auth.ts';
+import type { MemoryBudget } from './budget.ts';
+import { deflateBudgetBytes, deflateMode, deflateOptions } from './deflate-options.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -26,6 +28,8 @@ export interface UpgradeConfig {
   /** extra origins allowed besides the page's own (exact match, e.g. "http://localhost:5173") */
   allowOrigins: readonly string[];
   limiter: RateLimiter;
+  /** the server's memory budget (server/budget.ts): deflate contexts and the labs' buffers draw from it */
+  budget?: MemoryBudget;
   /** the labs this handler serves (default LABS); a fan-out node adds its own chat lab */
   labs?: ReadonlyMap<string, Lab>;
   /**
@@ -85,15 +89,17 @@ export function createUpgradeHandler(config: UpgradeConfig) {
   const tapShared: TapShared = { bus, onClosed: (conn) => registry.remove(conn) };
   const servers = new Map<string, WebSocketServer>();
   const observerServer = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: true });
-  const labServer = (opts: LabWsOptions) => {
-    const key = `${opts.perMessageDeflate}:${opts.maxPayload}`;
+  const labServer = (opts: LabWsOptions, req: IncomingMessage) => {
+    // permessage-deflate: small windows without context takeover unless the lab asks for takeover
+    const deflate = deflateMode(opts.perMessageDeflate, req.headers['sec-websocket-extensions']);
+    const key = `${deflate}:${opts.maxPayload}`;
     let wss = servers.get(key);
     if (!wss) {
       wss = new WebSocketServer({
         noServer: true,
         clientTracking: false,
         maxPayload: opts.maxPayload,
-        perMessageDeflate: opts.perMessageDeflate,
+        perMessageDeflate: deflateOptions(deflate),
         // the first subprotocol offered, except a `bearer.<token>` entry: a token is never echoed back
         handleProtocols: selectSubprotocol,
       });
@@ -167,7 +173,22 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
       ? clientHeader
       : req.headers.origin ? 'browser' : 'external';
+    const problem = lab.check?.(url);
+    if (problem) {
+      refuse(socket, 400, problem);
+      return;
+    }
     const opts = lab.wsOptions(url, { perMessageDeflate: false, maxPayload: config.maxPayload });
+    // a deflate context is memory the client makes the server hold: it draws from the budget
+    const deflateBytes = deflateBudgetBytes(deflateMode(opts.perMessageDeflate, req.headers['sec-websocket-extensions']));
+    if (deflateBytes > 0 && config.budget) {
+      const lease = config.budget.lease('deflate contexts', deflateBytes);
+      if (!lease) {
+        refuse(socket, 503, config.budget.spent(`a permessage-deflate connection to ${url.pathname}`), { 'Retry-After': '5' });
+        return;
+      }
+      socket.once('close', () => lease.release());
+    }
 
     const record: ConnectionRecord = {
       meta: {
@@ -195,13 +216,13 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);
     registry.add(record);
 
-    labServer(opts).handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    labServer(opts, req).handleUpgrade(req, socket, head, (ws: WebSocket) => {
       socket.removeListener('error', destroySocket); // ws has its own now
       record.ws = ws;
       record.tap.bindWebSocket(ws);
       registry.startHeartbeat(record, heartbeatFromQuery(url, config.heartbeat()));
       ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
-      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers, socket });
+      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers, socket, budget: config.budget });
     });
     // ws answered (101 or an error) synchronously; from now on read each chunk before ws does.
     record.tap.hookReads();

@@ -6,9 +6,9 @@
 import type { Socket } from 'node:net';
 import type { EventBus } from '../events/bus.ts';
 import { DEFAULT_FLOW, FlowConfigError, mergeFlowConfig, Producer, type FlowConfig, type FlowSink } from '../flow/producer.ts';
+import { producerClock, workUnits } from '../producer-clock.ts';
 import type { Lab } from './types.ts';
 
-const TICK_MS = 10;
 export const FLOW_REPORT_MS = 100;
 
 export interface FlowSession {
@@ -74,17 +74,31 @@ function flowBody(conn: string, action: 'config' | 'stats' | 'stopped', p: Produ
 
 /** The flow settings a lab URL asks for (unknown or invalid ones fall back to the defaults). */
 export function flowConfigFromUrl(url: URL): FlowConfig {
+  try {
+    return mergeFlowConfig(DEFAULT_FLOW, flowChangeFromUrl(url));
+  } catch {
+    return DEFAULT_FLOW;
+  }
+}
+
+/** Why a lab URL's flow settings cannot be used (a 400 before the handshake), or null. */
+export function flowUrlProblem(url: URL): string | null {
+  try {
+    mergeFlowConfig(DEFAULT_FLOW, flowChangeFromUrl(url));
+    return null;
+  } catch (err) {
+    return `/lab/backpressure: ${(err as Error).message}.`;
+  }
+}
+
+function flowChangeFromUrl(url: URL): Record<string, unknown> {
   const change: Record<string, unknown> = {};
   for (const key of ['strategy', 'rate', 'size', 'capBytes', 'highWater', 'lowWater', 'queueMax', 'keys']) {
     const v = url.searchParams.get(key);
     if (v === null) continue;
     change[key] = key === 'strategy' ? v : Number(v);
   }
-  try {
-    return mergeFlowConfig(DEFAULT_FLOW, change);
-  } catch {
-    return DEFAULT_FLOW;
-  }
+  return change;
 }
 
 export const backpressureLab: Lab = {
@@ -93,8 +107,16 @@ export const backpressureLab: Lab = {
   wsOptions(_url, defaults) {
     return defaults;
   },
+  check: flowUrlProblem,
   onConnection(ws, ctx) {
     const socket = (ws as unknown as { _socket: Socket })._socket;
+    const budget = ctx.budget;
+    if (budget && budget.freeBytes < DEFAULT_FLOW.size + 64) {
+      ws.close(1013, 'Server memory budget spent; try again later.');
+      ctx.bus.publish({ type: 'error', conn: ctx.conn, source: 'lab', message: budget.spent('a /lab/backpressure connection') });
+      return;
+    }
+    const lease = budget?.lease('push send buffers') ?? null;
     const sink: FlowSink = {
       get bufferedAmount() {
         return ws.bufferedAmount;
@@ -103,11 +125,12 @@ export const backpressureLab: Lab = {
         return socket.writableLength;
       },
       get open() {
-        return ws.readyState === ws.OPEN;
+        return ws.readyState === ws.OPEN && !socket.destroyed;
       },
       send(data, cb) {
         ws.send(data, cb);
       },
+      reserve: lease ? (bytes) => lease.resize(bytes) : undefined,
     };
     const producer = new Producer(sink, flowConfigFromUrl(ctx.url));
     const { bus, conn } = ctx;
@@ -134,19 +157,32 @@ export const backpressureLab: Lab = {
     all.set(conn, session);
     report('config');
     let wasStopped = false;
-    const tick = setInterval(() => {
-      producer.tick(performance.now());
-      if (producer.stopped && !wasStopped) {
-        wasStopped = true;
-        report('stopped');
-      } else if (!producer.stopped) wasStopped = false;
-    }, TICK_MS);
-    const stats = setInterval(() => report('stats'), FLOW_REPORT_MS);
+    // stepped by the shared producer clock: at most its share of each tick, never a backlog
+    const unclock = producerClock.add({
+      step(now, allowance) {
+        if (!sink.open) return 0;
+        const units = workUnits(producer.config.size);
+        const made = producer.tick(now, Math.floor(allowance / units)) * units;
+        if (producer.stopped && !wasStopped) {
+          wasStopped = true;
+          report('stopped');
+        } else if (!producer.stopped) wasStopped = false;
+        return made;
+      },
+    });
+    const stats = setInterval(() => {
+      try {
+        report('stats');
+      } catch {
+        // a report that cannot be made is skipped; the next one tries again
+      }
+    }, FLOW_REPORT_MS);
     const onDrain = () => producer.pump();
     socket.on('drain', onDrain);
     producer.tick(performance.now());
     ws.once('close', () => {
-      clearInterval(tick);
+      unclock();
+      lease?.release();
       clearInterval(stats);
       socket.off('drain', onDrain);
       report('stats');

@@ -3,15 +3,22 @@
 // `&binary=1` sends binary frames instead of JSON text.
 //
 // A client that does not read must not grow the server without bound: while more than
-// SEND_BUFFER_CAP bytes wait in ws's and the socket's buffers, due messages are skipped (their
-// seq numbers too, so the client can see the hole). The backpressure lab shows the other choices.
+// SEND_BUFFER_CAP bytes wait in ws's and the socket's buffers, or the server's memory budget has no
+// room for the next message, due messages are skipped (their seq numbers too, so the client can see
+// the hole). The backpressure lab shows the other choices.
+//
+// The shared producer clock (server/producer-clock.ts) steps every ticker: each step sends at most
+// the rate's share of the time since the last one (a late tick never sends a backlog), and a ticker
+// stops for good as soon as its socket is destroyed or a write fails: a failed write never raises
+// bufferedAmount, so waiting for the cap would never stop it.
+import { creditCap, producerClock, workUnits } from '../producer-clock.ts';
 import { intParam, type Lab } from './types.ts';
 
-/** Sends are batched on a timer this often; the rate is kept by sending what is due. */
-const TICK_MS = 10;
 export const MAX_RATE = 20_000;
 /** bytes allowed to wait in the send buffers before due messages are skipped */
 export const SEND_BUFFER_CAP = 1024 * 1024;
+/** A server frame header is at most 10 bytes. */
+const FRAME_HEADER = 10;
 
 /** A JSON text message of exactly `size` bytes when size allows, else ASCII digits. */
 export function tickerPayload(seq: number, size: number): string {
@@ -30,21 +37,56 @@ export const tickerLab: Lab = {
     const rate = intParam(ctx.url, 'rate', 10, 1, MAX_RATE);
     const size = intParam(ctx.url, 'size', 64, 1, ctx.maxPayload);
     const binary = ctx.url.searchParams.get('binary') === '1';
+    const socket = ctx.socket;
+    const lease = ctx.budget?.lease('push send buffers') ?? null;
+    if (ctx.budget && ctx.budget.freeBytes < size + FRAME_HEADER) {
+      ws.close(1013, 'Server memory budget spent; try again later.');
+      ctx.bus.publish({ type: 'error', conn: ctx.conn, source: 'lab', message: ctx.budget.spent('a /lab/ticker connection') });
+      return;
+    }
+    const cap = creditCap(rate);
+    const units = workUnits(size);
     let seq = 0;
-    const started = performance.now();
-    const timer = setInterval(() => {
-      if (ws.readyState !== ws.OPEN) return;
-      const due = Math.floor(((performance.now() - started) / 1000) * rate);
-      while (seq < due) {
-        if (ws.bufferedAmount > SEND_BUFFER_CAP) {
-          seq = due; // skipped: the client is not keeping up
-          return;
+    let credit = 0;
+    let last: number | null = null;
+    let failed = false;
+    let stop = () => {};
+    const onSent = (err?: Error | null) => {
+      if (err) failed = true;
+    };
+    stop = producerClock.add({
+      step(now, allowance) {
+        if (failed || ws.readyState !== ws.OPEN || socket?.destroyed) {
+          stop();
+          lease?.release();
+          return 0;
         }
-        seq++;
-        const text = tickerPayload(seq, size);
-        ws.send(binary ? Buffer.from(text) : text, { binary });
-      }
-    }, TICK_MS);
-    ws.once('close', () => clearInterval(timer));
+        credit = Math.min(cap, credit + (last === null ? 0 : Math.max(0, now - last)) * (rate / 1000));
+        last = now;
+        const due = Math.floor(credit);
+        if (due === 0) return 0;
+        credit -= due;
+        const buffered = ws.bufferedAmount;
+        lease?.resize(buffered); // what drained since the last step goes back to the budget
+        let sent = 0;
+        let room = allowance;
+        while (sent < due && room >= units) {
+          const now = ws.bufferedAmount;
+          if (now > SEND_BUFFER_CAP || failed || socket?.destroyed) break;
+          if (lease && !lease.resize(now + size + FRAME_HEADER)) break;
+          seq++;
+          sent++;
+          room -= units;
+          const text = tickerPayload(seq, size);
+          ws.send(binary ? Buffer.from(text) : text, { binary }, onSent);
+        }
+        seq += due - sent; // skipped: the client is not keeping up (or the server is busy)
+        return allowance - room;
+      },
+    });
+    ws.once('close', () => {
+      stop();
+      lease?.release();
+    });
   },
 };
