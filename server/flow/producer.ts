@@ -23,7 +23,9 @@ export interface FlowSink {
   readonly writableLength: number;
   readonly open: boolean;
   /** cb fires once the message reached the kernel, or with an error when it never will */
-  send(data: string, cb: (err?: Error | null) => void): void;
+  send(data: string | Uint8Array, cb: (err?: Error | null) => void): void;
+  /** renders one message (flowPayload's bytes) the way the sink sends it best; default flowPayload */
+  encode?(seq: number, key: number, size: number): string | Uint8Array;
   /**
    * Asks the server's memory budget for room to hold `bytes` in the send buffers in all (what is
    * buffered now plus what is about to be sent); false when the budget is spent. Absent: no budget.
@@ -325,7 +327,7 @@ export class Producer {
     while (this.queue.length > 0 && this.sink.open && !this.writeFailed() && this.fits(this.queue[0].bytes)) {
       const m = this.queue.shift()!;
       this.queueBytes -= m.bytes;
-      this.send(flowPayload(m.seq, m.key, this.config.size), 1);
+      this.send(this.sink.encode ? this.sink.encode(m.seq, m.key, this.config.size) : flowPayload(m.seq, m.key, this.config.size), 1);
     }
     if (this.latest.size > 0) {
       // One batch of the latest values: a JSON array, as many as fit.
@@ -347,7 +349,7 @@ export class Producer {
     return this.stopped !== null && this.stopped.startsWith('a write');
   }
 
-  private send(text: string, count: number): void {
+  private send(text: string | Uint8Array, count: number): void {
     this.inFlight += count;
     this.sink.send(text, count === 1 ? this.onSent : (err) => this.onSent(err, count));
     const b = this.sink.bufferedAmount;

@@ -143,3 +143,17 @@ describe('ProducerClock', () => {
     expect(creditCap(10)).toBe(1);
   });
 });
+
+describe('push payloads written as bytes', () => {
+  test('the ticker and the backpressure producer send exactly the text their string forms describe', async () => {
+    const { tickerPayload, tickerPayloadBytes } = await import('../../server/labs/ticker.ts');
+    const { flowPayloadBytes } = await import('../../server/labs/backpressure.ts');
+    const { flowPayload } = await import('../../server/flow/producer.ts');
+    for (const size of [1, 5, 20, 33, 34, 35, 36, 41, 45, 64, 1000, 65536]) {
+      for (const seq of [1, 99, 123456]) {
+        expect(tickerPayloadBytes(seq, size).toString('latin1')).toBe(tickerPayload(seq, size));
+        expect(flowPayloadBytes(seq, seq % 16, size).toString('latin1')).toBe(flowPayload(seq, seq % 16, size));
+      }
+    }
+  });
+});
