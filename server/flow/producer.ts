@@ -67,10 +67,10 @@ export const MAX_FLOW_SIZE = 64 * 1024;
 /** capBytes, highWater and lowWater at most: 8 MiB of send buffer per connection */
 export const MAX_CAP = 8 * 1024 * 1024;
 /**
- * A late tick produces at most this many milliseconds' worth (the producer clock's two periods):
+ * A late tick produces at most this many milliseconds' worth (the producer clock's ten periods):
  * a producer never makes up a backlog in one burst.
  */
-export const MAX_CATCH_UP_MS = 20;
+export const MAX_CATCH_UP_MS = 100;
 /** A WebSocket frame header from the server is at most 10 bytes (no mask): room left under the cap. */
 export const FRAME_OVERHEAD = 10;
 

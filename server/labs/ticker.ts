@@ -8,7 +8,8 @@
 // the hole). The backpressure lab shows the other choices.
 //
 // The shared producer clock (server/producer-clock.ts) steps every ticker: each step sends at most
-// the rate's share of the time since the last one (a late tick never sends a backlog), and a ticker
+// the rate's share of the time since the last one, 100 ms' worth at most (a late tick never sends a
+// backlog), and a ticker
 // stops for good as soon as its socket is destroyed or a write fails: a failed write never raises
 // bufferedAmount, so waiting for the cap would never stop it.
 import { creditCap, producerClock, workUnits } from '../producer-clock.ts';

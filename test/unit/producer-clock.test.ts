@@ -135,11 +135,11 @@ describe('ProducerClock', () => {
     expect(log).toEqual(['a', 'b', 'c', 'b', 'c']);
   });
 
-  test('work units grow with the message size; a producer may owe at most two periods of its rate', () => {
+  test('work units grow with the message size; a producer may owe at most ten periods (100 ms) of its rate', () => {
     expect(workUnits(16)).toBe(1);
     expect(workUnits(4096)).toBe(2);
     expect(workUnits(65536)).toBe(17);
-    expect(creditCap(20_000)).toBe(400);
+    expect(creditCap(20_000)).toBe(2000);
     expect(creditCap(10)).toBe(1);
   });
 });
