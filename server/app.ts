@@ -10,17 +10,20 @@ import { originAllowed } from './http/origin.ts';
 import { captureConnection } from './connection/tap/capture.ts';
 import { createStaticHandler, sendText } from './http/static.ts';
 import { HttpError, readJson, sendJson } from './http/json.ts';
-import { writeHistory } from './stream/observe.ts';
 import { DEFAULT_HEARTBEAT, HeartbeatRequest, type HeartbeatConfig } from './core/api/heartbeat.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { LABS, LAB_APIS } from './labs/index.ts';
 import { WEB_DIST } from './paths.ts';
-import { PuppetManager } from './playground/puppet.ts';
+import { PuppetManager, MAX_PUPPETS } from './playground/puppet.ts';
 import { playgroundRoutes } from './playground/api.ts';
 import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';
 import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
 import { createLinkApi } from './link/api.ts';
 import { createRouter, type Route } from './http/routes.ts';
+import { createHistoryReaders } from './http/history.ts';
+import { processMemory } from './process/safe.ts';
+import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './process/budget.ts';
+import { craft, parseCraftRequest } from './playground/craft.ts';
 import { WireMeter } from './http/wire-meter.ts';
 import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts';
 import { WorkshopRoom } from './workshop/room.ts';
@@ -33,7 +36,6 @@ import { computeLimits, FdBudget, readOpenFileLimit, type Limits } from './proce
 import { afterEarlierResponses, trackResponse } from './http/pipeline.ts';
 import { closeGoingAway } from './process/shutdown.ts';
 import { reportError } from './process/safe.ts';
-import { MAX_PUPPETS } from './playground/puppet.ts';
 import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 
@@ -77,6 +79,11 @@ export interface WslabOptions {
    * sized for a room
    */
   workshop?: boolean | { presenterKey?: string };
+  /**
+   * bytes every buffer a client can make the server fill draws from: push labs' send buffers,
+   * history readers, deflate contexts (server/process/budget.ts; default 256 MiB)
+   */
+  memoryBudget?: number;
 }
 
 export interface WorkshopInfo {
@@ -99,6 +106,8 @@ export interface WslabServer {
   fanout: FanoutCluster;
   /** the transports lab: its feed, its books and its held requests */
   transports: TransportsLab;
+  /** the memory budget every client-driven buffer draws from (server/process/budget.ts) */
+  budget: MemoryBudget;
   /** workshop mode's room, key and URLs; null without it */
   workshop: WorkshopInfo | null;
   /** the connection caps in force and the open-file limit they were sized from */
@@ -120,6 +129,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const workshopOn = options.workshop !== undefined && options.workshop !== false;
   // DNS rebinding: every listener answers only Hosts it serves (server/http/hosts.ts)
   const hosts = new HostRule({ bound: host, allowHosts: options.allowHosts });
+  const budget = new MemoryBudget(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+  const historyReaders = createHistoryReaders(bus, budget);
   let fanout: FanoutCluster | null = null;
   // connection caps sized from the open-file limit, and one budget of descriptors they share
   const limits = computeLimits(options.fdLimit === undefined ? readOpenFileLimit() : options.fdLimit, {
@@ -131,7 +142,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     simClients: MAX_SIMS,
     puppets: workshopOn ? 256 : MAX_PUPPETS,
   });
-  const budget = new FdBudget(limits, {
+  const fds = new FdBudget(limits, {
     labConnections: () => registry.size,
     observers: () => upgrades.observerCount(),
     linkConnections: () => linkApi.link.conns.size,
@@ -145,10 +156,11 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     maxPayload: options.maxPayload ?? 64 * 1024,
     maxConnections: limits.caps.labConnections,
     maxObservers: limits.caps.observers,
-    admit: (kind) => budget.check(kind),
+    admit: (kind) => fds.check(kind),
     heartbeat: () => heartbeat,
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
+    budget,
     route: (url, req, socket, head) => fanout?.route(url, req, socket, head) ?? false,
   });
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
@@ -166,8 +178,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   };
   // ...and calls that change another participant's connections need it too
   const ownGuard = presenterKey ? sessionGuard(presenterKey) : OPEN_SESSIONS;
-  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, budget, target });
-  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, fdBudget: budget, target, origin: () => origin }));
+  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, budget: fds, target });
+  const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, fdBudget: fds, target, origin: () => origin }));
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
@@ -194,7 +206,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
         if (req.headers.upgrade) return sendText(res, 400, 'Upgrade requests for the event stream must use GET with Connection: Upgrade.');
         const sinceRaw = url.searchParams.get('since') ?? '0';
         if (!/^\d+$/.test(sinceRaw)) return sendText(res, 400, 'since must be a non-negative integer sequence number.');
-        writeHistory(res, bus, Number(sinceRaw), filterFromQuery(url.searchParams));
+        historyReaders.serve(res, Number(sinceRaw), filterFromQuery(url.searchParams));
       },
     },
     { method: 'GET', path: '/__wslab/heartbeat', handle: ({ res }) => sendJson(res, 200, heartbeat) },
@@ -221,7 +233,18 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     {
       method: 'GET',
       path: '/__wslab/health',
-      handle: ({ res }) => sendJson(res, 200, { ok: true, uptimeMs: Math.round(bus.now()), connections: registry.size, observers: upgrades.observerCount(), headSeq: bus.headSeq }),
+      handle: ({ res }) => {
+        const mem = processMemory();
+        sendJson(res, 200, {
+          ok: true,
+          uptimeMs: Math.round(bus.now()),
+          connections: registry.size,
+          observers: upgrades.observerCount(),
+          headSeq: bus.headSeq,
+          // what clients made the server buffer, against the budget; and the process as the OS sees it
+          memory: { ...budget.snapshot(), historyReaders: historyReaders.active, rss: mem.rss, heapUsed: mem.heapUsed },
+        });
+      },
     },
   ];
   const router = createRouter([
@@ -229,7 +252,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...linkApi.routes,
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
-    ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => budget.check('puppets') }),
+    ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => fds.check('puppets') }),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -356,6 +379,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     registry,
     fanout,
     transports,
+    budget,
     workshop: room && presenterKey ? { room, presenterKey, presenterUrl: `${origin}/workshop?key=${presenterKey}`, joinUrls } : null,
     limits,
     setHeartbeat,

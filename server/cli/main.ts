@@ -7,12 +7,13 @@ import { computeAccept } from '../core/wire/index.ts';
 import type { WorkshopInfo } from '../app.ts';
 import { isLoopbackHost } from '../workshop/lan.ts';
 import { splitHost } from '../http/hosts.ts';
+import { parseMemoryBudget } from '../process/budget.ts';
 
 export const HELP = `wslab — a WebSocket playground that shows every byte
 
 Usage:
   wslab start [--port N] [--host H] [--workshop] [--heartbeat MS] [--misses N] [--history N]
-              [--max-payload BYTES] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
+              [--max-payload BYTES] [--memory-budget SIZE] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
               [--jwt-secret SECRET]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
@@ -29,6 +30,9 @@ Usage:
       --misses N         terminate after N unanswered pings in a row (default 2)
       --history N        events kept for replay (default 100000)
       --max-payload B    largest message a lab accepts (default 65536)
+      --memory-budget S  what clients may make the server buffer in all (push labs' send
+                         buffers, history readers, deflate contexts): MiB, or 512M, 1G
+                         (default 256); past it new ones are refused with 503 or close 1013
       --allow-origin O   also accept WebSocket upgrades from this page origin (repeatable)
       --allow-host H     also answer requests whose Host is H (NAME for every port wslab
                          serves, NAME:PORT for that port; repeatable). Without it wslab answers
@@ -124,6 +128,7 @@ async function runStart(args: string[]): Promise<number> {
         misses: { type: 'string' },
         history: { type: 'string' },
         'max-payload': { type: 'string' },
+        'memory-budget': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         'allow-host': { type: 'string', multiple: true },
         redis: { type: 'string' },
@@ -144,7 +149,7 @@ async function runStart(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  let port, heartbeat, misses, history, maxPayload, nodes;
+  let port, heartbeat, misses, history, maxPayload, nodes, memoryBudget;
   try {
     port = intOption(values.port, 'port', 0, 65535) ?? 8080;
     heartbeat = intOption(values.heartbeat, 'heartbeat', 0, MAX_INTERVAL_MS);
@@ -153,6 +158,13 @@ async function runStart(args: string[]): Promise<number> {
     history = intOption(values.history, 'history', 1, 10_000_000);
     maxPayload = intOption(values['max-payload'], 'max-payload', 126, 256 * 1024 * 1024);
     nodes = intOption(values.nodes, 'nodes', 1, 8);
+    if (values['memory-budget'] !== undefined) {
+      try {
+        memoryBudget = parseMemoryBudget(values['memory-budget']);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
     if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis)) throw new UsageError('--redis must be a redis:// or rediss:// URL');
     for (const h of values['allow-host'] ?? []) if (!splitHost(h)) throw new UsageError(`--allow-host ${h} is not a host name, address or NAME:PORT`);
     if (values['node-id'] !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(values['node-id'])) throw new UsageError('--node-id must be 1-32 characters of A-Z a-z 0-9 _ -');
@@ -195,6 +207,7 @@ async function runStart(args: string[]): Promise<number> {
       host: values.host ?? '127.0.0.1',
       historySize: history,
       maxPayload,
+      memoryBudget,
       allowOrigins: values['allow-origin'],
       allowHosts: values['allow-host'],
       fanout: {

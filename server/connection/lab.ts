@@ -4,10 +4,15 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
 import type { ConnectionRecord } from './registry.ts';
+import type { MemoryBudget } from '../process/budget.ts';
 
 export interface LabWsOptions {
-  /** offer permessage-deflate on this upgrade */
-  perMessageDeflate: boolean;
+  /**
+   * offer permessage-deflate on this upgrade: `true` with server_no_context_takeover and small
+   * windows (a few KiB per connection), `'takeover'` with context takeover and full 32 KiB windows
+   * (about 300 KiB per connection: only for a lab that shows what takeover costs)
+   */
+  perMessageDeflate: boolean | 'takeover';
   /** largest message accepted, bytes (ws closes with 1009 above it) */
   maxPayload: number;
 }
@@ -23,6 +28,8 @@ export interface LabContext {
   headers?: IncomingHttpHeaders;
   /** the TCP socket under the WebSocket (a lab that counts its bytes reads its counters) */
   socket?: Socket;
+  /** the server's memory budget: a lab that buffers for its client leases what it holds */
+  budget?: MemoryBudget;
 }
 
 export interface Lab {
@@ -31,5 +38,7 @@ export interface Lab {
   /** one sentence for the labs list and the README */
   description: string;
   wsOptions(url: URL, defaults: LabWsOptions): LabWsOptions;
+  /** checks the upgrade's query before the handshake: a sentence refuses it with 400 */
+  check?(url: URL): string | null;
   onConnection(ws: WebSocket, ctx: LabContext): void;
 }

@@ -8,8 +8,7 @@ import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
 import { heartbeatFromQuery, type HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { Registry, ConnectionRecord } from './registry.ts';
-import type { EventBus } from '../stream/bus.ts';
-import { filterFromQuery } from '../stream/bus.ts';
+import { type EventBus, filterFromQuery } from '../stream/bus.ts';
 import { Observer } from '../stream/observe.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
 import { selectSubprotocol } from './subprotocol.ts';
@@ -18,6 +17,8 @@ import { refuse } from '../http/refuse.ts';
 import { originAllowed } from '../http/origin.ts';
 import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
 import type { HostRule } from '../http/hosts.ts';
+import type { MemoryBudget } from '../process/budget.ts';
+import { deflateBudgetBytes, deflateMode, deflateOptions } from './deflate-options.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -36,6 +37,8 @@ export interface UpgradeConfig {
    * without it only maxConnections and maxObservers apply
    */
   admit?: (kind: 'labConnections' | 'observers') => string | null;
+  /** the server's memory budget (server/process/budget.ts): deflate contexts and the labs' buffers draw from it */
+  budget?: MemoryBudget;
   /** the labs this handler serves (the app's LABS; a fan-out node adds its own chat lab) */
   labs: ReadonlyMap<string, Lab>;
   /**
@@ -51,15 +54,17 @@ export function createUpgradeHandler(config: UpgradeConfig) {
   const tapShared: TapShared = { bus, onClosed: (conn) => registry.remove(conn) };
   const servers = new Map<string, WebSocketServer>();
   const observerServer = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: true });
-  const labServer = (opts: LabWsOptions) => {
-    const key = `${opts.perMessageDeflate}:${opts.maxPayload}`;
+  const labServer = (opts: LabWsOptions, req: IncomingMessage) => {
+    // permessage-deflate: small windows without context takeover unless the lab asks for takeover
+    const deflate = deflateMode(opts.perMessageDeflate, req.headers['sec-websocket-extensions']);
+    const key = `${deflate}:${opts.maxPayload}`;
     let wss = servers.get(key);
     if (!wss) {
       wss = new WebSocketServer({
         noServer: true,
         clientTracking: false,
         maxPayload: opts.maxPayload,
-        perMessageDeflate: opts.perMessageDeflate,
+        perMessageDeflate: deflateOptions(deflate),
         // the first subprotocol offered, except a `bearer.<token>` entry: a token is never echoed back
         handleProtocols: selectSubprotocol,
       });
@@ -146,7 +151,22 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
       ? clientHeader
       : req.headers.origin ? 'browser' : 'external';
+    const problem = lab.check?.(url);
+    if (problem) {
+      refuse(socket, 400, problem);
+      return;
+    }
     const opts = lab.wsOptions(url, { perMessageDeflate: false, maxPayload: config.maxPayload });
+    // a deflate context is memory the client makes the server hold: it draws from the budget
+    const deflateBytes = deflateBudgetBytes(deflateMode(opts.perMessageDeflate, req.headers['sec-websocket-extensions']));
+    if (deflateBytes > 0 && config.budget) {
+      const lease = config.budget.lease('deflate contexts', deflateBytes);
+      if (!lease) {
+        refuse(socket, 503, config.budget.spent(`a permessage-deflate connection to ${url.pathname}`), { 'Retry-After': '5' });
+        return;
+      }
+      socket.once('close', () => lease.release());
+    }
 
     const record: ConnectionRecord = {
       meta: {
@@ -175,13 +195,13 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);
     registry.add(record);
 
-    labServer(opts).handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    labServer(opts, req).handleUpgrade(req, socket, head, (ws: WebSocket) => {
       socket.removeListener('error', destroySocket); // ws has its own now
       record.ws = ws;
       record.tap.bindWebSocket(ws);
       registry.startHeartbeat(record, heartbeat);
       ws.on('error', ignore); // protocol errors are reported by the tap; ws closes the socket itself
-      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers, socket });
+      lab.onConnection(ws, { url, conn, bus, record, maxPayload: opts.maxPayload, headers: req.headers, socket, budget: config.budget });
     });
     // ws answered (101 or an error) synchronously; from now on read each chunk before ws does.
     record.tap.hookReads();

@@ -1,11 +1,11 @@
-// Observers of the event stream: /__wslab/events over WebSocket, and the NDJSON history over GET.
+// Observers of the event stream: /__wslab/events over WebSocket (the NDJSON history over GET is
+// server/http/history.ts).
 //
 // An observer is a cursor over the bus history. While it keeps up, each event is sent as it is
 // published. When its socket's send buffer passes the high-water mark it stops receiving; once the
 // buffer drains it resumes from its cursor, reading the ring-buffer history. If the history moved
 // past its cursor meanwhile, one `gap` event says how many events it missed. Nothing is queued per
 // observer, so a slow or stuck observer can never grow the server's memory: the ring is the bound.
-import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { BusEntry, EventBus, EventFilter } from './bus.ts';
 import { ITEM_HEADER_BYTES, KIND_JSON, writeItemHeader } from '../core/events/records.ts';
@@ -269,32 +269,4 @@ export class Observer {
     scratch.copy(message, 0, 0, size);
     this.sendNow(message, this.bin);
   }
-}
-
-/** GET /__wslab/events?since=SEQ: the history as NDJSON, written with backpressure. */
-export function writeHistory(res: ServerResponse, bus: EventBus, since: number, filter: EventFilter): void {
-  const { entries, evicted } = bus.history(since, filter);
-  res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store' });
-  if (evicted > 0) {
-    const gap = bus.publishPrivate({
-      type: 'gap',
-      dropped: evicted,
-      fromSeq: Math.max(since, 1),
-      toSeq: bus.oldestSeq - 1,
-      reason: 'history-evicted',
-    });
-    res.write(JSON.stringify(gap) + '\n');
-  }
-  let i = 0;
-  const writeMore = () => {
-    while (i < entries.length) {
-      const ok = res.write(entries[i++].json + '\n');
-      if (!ok) {
-        res.once('drain', writeMore);
-        return;
-      }
-    }
-    res.end();
-  };
-  writeMore();
 }

@@ -1,5 +1,6 @@
-// permessage-deflate on /lab/echo?deflate=1: RSV1 frames on the wire, inflated by the tap so the
-// events show what the application sent, and the context window shrinking a repeated message.
+// permessage-deflate on /lab/echo: RSV1 frames on the wire, inflated by the tap so the events show
+// what the application sent, and (?deflate=takeover) the context window shrinking a repeated
+// message. ?deflate=1 negotiates no context takeover and 1 KiB windows: a few KiB a connection.
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
@@ -34,10 +35,10 @@ function longText(): string {
   return out;
 }
 
-async function openDeflate(): Promise<{ client: WebSocket; conn: string; log: EventLog }> {
+async function openDeflate(path = '/lab/echo?deflate=takeover'): Promise<{ client: WebSocket; conn: string; log: EventLog }> {
   const l = collect(t);
   log = l;
-  const client = await openClient(t.wsUrl('/lab/echo?deflate=1'), { perMessageDeflate: true });
+  const client = await openClient(t.wsUrl(path), { perMessageDeflate: true });
   ws = client;
   const local = (client as unknown as { _socket: { localPort: number } })._socket.localPort;
   const open = await l.waitForType('conn.open', (e) => e.remote.port === local);
@@ -60,6 +61,34 @@ test('the negotiated extension is reported in conn.open and the handshake', asyn
   const offered = hs.request.headers.find(([k]) => k.toLowerCase() === 'sec-websocket-extensions')?.[1];
   expect(offered).toMatch(/permessage-deflate/);
   expect(hs.response.headers.find(([k]) => k.toLowerCase() === 'sec-websocket-extensions')?.[1]).toBe(open.extensions);
+});
+
+test('?deflate=1 negotiates no context takeover both ways and 1 KiB windows, and the server skips compressing a 5-byte echo', async () => {
+  const { client, conn, log: l } = await openDeflate('/lab/echo?deflate=1');
+  const hs = await l.waitForType('handshake', (e) => e.conn === conn);
+  expect(hs.response.headers.find(([k]) => k.toLowerCase() === 'sec-websocket-extensions')?.[1]).toBe(
+    'permessage-deflate; client_max_window_bits=10; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10',
+  );
+  expect(await echoOnce(client, 'hello')).toBe('hello');
+  const s2c = await l.waitForType('frame', (f) => f.conn === conn && f.dir === 's2c');
+  // without takeover ws applies its 1024-byte threshold: the short echo goes out uncompressed
+  expect(s2c).toMatchObject({ rsv1: false, text: 'hello', payloadLength: 5 });
+  const text = longText();
+  expect(await echoOnce(client, text)).toBe(text);
+  const big = await l.waitForType('frame', (f) => f.conn === conn && f.dir === 's2c' && f.rsv1);
+  expect(big.payloadLength).toBeLessThan(Buffer.byteLength(text));
+  expect(text.startsWith(big.inflated!)).toBe(true);
+});
+
+test('the server charges each deflate connection to the memory budget and gives it back on close', async () => {
+  await expect.poll(() => t.server.budget.snapshot().byKind['deflate contexts'] ?? 0).toBe(0); // the last test's socket is gone
+  const before = 0;
+  const { client } = await openDeflate('/lab/echo?deflate=1');
+  expect(t.server.budget.snapshot().byKind['deflate contexts']).toBe(before + 24 * 1024);
+  const closed = new Promise((r) => client.once('close', r));
+  client.close();
+  await closed;
+  await expect.poll(() => t.server.budget.snapshot().byKind['deflate contexts'] ?? 0).toBe(before);
 });
 
 test('a compressed text message: RSV1 on the wire, inflated text in the frame and message events', async () => {

@@ -23,7 +23,14 @@ export interface FlowSink {
   readonly writableLength: number;
   readonly open: boolean;
   /** cb fires once the message reached the kernel, or with an error when it never will */
-  send(data: string, cb: (err?: Error | null) => void): void;
+  send(data: string | Uint8Array, cb: (err?: Error | null) => void): void;
+  /** renders one message (flowPayload's bytes) the way the sink sends it best; default flowPayload */
+  encode?(seq: number, key: number, size: number): string | Uint8Array;
+  /**
+   * Asks the server's memory budget for room to hold `bytes` in the send buffers in all (what is
+   * buffered now plus what is about to be sent); false when the budget is spent. Absent: no budget.
+   */
+  reserve?(bytes: number): boolean;
 }
 
 export interface FlowConfig {
@@ -57,7 +64,13 @@ export const DEFAULT_FLOW: FlowConfig = {
 
 export const MAX_FLOW_RATE = 20_000;
 export const MAX_FLOW_SIZE = 64 * 1024;
-export const MAX_CAP = 64 * 1024 * 1024;
+/** capBytes, highWater and lowWater at most: 8 MiB of send buffer per connection */
+export const MAX_CAP = 8 * 1024 * 1024;
+/**
+ * A late tick produces at most this many milliseconds' worth (the producer clock's ten periods):
+ * a producer never makes up a backlog in one burst.
+ */
+export const MAX_CATCH_UP_MS = 100;
 /** A WebSocket frame header from the server is at most 10 bytes (no mask): room left under the cap. */
 export const FRAME_OVERHEAD = 10;
 
@@ -147,6 +160,16 @@ export class Producer {
   private latestBytes = 0;
   private credit = 0;
   private lastTick: number | null = null;
+  /** the last fits() said no because the server's memory budget is spent */
+  private budgetRefused = false;
+  private readonly onSent = (err?: Error | null, count = 1) => {
+    this.inFlight -= count;
+    if (err) {
+      this.dropped += count;
+      // a write that failed will fail again, and never raises bufferedAmount: stop here
+      if (!this.stopped) this.stopped = `a write to the socket failed (${err.message})`;
+    } else this.delivered += count;
+  };
   private seq = 0;
 
   constructor(
@@ -191,23 +214,35 @@ export class Producer {
     this.pump();
   }
 
-  /** Produces what is due at `now` (ms), then sends what the strategy allows. */
-  tick(now: number): void {
+  /**
+   * Produces what is due at `now` (ms), at most `maxMessages` and never more than MAX_CATCH_UP_MS'
+   * worth, then sends what the strategy allows. Returns how many messages it produced.
+   */
+  tick(now: number, maxMessages = Infinity): number {
     const dt = this.lastTick === null ? 0 : Math.max(0, now - this.lastTick);
     this.lastTick = now;
-    if (!this.sink.open) return;
+    if (!this.sink.open) return 0;
     if (this.producerPaused && this.sink.bufferedAmount <= this.config.lowWater) this.producerPaused = false;
     if (this.stopped || this.producerPaused) {
       this.credit = 0;
       this.pump();
-      return;
+      return 0;
     }
-    this.credit = Math.min(this.config.rate, this.credit + (dt / 1000) * this.config.rate);
-    while (this.credit >= 1 && !this.stopped && !this.producerPaused) {
+    const cap = Math.max(1, (this.config.rate * MAX_CATCH_UP_MS) / 1000);
+    this.credit = Math.min(cap, this.credit + (dt / 1000) * this.config.rate);
+    let made = 0;
+    while (this.credit >= 1 && !this.stopped && !this.producerPaused && this.sink.open) {
+      if (made >= maxMessages) {
+        // the rest of this tick's share is not produced (the server is busy): skipped, not owed
+        this.credit = 0;
+        break;
+      }
       this.credit--;
       this.produce();
+      made++;
     }
     this.pump();
+    return made;
   }
 
   private produce(): void {
@@ -221,7 +256,9 @@ export class Producer {
         this.pump();
         if (this.queue.length > 0) {
           // The next send would pass the safety cap: stop here, as a real server would not.
-          this.stopped = `bufferedAmount reached the safety cap of ${this.config.capBytes} bytes`;
+          this.stopped ??= this.budgetRefused
+            ? 'the server memory budget is spent (see /__wslab/health)'
+            : `bufferedAmount reached the safety cap of ${this.config.capBytes} bytes`;
           this.dropped += this.queue.length;
           this.queue = [];
           this.queueBytes = 0;
@@ -279,16 +316,21 @@ export class Producer {
   /** Room for `bytes` more under the strategy's limit. */
   private fits(bytes: number): boolean {
     const limit = this.config.strategy === 'none' || this.config.strategy === 'pause' ? this.config.capBytes : this.config.highWater;
-    return this.sink.bufferedAmount + bytes + FRAME_OVERHEAD <= limit;
+    const total = this.sink.bufferedAmount + bytes + FRAME_OVERHEAD;
+    if (total > limit) return false;
+    this.budgetRefused = this.sink.reserve ? !this.sink.reserve(total) : false;
+    return !this.budgetRefused;
   }
 
   /** Sends queued messages while they fit. */
   pump(): void {
     if (!this.sink.open) return;
-    while (this.queue.length > 0 && this.fits(this.queue[0].bytes)) {
+    // what drained since the last pump goes back to the budget
+    this.sink.reserve?.(this.sink.bufferedAmount);
+    while (this.queue.length > 0 && this.sink.open && !this.writeFailed() && this.fits(this.queue[0].bytes)) {
       const m = this.queue.shift()!;
       this.queueBytes -= m.bytes;
-      this.send(flowPayload(m.seq, m.key, this.config.size), 1);
+      this.send(this.sink.encode ? this.sink.encode(m.seq, m.key, this.config.size) : flowPayload(m.seq, m.key, this.config.size), 1);
     }
     if (this.latest.size > 0) {
       // One batch of the latest values: a JSON array, as many as fit.
@@ -306,13 +348,13 @@ export class Producer {
     }
   }
 
-  private send(text: string, count: number): void {
+  private writeFailed(): boolean {
+    return this.stopped !== null && this.stopped.startsWith('a write');
+  }
+
+  private send(text: string | Uint8Array, count: number): void {
     this.inFlight += count;
-    this.sink.send(text, (err) => {
-      this.inFlight -= count;
-      if (err) this.dropped += count;
-      else this.delivered += count;
-    });
+    this.sink.send(text, count === 1 ? this.onSent : (err) => this.onSent(err, count));
     const b = this.sink.bufferedAmount;
     if (b > this.maxBuffered) this.maxBuffered = b;
   }

@@ -166,9 +166,15 @@ export class TransportsLab {
     measure();
     ex?.setup();
     this.openSockets++;
+    let failed = false;
+    const onSent = (err?: Error | null) => {
+      if (err) failed = true;
+    };
     const send = (u: TransportUpdate) => {
+      // a destroyed socket or a failed write never raises bufferedAmount: stop on either at once
+      if (failed || socket?.destroyed) return queueMicrotask(() => release());
       if (ws.readyState !== ws.OPEN || ws.bufferedAmount > WS_BUFFER_CAP) return;
-      ws.send(updateJson(u));
+      ws.send(updateJson(u), onSent);
       ex?.delivered(1);
       measure();
     };
@@ -313,6 +319,10 @@ export class TransportsLab {
     ex?.setup();
     this.openStreams++;
     const write = (text: string): boolean => {
+      if (res.destroyed || !res.writable) {
+        queueMicrotask(() => release());
+        return false;
+      }
       if (res.writableLength > SSE_BUFFER_CAP) {
         res.destroy(); // not reading: cut off rather than buffer without end
         return false;

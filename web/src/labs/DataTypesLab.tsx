@@ -27,7 +27,7 @@ const ABOUT: Record<Variant, { name: string; short: string; color: string; text:
     name: 'JSON, compressed',
     short: 'Compressed',
     color: 'var(--warn)',
-    text: 'The same JSON on /lab/echo?deflate=1, where the server accepts permessage-deflate. The browser compresses by itself and sets RSV1.',
+    text: 'The same JSON on /lab/echo?deflate=takeover, where the server accepts permessage-deflate with context takeover. The browser compresses by itself and sets RSV1.',
   },
 };
 
@@ -383,7 +383,9 @@ function MemoryPanel({ f }: { f: VariantFigures | null }) {
           server holds up to {KiB(mem.serverDeflate)} for its deflater and {KiB(mem.serverInflate)} for its inflater, about{' '}
           <strong>{KiB(mem.serverTotal)} per connection</strong>, allocated when the first message is compressed or inflated:{' '}
           {count(Math.round((mem.serverTotal * 10_000) / 1024 ** 3 * 10) / 10)} GiB for 10,000 sockets, before the application keeps a
-          byte. The browser pays the same on its side. That is the trade: wire bytes for memory and CPU.
+          byte. The browser pays the same on its side. That is the trade: wire bytes for memory and CPU. This lab asks for takeover on
+          purpose; wslab&apos;s own default (<code>?deflate=1</code>) turns it off both ways and keeps both windows at 1 KiB, a few KiB a
+          connection, which its memory budget charges.
         </p>
       ) : (
         <p className="lab-small muted">Send to see what the compressed connection negotiated and what keeping its context costs.</p>

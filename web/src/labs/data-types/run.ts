@@ -12,7 +12,8 @@ import { decodeBinary, sameValue, type Payload } from './payloads.ts';
 export const PATHS: Record<Variant, string> = {
   json: '/lab/echo',
   binary: '/lab/echo',
-  deflate: '/lab/echo?deflate=1',
+  // takeover on purpose: the lab shows what it saves and what it costs (?deflate=1 turns it off)
+  deflate: '/lab/echo?deflate=takeover',
 };
 
 /** how long each step may take before the run gives up with a sentence */
