@@ -209,7 +209,8 @@ export const ErrorEvent = z.object({
   type: z.literal('error'),
   conn: connId.optional(),
   dir: dir.optional(),
-  source: z.enum(['wire', 'handshake', 'server', 'lab']),
+  /** wire: the peer broke RFC 6455; decoder: wslab's own decoder failed (a bug) and stopped decoding that direction */
+  source: z.enum(['wire', 'decoder', 'handshake', 'server', 'lab']),
   message: z.string(),
   violation: violation.optional(),
 });
