@@ -4,15 +4,20 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { buildInputsPlugins } from '../server/build-inputs.ts';
 
 const webRoot = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(webRoot, '..');
 /** Where `npm start` / `wslab start` listens by default; `npm run dev` proxies labs and events there. */
 const backend = process.env.WSLAB_BACKEND ?? 'http://127.0.0.1:8080';
 
+// dist/web/.inputs.json: what this build was made from, so `npm start` knows when it is stale
+const inputs = buildInputsPlugins(repoRoot);
+
 export default defineConfig({
   root: webRoot,
-  plugins: [react()],
+  plugins: [react(), inputs.app],
+  worker: { plugins: () => [inputs.worker()] },
   build: {
     outDir: join(repoRoot, 'dist', 'web'),
     emptyOutDir: true,
