@@ -1,3 +1,4 @@
+import { Suspense } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { ThemeToggle } from './ThemeToggle.tsx';
 
@@ -35,7 +36,10 @@ export function Layout() {
         <ThemeToggle />
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        {/* pages are loaded on first visit (App.tsx): the bar stays while one arrives */}
+        <Suspense fallback={<p className="route-loading" role="status">Loading…</p>}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );
