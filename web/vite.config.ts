@@ -5,6 +5,7 @@ import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { buildInputsPlugins } from '../server/build-inputs.ts';
+import { compressPlugin } from '../server/build-compress.ts';
 
 const webRoot = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(webRoot, '..');
@@ -16,7 +17,8 @@ const inputs = buildInputsPlugins(repoRoot);
 
 export default defineConfig({
   root: webRoot,
-  plugins: [react(), inputs.app],
+  // compressPlugin: FILE.br and FILE.gz beside each file, served by Accept-Encoding
+  plugins: [react(), inputs.app, compressPlugin()],
   worker: { plugins: () => [inputs.worker()] },
   build: {
     outDir: join(repoRoot, 'dist', 'web'),
