@@ -13,6 +13,7 @@ const SECTIONS: Record<string, string> = {
   inspect: '/inspect in headless Chromium under ≥ 20,000 frame events/s',
   ghosts: '1,000 ghosts created and reaped three times (memory after vs at the start)',
   fanout: 'fan-out of one message to 10,000 subscribers over 4 nodes (embedded broker, Redis) vs a bare ws send loop',
+  pageweight: 'cold loads of /lessons, /inspect and /playground in Chromium: bytes transferred vs the same responses uncompressed',
 };
 
 const asked = process.argv.slice(2);

@@ -19,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   inspect: async () => (await import('./inspect.ts')).runInspectBench(),
   ghosts: async () => (await import('./ghosts.ts')).runGhostBench(),
   fanout: async () => (await import('./fanout.ts')).runFanoutBench(),
+  pageweight: async () => (await import('./pageweight.ts')).runPageWeightBench(),
 };
 
 export const SECTION_NAMES = Object.keys(SECTIONS);
