@@ -203,7 +203,8 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
     await shoot(page, 'labs-chat-both');
     await page.getByRole('radio', { name: /pub\/sub/ }).check();
     await page.close();
-  });
+    // two runs of 30 paced messages each, on two shared cores: more than the default minute
+  }, 150_000);
 
   test('crash a node: its sockets vanish without close frames and leave the registry, their presence rows outlive them; start brings the node back', async () => {
     const page = await context.newPage();
