@@ -20,6 +20,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   ghosts: async () => (await import('./ghosts.ts')).runGhostBench(),
   fanout: async () => (await import('./fanout.ts')).runFanoutBench(),
   budget: async () => (await import('./budget.ts')).runBudgetBench(),
+  pageweight: async () => (await import('./pageweight.ts')).runPageWeightBench(),
 };
 
 export const SECTION_NAMES = Object.keys(SECTIONS);

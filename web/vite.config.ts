@@ -4,6 +4,8 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { buildInputsPlugins } from '../server/cli/build-inputs.ts';
+import { compressPlugin } from '../server/cli/build-compress.ts';
 
 const webRoot = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(webRoot, '..');
@@ -29,10 +31,14 @@ function rewriteOwnOrigin(proxy: { on(event: string, fn: (...args: never[]) => v
   proxy.on('proxyReq', rewrite);
   proxy.on('proxyReqWs', rewrite);
 }
+// dist/web/.inputs.json: what this build was made from, so `npm start` knows when it is stale
+const inputs = buildInputsPlugins(repoRoot);
 
 export default defineConfig({
   root: webRoot,
-  plugins: [react()],
+  // compressPlugin: FILE.br and FILE.gz beside each file, served by Accept-Encoding
+  plugins: [react(), inputs.app, compressPlugin()],
+  worker: { plugins: () => [inputs.worker()] },
   build: {
     outDir: join(repoRoot, 'dist', 'web'),
     emptyOutDir: true,

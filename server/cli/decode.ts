@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { createReader, frameToJson, parseHex } from '../core/wire/index.ts';
+import type { ReaderOptions, WireReader } from '../core/wire/types.ts';
 
 const USAGE = 'usage: wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server] [--max-payload BYTES]\n';
 
@@ -12,8 +13,17 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Exit status: 0 valid, 1 violation (or bytes ending inside a frame), 2 usage error. */
-export async function runDecode(args: string[], stdin: Readable, stdout: Writable, stderr: Writable): Promise<number> {
+/**
+ * Exit status: 0 valid, 1 violation (or bytes ending inside a frame), 2 usage error, 3 the decoder
+ * itself failed (a bug). `makeReader` is the codec's createReader unless a test gives another.
+ */
+export async function runDecode(
+  args: string[],
+  stdin: Readable,
+  stdout: Writable,
+  stderr: Writable,
+  makeReader: (opts: ReaderOptions) => WireReader = createReader,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,18 +84,22 @@ export async function runDecode(args: string[], stdin: Readable, stdout: Writabl
     bytes = hex.bytes;
   }
 
-  const reader = createReader({ direction, ...(maxPayload !== undefined && { maxPayload }) });
+  const reader = makeReader({ direction, ...(maxPayload !== undefined && { maxPayload }) });
   let status = 0;
   const out: string[] = [];
+  /** where the last frame printed ends */
+  let decodedTo = 0;
   for (const ev of reader.push(bytes)) {
-    if (ev.type === 'frame') out.push(JSON.stringify(frameToJson(ev.frame)));
-    else {
+    if (ev.type === 'frame') {
+      out.push(JSON.stringify(frameToJson(ev.frame)));
+      decodedTo = ev.frame.offset + ev.frame.headerLength + ev.frame.payloadLength;
+    } else {
       const { closeCode, offset, reason } = ev.violation;
       out.push(JSON.stringify({ violation: { closeCode, offset, reason, kind: ev.violation.kind, rfc: ev.violation.rfc } }));
       status = 1;
     }
   }
-  if (status === 0) {
+  if (status === 0 && reader.internalError === null) {
     const incomplete = reader.finish();
     if (incomplete) {
       out.push(JSON.stringify({ incomplete }));
@@ -93,5 +107,10 @@ export async function runDecode(args: string[], stdin: Readable, stdout: Writabl
     }
   }
   stdout.write(out.length ? out.join('\n') + '\n' : '');
+  if (reader.internalError !== null) {
+    // The frames printed so far are right; what follows offset N was not decoded at all.
+    stderr.write(`wslab decode: the decoder failed after byte ${decodedTo} and stopped; this is a bug in wslab, not in the bytes: ${reader.internalError}\n`);
+    return 3;
+  }
   return status;
 }

@@ -60,7 +60,7 @@ Usage:
       then {"violation":{...}} if the bytes break the protocol, or {"incomplete":{...}}
       if they end inside a frame. --file reads raw bytes; - reads hex text from stdin.
       --direction says who sent them: client frames must be masked, server frames not.
-      Exit status: 0 valid, 1 violation (or bytes ending inside a frame), 2 usage error.
+      Exit status: 0 valid, 1 violation (or bytes ending inside a frame), 2 usage error, 3 the decoder itself failed (a bug in wslab).
 
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.

@@ -1,7 +1,7 @@
 // Serves the built web app from dist/web. Client-side routes (any GET path without a file
 // extension) fall back to index.html, so /lessons/03-frames loads directly.
 import { close, createReadStream, existsSync, open, statSync } from 'node:fs';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, sep, basename } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const MIME: Record<string, string> = {
@@ -34,6 +34,42 @@ export function sendText(res: ServerResponse, status: number, text: string, head
   res.end(text + '\n');
 }
 
+/** The encodings the build stores beside each file (build-compress.ts), in order of preference. */
+const ENCODINGS = [
+  { name: 'br', ext: '.br' },
+  { name: 'gzip', ext: '.gz' },
+] as const;
+
+/**
+ * The q-value Accept-Encoding gives `coding` (RFC 9110 §12.5.3): its own entry, else `*`'s, else
+ * 0. `identity` is acceptable unless refused, but only identity is ever the fallback here.
+ */
+export function acceptQ(header: string | undefined, coding: string): number {
+  if (!header) return 0;
+  let star = 0;
+  for (const part of header.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    const value = Number.isFinite(q) ? Math.min(1, Math.max(0, q)) : 0;
+    if (name === coding) return value;
+    if (name === '*') star = value;
+  }
+  return star;
+}
+
+/** A strong validator for one stored representation: its size and modification time. */
+function etagOf(size: number, mtimeMs: number): string {
+  return `"${size.toString(36)}-${Math.floor(mtimeMs).toString(36)}"`;
+}
+
+/** Whether If-None-Match names `etag` (weak comparison, RFC 9110 §13.1.2), or is `*`. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
 export function createStaticHandler(root: string) {
   const index = join(root, 'index.html');
   return function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): void {
@@ -53,6 +89,12 @@ export function createStaticHandler(root: string) {
       sendText(res, 403, 'That path leaves the web root.');
       return;
     }
+    // dotfiles (the build's record of its inputs) and the stored compressed copies are not pages
+    const name = basename(file);
+    if (name.startsWith('.') || ENCODINGS.some((e) => name.endsWith(e.ext))) {
+      sendText(res, 404, `No such file: ${decoded}`);
+      return;
+    }
     let target = file;
     if (!existsSync(target) || !statSync(target).isFile()) {
       if (extname(decoded) !== '') {
@@ -65,21 +107,41 @@ export function createStaticHandler(root: string) {
       }
       target = index; // a client-side route
     }
+    // the stored copy the client accepts, best first; the file itself when none
+    const accept = req.headers['accept-encoding'];
+    const copies = ENCODINGS.filter((e) => existsSync(target + e.ext));
+    const chosen = copies.find((e) => acceptQ(accept, e.name) > 0) ?? null;
+    const served = chosen ? target + chosen.ext : target;
+    let st;
+    try {
+      st = statSync(served);
+    } catch {
+      sendText(res, 404, `No such file: ${decoded}`);
+      return;
+    }
     const immutable = target.includes(`${sep}assets${sep}`);
-    const headers = {
+    const etag = etagOf(st.size, st.mtimeMs);
+    const headers: Record<string, string | number> = {
       'Content-Type': MIME[extname(target)] ?? 'application/octet-stream',
-      'Content-Length': statSync(target).size,
       'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ETag: etag,
+      ...(copies.length > 0 && { Vary: 'Accept-Encoding' }),
       ...PAGE_HEADERS,
     };
+    if (matches(req.headers['if-none-match'], etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const full = { ...headers, 'Content-Length': st.size, ...(chosen && { 'Content-Encoding': chosen.name }) };
     if (req.method === 'HEAD') {
-      res.writeHead(200, headers);
+      res.writeHead(200, full);
       res.end();
       return;
     }
     // The file is opened before the status is sent: when the process has no descriptor left
     // (EMFILE) the page gets a 503 that says so, not a 200 cut short.
-    open(target, 'r', (err, fd) => {
+    open(served, 'r', (err, fd) => {
       if (err) {
         if (res.destroyed) return;
         if (err.code === 'EMFILE' || err.code === 'ENFILE') {
@@ -88,8 +150,9 @@ export function createStaticHandler(root: string) {
         return;
       }
       if (res.destroyed) return close(fd, ignore);
-      res.writeHead(200, headers);
-      const stream = createReadStream(target, { fd });
+      res.writeHead(200, full);
+      // a file that cannot be read (removed by a rebuild) ends this response, not the process
+      const stream = createReadStream(served, { fd });
       stream.on('error', () => res.destroy());
       res.on('close', () => stream.destroy());
       stream.pipe(res);

@@ -180,11 +180,14 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
     await expect.poll(() => page.getByTestId('chat-node-B').textContent()).toBe(nodeB);
     expect(await b.locator('.chat-item.chat-dm').count()).toBe(1); // the acked DM does not come again
 
-    // delivery guarantees: 30 messages with B's node paused for 1 s, in pub/sub and then in Streams
+    // delivery guarantees: 30 messages with B's node paused for 1 s, in pub/sub and then in Streams.
+    // A run's row appears when the run has settled (chat/run.ts): every message acknowledged, and
+    // each one either received by B or reported lost by B's node; waiting for the row is waiting for that.
     const run = page.getByRole('button', { name: /^A sends 30; pause/ });
     const runs = page.getByTestId('chat-runs');
     await run.click();
-    await expect.poll(() => runs.locator('tbody tr').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => runs.locator('tbody tr').count(), { timeout: 45_000 }).toBe(1);
+    expect(await runs.locator('tbody tr').nth(0).getAttribute('data-unaccounted')).toBe('0');
     const [, mode1, sent1, got1, lost1] = await runs.locator('tbody tr').nth(0).locator('td').allTextContents();
     expect([mode1, sent1]).toEqual(['pubsub', '30']);
     expect(Number(lost1)).toBeGreaterThan(0);
@@ -193,13 +196,15 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
     await page.getByRole('radio', { name: /Streams/ }).check();
     await expect.poll(() => page.getByTestId('chat-mode').textContent()).toBe('streams');
     await run.click();
-    await expect.poll(() => runs.locator('tbody tr').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => runs.locator('tbody tr').count(), { timeout: 45_000 }).toBe(2);
+    expect(await runs.locator('tbody tr').nth(1).getAttribute('data-unaccounted')).toBe('0');
     expect(await runs.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual(['2', 'streams', '30', '30', '0']);
 
     await shoot(page, 'labs-chat-both');
     await page.getByRole('radio', { name: /pub\/sub/ }).check();
     await page.close();
-  });
+    // two runs of 30 paced messages each, on two shared cores: more than the default minute
+  }, 150_000);
 
   test('crash a node: its sockets vanish without close frames and leave the registry, their presence rows outlive them; start brings the node back', async () => {
     const page = await context.newPage();

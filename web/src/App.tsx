@@ -1,14 +1,20 @@
 // The routes. Every page is a client-side route that the server also answers directly
-// (DESIGN.md: each loadable by URL), so a pasted link reproduces the view.
+// (DESIGN.md: each loadable by URL), so a pasted link reproduces the view. Each page is its own
+// chunk, loaded when its route is first shown: the entry chunk holds the shell and the router
+// only, so a first visit downloads what that one page needs (Layout shows them under Suspense).
+import { lazy } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './shell/Layout.tsx';
 import { NotFound } from './shell/NotFound.tsx';
-import { LessonsPage, LessonPage } from './lessons/LessonsPage.tsx';
-import { PlaygroundPage } from './playground/PlaygroundPage.tsx';
-import { InspectPage } from './inspect/InspectPage.tsx';
-import { DecodePage } from './decode/DecodePage.tsx';
-import { WorkshopPage } from './workshop/WorkshopPage.tsx';
-import { LabsIndex, LabPage } from './labs/LabsPage.tsx';
+
+const LessonsPage = lazy(() => import('./lessons/LessonsPage.tsx').then((m) => ({ default: m.LessonsPage })));
+const LessonPage = lazy(() => import('./lessons/LessonsPage.tsx').then((m) => ({ default: m.LessonPage })));
+const PlaygroundPage = lazy(() => import('./playground/PlaygroundPage.tsx').then((m) => ({ default: m.PlaygroundPage })));
+const InspectPage = lazy(() => import('./inspect/InspectPage.tsx').then((m) => ({ default: m.InspectPage })));
+const DecodePage = lazy(() => import('./decode/DecodePage.tsx').then((m) => ({ default: m.DecodePage })));
+const WorkshopPage = lazy(() => import('./workshop/WorkshopPage.tsx').then((m) => ({ default: m.WorkshopPage })));
+const LabsIndex = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabsIndex })));
+const LabPage = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabPage })));
 
 export function App() {
   return (

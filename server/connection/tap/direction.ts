@@ -8,8 +8,8 @@
 // (fragments, compression, errors) keep it simple.
 import { isUtf8 } from 'node:buffer';
 import { concatBytes, createReader, parseClosePayload, writeFrameHeader } from '../../core/wire/index.ts';
-import type { Frame, Violation, WireReader } from '../../core/wire/types.ts';
-import type { EventBody } from '../../core/events/schema.ts';
+import type { Frame, Violation, WireReader, WireEvent } from '../../core/wire/types.ts';
+import { type EventBody, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../core/events/schema.ts';
 import type { EventBus } from '../../stream/bus.ts';
 import { FLAG_CLOSE, FLAG_INFLATED, FRAME_RECORD_FIXED, KIND_FRAME, KIND_MESSAGE, MESSAGE_RECORD_FIXED, NOT_TEXT_16, NOT_TEXT_8 } from '../../core/events/records.ts';
 import type { TapInflater } from './inflate.ts';
@@ -18,7 +18,6 @@ export type Dir = 'c2s' | 's2c';
 
 // The event stream carries previews, not whole payloads: it must stay much smaller than the
 // traffic it describes, or watching a connection would cost more than the connection itself.
-import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../core/events/schema.ts';
 export { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES };
 
 /** Hex without separators; Node's native encoder. */
@@ -90,24 +89,41 @@ export class DirectionTap {
     private readonly base: number,
     /** the permessage-deflate inflater when it was negotiated */
     private readonly inflater: TapInflater | null,
+    /** the codec's reader for this direction; given only by tests */
+    reader?: WireReader,
   ) {
     this.connBytes = utf8.encode(conn);
     // Binary data is only previewed (frame and message previews): the reader keeps just enough of it.
-    this.reader = createReader({ direction: dir === 'c2s' ? 'client' : 'server', maxPayload, perMessageDeflate: inflater !== null, isUtf8, keepBinary: MESSAGE_PREVIEW_BYTES + 4 });
+    this.reader =
+      reader ?? createReader({ direction: dir === 'c2s' ? 'client' : 'server', maxPayload, perMessageDeflate: inflater !== null, isUtf8, keepBinary: MESSAGE_PREVIEW_BYTES + 4 });
   }
 
   push(chunk: Uint8Array): void {
     const reader = this.reader;
-    if (reader.violation) return;
+    if (reader.violation || reader.internalError !== null) return;
     this.bytes += chunk.length;
     const events = reader.push(chunk);
-    if (events.length === 0) return;
+    if (events.length > 0) this.record(events, reader.internalError !== null);
+    if (reader.internalError !== null) {
+      // A bug in the codec, not the peer's fault: say so once, instead of going quiet.
+      this.sink.emit({
+        type: 'error',
+        conn: this.conn,
+        dir: this.dir,
+        source: 'decoder',
+        message: `The decoder failed on the ${this.dir === 'c2s' ? 'client' : 'server'}'s bytes and stops decoding this direction; the connection itself carries on. This is a bug in wslab: ${reader.internalError}`,
+      });
+    }
+  }
+
+  /** `failed`: the reader threw while checking the last frame, so that frame completes no message */
+  private record(events: WireEvent[], failed: boolean): void {
     // The frames of one chunk crossed the socket together: one clock reading serves them all.
     const t = this.bus.now();
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       // A frame followed by a violation (bad UTF-8 in it, say) completes no valid message.
-      if (ev.type === 'frame') this.onFrame(ev.frame, events[i + 1]?.type === 'violation', t);
+      if (ev.type === 'frame') this.onFrame(ev.frame, events[i + 1]?.type === 'violation' || (failed && i === events.length - 1), t);
       else {
         const v = { ...ev.violation, offset: ev.violation.offset + this.base };
         this.sink.emit({

@@ -4,6 +4,7 @@
 // Every event has `v` (schema version), `seq` (monotonic per server), `t` (milliseconds since the
 // server started, sub-millisecond precision), `type`, and `conn` when it belongs to a connection.
 import { z } from 'zod';
+import { EVENT_TYPES as EVENT_TYPE_NAMES, type EventTypeName } from './event-types.ts';
 import { EVENT_SCHEMA_VERSION, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from './version.ts';
 
 export { EVENT_SCHEMA_VERSION, FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES };
@@ -209,7 +210,8 @@ export const ErrorEvent = z.object({
   type: z.literal('error'),
   conn: connId.optional(),
   dir: dir.optional(),
-  source: z.enum(['wire', 'handshake', 'server', 'lab']),
+  /** wire: the peer broke RFC 6455; decoder: wslab's own decoder failed (a bug) and stopped decoding that direction */
+  source: z.enum(['wire', 'decoder', 'handshake', 'server', 'lab']),
   message: z.string(),
   violation: violation.optional(),
 });
@@ -459,7 +461,12 @@ export type EventBody<T extends EventType = EventType> = T extends EventType
   ? Omit<EventOf<T>, 'v' | 'seq' | 't'>
   : never;
 
-export const EVENT_TYPES: readonly EventType[] = WslabEvent.options.map((o) => o.shape.type.value);
+/** Every event type, in the union's order (event-types.ts: the same list without zod, for the browser). */
+export const EVENT_TYPES: readonly EventType[] = EVENT_TYPE_NAMES;
+// The plain list and the union must name the same types: each line fails to compile when one has a type the other lacks.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const eventTypesAgree: Same<EventType, EventTypeName> = true;
+void eventTypesAgree;
 
 /** Validates unknown input (a parsed JSON message) as an event. */
 export function parseEvent(input: unknown): { ok: true; event: WslabEvent } | { ok: false; error: string } {

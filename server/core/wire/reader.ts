@@ -1,16 +1,22 @@
 // createReader: the frame decoder (decoder.ts) driven by the message rules (validator.ts)
 // for one direction of one connection. Bytes in, frames and at most one violation out
 // (the sans-I/O shape of python-websockets). It never throws: after a violation, or an
-// internal error, it yields nothing more for that stream.
+// internal error (a bug, reported through `internalError` for the caller to surface), it
+// yields nothing more for that stream.
 
 import { FrameDecoder } from './decoder.ts';
 import type { Incomplete, ReaderOptions, Violation, WireEvent, WireReader } from './types.ts';
 import { DEFAULT_MAX_PAYLOAD, MessageValidator } from './validator.ts';
 
+function describe(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text === '' ? 'an error without a message' : text;
+}
+
 class Reader implements WireReader {
   private readonly decoder: FrameDecoder;
-  /** set when something inside the reader threw (a bug): the reader stops quietly */
-  internalError: unknown = null;
+  /** set when something inside the reader threw (a bug): what was thrown, as a sentence; the reader stops */
+  internalError: string | null = null;
 
   constructor(opts: ReaderOptions) {
     const max = opts.maxPayload;
@@ -32,7 +38,7 @@ class Reader implements WireReader {
       if (chunk instanceof Uint8Array) this.decoder.push(chunk, out);
       else if ((chunk as unknown) instanceof ArrayBuffer) this.decoder.push(new Uint8Array(chunk as unknown as ArrayBuffer), out);
     } catch (err) {
-      this.internalError = err ?? 'error';
+      this.internalError = describe(err);
     }
     return out;
   }
@@ -42,7 +48,7 @@ class Reader implements WireReader {
     try {
       return this.decoder.incomplete();
     } catch (err) {
-      this.internalError = err ?? 'error';
+      this.internalError = describe(err);
       return null;
     }
   }

@@ -131,6 +131,11 @@ export interface WireReader {
   readonly offset: number;
   /** the violation that stopped the reader, if any */
   readonly violation: Violation | null;
+  /**
+   * Set when the reader itself failed (a bug in the decoder, never the peer's fault): what was
+   * thrown. The reader yields nothing more; callers must report it, not carry on silently.
+   */
+  readonly internalError: string | null;
 }
 
 /** The JSON object `wslab decode` prints for one frame (DESIGN.md, public contract). */

@@ -5,18 +5,15 @@
 import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { SequenceDiagram } from '../diagram/SequenceDiagram.tsx';
 import { useStoreSlice } from '../store/hooks.ts';
-import { getStore } from '../store/store.ts';
 import { LabChatClient, cookieUser } from './chat/client.ts';
-import { ackedIds, countRun, closeMeaning, lostInRun, MALFORMED, nodeOfPort, TRANSPORTS, type FeedItem, type NodeInfo, type Transport } from './chat/model.ts';
+import { PAUSE_AT, PAUSE_MS, RUN_SIZE, SETTLE_TIMEOUT_MS, runGuarantees, whenTrue, type GuaranteeRun } from './chat/run.ts';
+import { closeMeaning, MALFORMED, nodeOfPort, TRANSPORTS, type FeedItem, type NodeInfo, type Transport } from './chat/model.ts';
 import { getConnections, getFanout, getPresence, getQueue, pauseNode, resumeNode, setMode, startNode, stopNode, type FanoutStatus, type PresenceEntry, type RegistryEntry } from './chat/api.ts';
 import './chat.css';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves when `pred` holds, or after `ms`. */
-async function until(pred: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred() && Date.now() < end) await sleep(50);
+/** Resolves when `pred` holds for client `c` (checked on each of its changes), or after `ms`. */
+async function until(c: LabChatClient, pred: () => boolean, ms = 3000): Promise<void> {
+  await whenTrue([c], pred, ms);
 }
 
 /** Calls `fn` now and every `ms` while mounted. */
@@ -475,23 +472,11 @@ function MetadataPanel({ clients, nodes, onNodes }: { clients: readonly [LabChat
 
 // delivery guarantees ------------------------------------------------------------------------------
 
-interface Run {
-  n: number;
-  mode: string;
-  sent: number;
-  received: number;
-  lost: number;
-  paused: string;
-}
-
-const RUN_SIZE = 30;
-const PAUSE_AT = 8;
-const PAUSE_MS = 1000;
 
 function GuaranteesPanel({ a, b, fanout, onStatus }: { a: LabChatClient; b: LabChatClient; fanout: FanoutStatus | null; onStatus: (s: FanoutStatus) => void }) {
   useClient(a);
   useClient(b);
-  const [runs, setRuns] = useState<Run[]>([]);
+  const [runs, setRuns] = useState<GuaranteeRun[]>([]);
   const [running, setRunning] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [wanted, setWanted] = useState<'pubsub' | 'streams' | null>(null);
@@ -518,9 +503,9 @@ function GuaranteesPanel({ a, b, fanout, onStatus }: { a: LabChatClient; b: LabC
     setRunning('reconnecting B…');
     for (let i = 0; i < 4 && b.view.node === a.view.node; i++) {
       b.disconnect();
-      await until(() => b.status === 'closed');
+      await until(b, () => b.status === 'closed');
       await b.connect();
-      await until(() => b.view.node !== null || b.status === 'closed');
+      await until(b, () => b.view.node !== null || b.status === 'closed');
     }
     setRunning(null);
   };
@@ -528,29 +513,15 @@ function GuaranteesPanel({ a, b, fanout, onStatus }: { a: LabChatClient; b: LabC
   const run = async () => {
     if (!ready || !target) return;
     setProblem(null);
-    const n = runs.length + 1;
-    const prefix = `run${n}-`;
-    for (const c of [a, b]) {
-      if (!c.view.rooms.has('lobby')) c.send('join', { room: 'lobby' });
+    try {
+      const row = await runGuarantees({ a, b, target, n: runs.length + 1, onProgress: setRunning });
+      setRuns((r) => [...r, row]);
+      if (row.unaccounted > 0) setProblem(`${row.unaccounted} of ${row.sent} messages neither reached B nor were reported lost within ${SETTLE_TIMEOUT_MS / 1000} s.`);
+    } catch (err) {
+      setProblem((err as Error).message);
+    } finally {
+      setRunning(null);
     }
-    await sleep(300);
-    const before = await getFanout();
-    if (!before.ok) return setProblem(before.error);
-    const usedMode = before.value.mode;
-    const refs: string[] = [];
-    for (let i = 1; i <= RUN_SIZE; i++) {
-      setRunning(`sending ${i}/${RUN_SIZE}${i > PAUSE_AT && i <= PAUSE_AT + PAUSE_MS / 100 ? ` — ${target} paused` : ''}`);
-      const ref = a.send('chat', { room: 'lobby', text: `${prefix}${i}` });
-      if (ref) refs.push(ref);
-      if (i === PAUSE_AT) await pauseNode(target, PAUSE_MS);
-      await sleep(100);
-    }
-    setRunning('waiting for the stragglers…');
-    await sleep(1200);
-    // the gaps the paused node noticed in this run's messages (its `lost` hops on the event stream)
-    const lost = lostInRun(getStore().events, target, ackedIds(a.view.feed, refs));
-    setRuns((r) => [...r, { n, mode: usedMode, sent: RUN_SIZE, received: countRun(b.view.feed, prefix), lost, paused: `${target} for ${PAUSE_MS} ms` }]);
-    setRunning(null);
   };
 
   return (
@@ -605,7 +576,7 @@ function GuaranteesPanel({ a, b, fanout, onStatus }: { a: LabChatClient; b: LabC
           </thead>
           <tbody>
             {runs.map((r) => (
-              <tr key={r.n}>
+              <tr key={r.n} data-unaccounted={r.unaccounted}>
                 <td>{r.n}</td>
                 <td>{r.mode}</td>
                 <td>{r.sent}</td>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, Suspense } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { ThemeToggle } from './ThemeToggle.tsx';
 import { ScrollManager } from './ScrollManager.tsx';
@@ -53,7 +53,10 @@ export function Layout() {
         <ThemeToggle />
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        {/* pages are loaded on first visit (App.tsx): the bar stays while one arrives */}
+        <Suspense fallback={<p className="route-loading" role="status">Loading…</p>}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );
