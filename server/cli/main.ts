@@ -64,10 +64,17 @@ Usage:
 
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
+      A KEY that is not base64 of 16 bytes (RFC 6455 §4.1) gets a warning on stderr; the
+      value is still printed.
 
-  wslab watch [URL] [--json] [--types a,b] [--conn ID] [--since SEQ]
-      Follow a running server's event stream in the terminal, one line per event
-      (URL default http://127.0.0.1:8080). --json prints the raw events (NDJSON).
+  wslab watch [URL] [--json] [--summary] [--types a,b] [--conn ID] [--since SEQ]
+      Follow a running server's event stream in the terminal, one line per event.
+      URL: http(s)://, ws(s)://, HOST:PORT or PORT (default http://127.0.0.1:8080).
+      --json prints the raw events (NDJSON); --summary prints one line per second instead
+      (connections, frames/s per opcode, bytes/s); --since SEQ replays from SEQ (0: the
+      oldest kept). When the server stops, watch says so on stderr and reconnects with
+      backoff, resuming after the last event it printed; it exits only on Ctrl-C (or 1
+      when no server answers the first time).
 
   wslab help
       Show this text.
@@ -95,6 +102,8 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('usage: wslab accept KEY   (KEY is the client\'s Sec-WebSocket-Key, e.g. dGhlIHNhbXBsZSBub25jZQ==)\n');
         return 2;
       }
+      const problem = keyProblem(rest[0]);
+      if (problem) process.stderr.write(`wslab accept: warning: ${problem}. RFC 6455 §4.1 requires Sec-WebSocket-Key to be a base64 value that decodes to 16 bytes (24 characters ending in ==); a conforming server refuses this handshake with 400. The value below is computed anyway.\n`);
       process.stdout.write(computeAccept(rest[0]) + '\n');
       return 0;
     }
@@ -104,6 +113,14 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
       return 2;
   }
+}
+
+/** Why `key` is not a valid Sec-WebSocket-Key (RFC 6455 §4.1), or null when it is one. */
+export function keyProblem(key: string): string | null {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(key) || key.length % 4 !== 0) return `"${key}" is not base64`;
+  const bytes = Buffer.from(key, 'base64').length;
+  if (bytes !== 16) return `"${key}" decodes to ${bytes} byte${bytes === 1 ? '' : 's'}, not 16`;
+  return null;
 }
 
 function intOption(value: string | undefined, name: string, min: number, max: number): number | undefined {

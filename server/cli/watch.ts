@@ -5,6 +5,8 @@ import { formatEvent } from '../core/events/format.ts';
 import { renderBatch } from '../core/events/records.ts';
 import { parseEvent } from '../core/events/schema.ts';
 import { escapeBidi } from '../core/events/bidi.ts';
+import { follow, serverUrl } from './watch-follow.ts';
+import { runSummary } from './watch-summary-run.ts';
 
 const COLORS: Record<string, string> = {
   frame: '36', message: '32', state: '35', handshake: '34', 'conn.open': '34', close: '33',
@@ -23,6 +25,7 @@ export async function runWatch(args: string[]): Promise<number> {
         types: { type: 'string' },
         conn: { type: 'string' },
         since: { type: 'string' },
+        summary: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -32,36 +35,43 @@ export async function runWatch(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write('usage: wslab watch [URL] [--json] [--types a,b] [--conn ID] [--since SEQ]\n');
+    process.stdout.write(WATCH_USAGE);
     return 0;
   }
   if (positionals.length > 1) {
     process.stderr.write('wslab watch: give at most one URL\n');
     return 2;
   }
-  let url: URL;
+  let base: URL;
   try {
-    url = new URL(positionals[0] ?? 'http://127.0.0.1:8080');
-  } catch {
-    process.stderr.write(`wslab watch: not a URL: ${positionals[0]}\n`);
+    base = serverUrl(positionals[0]);
+  } catch (err) {
+    process.stderr.write(`wslab watch: ${(err as Error).message}\n`);
     return 2;
   }
-  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
-  url.pathname = '/__wslab/events';
-  if (values.types) url.searchParams.set('types', values.types);
-  if (values.conn) url.searchParams.set('conn', values.conn);
-  if (values.since) url.searchParams.set('since', values.since);
-  // Records as the server keeps them; the JSON is written here (events/records.ts), not by the server.
-  url.searchParams.set('format', 'bin');
+  let since: number | null = null;
+  if (values.since !== undefined) {
+    if (!/^\d+$/.test(values.since)) {
+      process.stderr.write('wslab watch: --since must be a sequence number (0 or 1: from the oldest event kept)\n');
+      return 2;
+    }
+    since = Number(values.since);
+  }
   const color = !values.json && process.stdout.isTTY && !process.env.NO_COLOR;
+  const say = (line: string) => process.stderr.write(line + '\n');
 
-  return new Promise<number>((resolve) => {
-    const ws = new WebSocket(url);
-    ws.on('open', () => process.stderr.write(`wslab watch: following ${url.href}\n`));
-    ws.on('message', (data: Buffer, isBinary) => {
-      const lines = isBinary ? renderBatch(new Uint8Array(data.buffer, data.byteOffset, data.length)) : data.toString();
-      for (const text of lines.split('\n')) if (text) printEvent(text);
-    });
+  if (values.summary) {
+    if (values.json) {
+      say('wslab watch: --summary and --json do not go together (--json prints every event)');
+      return 2;
+    }
+    return runSummary(base, { types: values.types, conn: values.conn, since }, say);
+  }
+
+  {
+    const following = follow({ base, types: values.types, conn: values.conn, since, onEvent: printEvent, say });
+    process.once('SIGINT', () => following.stop());
+    return following.done;
     function printEvent(text: string): void {
       if (values.json) {
         // still valid JSON with the same values: a bidi control can only be inside a string
@@ -83,11 +93,16 @@ export async function runWatch(args: string[]): Promise<number> {
       const c = COLORS[result.event.type];
       process.stdout.write(color && c ? `\x1b[${c}m${line}\x1b[0m\n` : line + '\n');
     }
-    ws.on('error', (err) => {
-      process.stderr.write(`wslab watch: ${err.message}\n`);
-      resolve(1);
-    });
-    ws.on('close', () => resolve(0));
-    process.once('SIGINT', () => ws.close(1000, 'watch stopped'));
-  });
+  }
 }
+
+export const WATCH_USAGE = `usage: wslab watch [URL | HOST:PORT | PORT] [--json] [--summary] [--types a,b] [--conn ID] [--since SEQ]
+  Follows a running server's event stream (default http://127.0.0.1:8080), one line per event.
+  --json        the raw events, one JSON object per line (NDJSON)
+  --summary     one line per second instead: connections, frames/s per opcode, bytes/s
+  --types a,b   only these event types (e.g. frame,close)
+  --conn ID     only this connection's events
+  --since SEQ   start from this seq in the server's history (0 or 1: the oldest kept); default: live
+  When the server stops, watch says so on stderr and reconnects (backoff up to 8 s), then resumes
+  after the last event it printed (from the first event when the server started again).
+`;

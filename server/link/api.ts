@@ -103,7 +103,9 @@ export function createLinkApi(options: LinkApiOptions) {
       request = Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]);
     }
     try {
-      link.attach(socket, request, { path, tag, owner: requestOwner(req), quiet: req.headers['x-wslab-client'] === 'sim' });
+      // Simulated clients are quiet (there may be thousands), except the backpressure lab's one
+      // consumer (tag flowN): its page charts what the link forwards, from the link's stats events.
+      link.attach(socket, request, { path, tag, owner: requestOwner(req), quiet: req.headers['x-wslab-client'] === 'sim' && !/^flow\d+$/.test(tag) });
     } catch (err) {
       refuse(socket, err instanceof LinkError ? err.status : 500, (err as Error).message);
     }

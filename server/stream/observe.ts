@@ -71,7 +71,8 @@ export class Observer {
     this.highWater = options.highWater ?? OBSERVER_HIGH_WATER;
     // A since beyond the head can only be a cursor from an earlier run of the server (a page
     // reconnecting after a restart): start live rather than wait, silent, for that seq to come.
-    this.cursor = Math.min(options.since ?? bus.headSeq, bus.headSeq);
+    // Seqs start at 1, so since=0 asks for the same as since=1: no event 0 was ever missed.
+    this.cursor = Math.max(1, Math.min(options.since ?? bus.headSeq, bus.headSeq));
     // A batching observer reads the history once per turn; one that wants single events is handed each.
     this.bin = options.format === 'bin';
     this.batch = this.bin || options.batch === true;

@@ -79,6 +79,19 @@ describeWithChromium('fault and flow labs in Chromium', () => {
     await page.getByRole('button', { name: /^Stop/ }).click();
   });
 
+  test("backpressure lab: a throttled consumer — the link's limit and the consumer's rate shown, the link panel in sync, the kernel-buffer phase explained", async () => {
+    await page.goto(`${server.url}/labs/backpressure`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Backpressure');
+    await page.getByRole('radio', { name: 'Throttled' }).check();
+    await page.getByRole('button', { name: 'Start producer and consumer' }).click();
+    await expect.poll(() => page.getByTestId('link-rates').textContent(), { timeout: 15_000 }).toMatch(/^link limit 100,000 B\/s · consumer\s+receives [\d,]+ B\/s$/);
+    expect(await page.getByLabel(/Down: server → client/).inputValue()).toBe('100000');
+    // the default producer outruns 100,000 B/s: "delivered" stalls while the kernels' buffers drain to the consumer
+    await expect.poll(() => page.getByTestId('kernel-phase').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('kernel-phase').textContent()).toMatch(/The consumer is reading \([\d,]+ B\/s through the link\), yet “delivered” has not moved for \d+ s/);
+    await page.getByRole('button', { name: /^Stop/ }).click();
+  });
+
   test('lifecycle lab: a link reset drops the client, which reconnects by itself', async () => {
     await page.goto(`${server.url}/labs/lifecycle`);
     await page.getByLabel('Base (ms)').fill('200');

@@ -23,6 +23,17 @@ describeWithChromium('/lessons in Chromium', () => {
     expect(await page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('0/3 quizzes');
   });
 
+  test("lesson 2 shows this server's own host:port, not the 127.0.0.1:8080 it is written against", async () => {
+    await page.goto(`${server.url}/lessons/handshake`);
+    const pre = page.locator('pre').first();
+    await pre.waitFor();
+    const host = `127.0.0.1:${server.port}`;
+    expect(await pre.textContent()).toContain(`Host: ${host}\nUpgrade: websocket`);
+    expect(await pre.textContent()).toContain(`Origin: http://${host}`);
+    await expect.poll(() => page.locator('main').textContent()).toContain(`new WebSocket('ws://${host}/lab/echo')`);
+    expect(await page.locator('main').textContent()).not.toContain('127.0.0.1:8080');
+  });
+
   test('lesson 4 shows real frame bytes: decode blocks with one-line summaries and a link to /decode', async () => {
     await page.goto(`${server.url}/lessons/frames-and-opcodes`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Frames and opcodes');

@@ -173,6 +173,46 @@ describeWithChromium('/playground in Chromium', () => {
     expect(dialogs).toEqual([]);
   });
 
+  test('the terminal: a bare line is sent as text, /close makes no DELETE, lines wrap between words and reflow on resize', async () => {
+    const deletes: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      if (r.method() === 'DELETE') deletes.push(r.url());
+    };
+    page.on('request', onRequest);
+    await page.getByRole('tab', { name: 'Terminal' }).click();
+    await page.locator('.terminal-host .xterm').waitFor();
+    const puppets = async () => (await terminalText()).match(/connected: puppet p\d+ is c\d+/g)?.length ?? 0;
+    const before = await puppets();
+    await typeInTerminal('connect /lab/echo --puppet');
+    await expect.poll(puppets, { timeout: 10_000 }).toBe(before + 1);
+    const conn = [...(await terminalText()).matchAll(/puppet p\d+ is (c\d+)/g)].pop()![1];
+
+    await typeInTerminal('just a bare line');
+    await expect.poll(() => frames((f) => f.conn === conn && f.dir === 'c2s' && f.text === 'just a bare line').length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(terminalText).toContain('< just a bare line');
+
+    await typeInTerminal('/close');
+    await expect.poll(() => frames((f) => f.conn === conn && f.dir === 's2c' && f.opcode === 8).length, { timeout: 10_000 }).toBe(1);
+    const opens = async () => (await terminalText()).match(/0 → 1 OPEN/g)?.length ?? 0;
+    const opened = await opens();
+    await typeInTerminal('connect /lab/echo');
+    await expect.poll(opens, { timeout: 10_000 }).toBe(opened + 1);
+    expect(deletes).toEqual([]);
+    page.off('request', onRequest);
+
+    // the banner's words stay whole at any width, and the rows follow the panel's new width
+    const rows = async () => (await terminalText()).split('\n').filter((r) => r.trim());
+    const words = 'a wscat-like shell. Type help for the commands, connect /lab/echo to start.'.split(' ');
+    const widest = async () => Math.max(...(await rows()).map((r) => r.trimEnd().length));
+    const wide = await widest();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(widest, { timeout: 10_000 }).toBeLessThan(wide);
+    const tokens = new Set((await rows()).flatMap((r) => r.trim().split(/\s+/)));
+    for (const w of words) expect(tokens, w).toContain(w);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await expect.poll(widest, { timeout: 10_000 }).toBe(wide);
+  });
+
   test('the frame builder sends an unmasked client frame; the server closes with 1002', async () => {
     await page.getByRole('tab', { name: 'Frame builder' }).click();
     await page.locator('[data-preset="unmasked"]').click();

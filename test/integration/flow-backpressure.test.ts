@@ -136,6 +136,22 @@ describe('backpressure strategies against a paused consumer', () => {
     await fetch(`${t.httpUrl}/__wslab/flow/${conn}`, { method: 'DELETE' });
   });
 
+  test("the consumer's link reports its conditions and what it forwards (stats events for the lab's rate chart), at the throttled rate", async () => {
+    const RATE = 100_000;
+    const r = await post('/__wslab/flow', { strategy: 'none', rate: 2000, size: 512, capBytes: CAP, link: { pauseServer: false, s2cBytesPerSec: RATE } });
+    expect(r.status).toBe(201);
+    const conn = r.json.conn as string;
+    const config = await log.waitForType('link', (e) => e.conn === conn && e.action === 'config', 10_000);
+    expect(config.conditions).toMatchObject({ s2cBytesPerSec: RATE, pauseServer: false });
+    const first = await log.waitForType('link', (e) => e.conn === conn && e.action === 'stats' && e.counters!.s2c.forwarded > 0, 10_000);
+    const later = await log.waitForType('link', (e) => e.conn === conn && e.action === 'stats' && e.t >= first.t + 2000, 10_000);
+    const rate = ((later.counters!.s2c.forwarded - first.counters!.s2c.forwarded) * 1000) / (later.t - first.t);
+    // the link forwards at its limit (wide bounds: a shared machine), never much above it
+    expect(rate).toBeGreaterThan(RATE * 0.5);
+    expect(rate).toBeLessThan(RATE * 1.3);
+    await fetch(`${t.httpUrl}/__wslab/flow/${conn}`, { method: 'DELETE' });
+  });
+
   test('invalid settings are refused with the reason', async () => {
     expect(await post('/__wslab/flow', { strategy: 'yolo' })).toEqual({ status: 400, json: { error: 'strategy must be one of none, drop-newest, drop-oldest, coalesce, pause' } });
     expect(await post('/__wslab/flow', { capBytes: 8192, highWater: 8192 })).toEqual({

@@ -3,7 +3,10 @@
 // first unanswered ping leaves up to one interval after the blackhole), terminates the socket, and
 // the registry entry and the lab's per-connection state are released. With heartbeats off, the
 // ghost stays, believed online, holding its memory.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { ROOT } from '../../server/paths.ts';
 import { openClient, sleep, until, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
 import { ghostState } from '../../server/labs/ghosts/lab.ts';
 
@@ -133,5 +136,35 @@ describe('ghosts and heartbeats', () => {
     expect(costs.pingPongBytes).toBeLessThan(30);
     expect(costs.pollBytes).toBeGreaterThan(700);
     await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+  });
+
+  test("lesson 7's heartbeat figures are what the wire carries: 8 B for an empty ping + pong, 16 B for the lab's ping hb:1 + its pong", async () => {
+    const lesson = readFileSync(join(ROOT, 'lessons', '07-ghosts-and-heartbeats.md'), 'utf8');
+    const row = (start: string) => Number(new RegExp(`^\\| ${start}[^\\n]*\\| (\\d+) \\|$`, 'm').exec(lesson)?.[1]);
+    const statedEmpty = row('an empty ping');
+    const statedLab = row("the ghost lab's ping `hb:1`");
+    expect([statedEmpty, statedLab]).toEqual([8, 16]);
+
+    // the lab: a simulated client behind the link, the server's heartbeat pinging it
+    await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+    const spawn = await post('/__wslab/sim/spawn', { count: 1, heartbeatMs: 2000, misses: 2 });
+    expect(spawn.json.opened).toBe(1);
+    const pong = await log.waitForType('frame', (e) => e.opcode === 10 && e.dir === 'c2s' && e.text === 'hb:1', 10_000);
+    const ping = log.ofType('frame', pong.conn).find((e) => e.opcode === 9 && e.text === 'hb:1')!;
+    expect(ping.headerLength + ping.payloadLength + pong.headerLength + pong.payloadLength).toBe(statedLab);
+    // what the lab page shows (the newest pair on any lab connection): the same rule, 8 + 2 × the payload
+    const costs = (await (await fetch(`${t.httpUrl}/__wslab/sim/costs`)).json()) as { pingPongBytes: number; ping: { payloadHex: string; payloadLength: number } };
+    expect(Buffer.from(costs.ping.payloadHex, 'hex').toString()).toMatch(/^hb:\d+$/);
+    expect(costs.pingPongBytes).toBe(statedEmpty + 2 * costs.ping.payloadLength);
+    await fetch(`${t.httpUrl}/__wslab/sim`, { method: 'DELETE' });
+
+    // an empty ping: a client pings the echo lab with no payload, the server answers
+    const ws = await openClient(t.wsUrl('/lab/echo'));
+    clients.push(ws);
+    ws.ping();
+    const emptyPong = await log.waitForType('frame', (e) => e.opcode === 10 && e.dir === 's2c' && e.payloadLength === 0, 5000);
+    const emptyPing = log.ofType('frame', emptyPong.conn).find((e) => e.opcode === 9 && e.dir === 'c2s')!;
+    expect([emptyPing.headerLength + emptyPing.payloadLength, emptyPong.headerLength + emptyPong.payloadLength]).toEqual([6, 2]);
+    expect(emptyPing.headerLength + emptyPong.headerLength).toBe(statedEmpty);
   });
 });

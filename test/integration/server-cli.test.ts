@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
 import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
+import { startWslab } from '../../server/app.ts';
 import { openClient, shut, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const BIN = join(ROOT, 'bin', 'wslab.js');
@@ -93,6 +94,16 @@ describe('wslab accept', () => {
   test('prints the RFC 6455 sample accept value', async () => {
     const r = await run(['accept', 'dGhlIHNhbXBsZSBub25jZQ==']);
     expect(r).toEqual({ code: 0, stdout: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n', stderr: '' });
+  });
+
+  test('a key that is not base64 of 16 bytes: a warning naming RFC 6455 §4.1 on stderr, the value still printed', async () => {
+    const rfc = 'RFC 6455 §4.1 requires Sec-WebSocket-Key to be a base64 value that decodes to 16 bytes (24 characters ending in ==); a conforming server refuses this handshake with 400. The value below is computed anyway.';
+    const short = await run(['accept', 'c2hvcnQ=']);
+    expect(short).toEqual({ code: 0, stdout: '5mxwMKXNI9akKyJbT9Ot03A9YWg=\n', stderr: `wslab accept: warning: "c2hvcnQ=" decodes to 5 bytes, not 16. ${rfc}\n` });
+    const notBase64 = await run(['accept', 'just-a-word!']);
+    expect(notBase64.code).toBe(0);
+    expect(notBase64.stderr).toBe(`wslab accept: warning: "just-a-word!" is not base64. ${rfc}\n`);
+    expect(notBase64.stdout).toMatch(/^[A-Za-z0-9+/]{27}=\n$/);
   });
 
   test('without a key it exits 2 with usage', async () => {
@@ -189,12 +200,14 @@ describe('wslab decode', () => {
       ['start', '--bogus'],
       ['start', '--heartbeat', '10'],
     ];
-    const results = await Promise.all(cases.map((args) => run(args)));
+    // three processes at a time: each is a whole Node start, and two shared cores are not twelve
+    const results: Run[] = [];
+    for (let i = 0; i < cases.length; i += 3) results.push(...(await Promise.all(cases.slice(i, i + 3).map((args) => run(args, undefined, 60_000)))));
     results.forEach((r, i) => {
       expect(r.code, cases[i].join(' ')).toBe(2);
       expect(r.stderr.length, cases[i].join(' ')).toBeGreaterThan(0);
     });
-  });
+  }, 180_000);
 });
 
 describe('wslab --help', () => {
@@ -345,6 +358,77 @@ describe('wslab watch', () => {
     c.proc.kill('SIGINT');
     expect(await c.exited).toBe(0);
   });
+
+  test('watch HOST:PORT (no scheme) follows the server', async () => {
+    const t = await startTestServer();
+    servers.push(t);
+    const c = start(['watch', `127.0.0.1:${t.port}`, '--types', 'message']);
+    await c.waitForStderr(new RegExp(`following ws://127\\.0\\.0\\.1:${t.port}/__wslab/events\\?types=message&format=bin`), 20_000);
+    await conversation(t, 'no scheme');
+    await c.waitForLine((l) => l.includes('⇐'), 10_000, 'the echoed message line');
+    expect(c.lines.every((l) => l.includes("'no scheme'"))).toBe(true);
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+  });
+
+  test('watch --since 0 replays from seq 1 with no gap event (seqs start at 1: nothing was missed)', async () => {
+    const t = await startTestServer();
+    servers.push(t);
+    await conversation(t, 'before the watch');
+    const c = start(['watch', t.httpUrl, '--since', '0', '--json']);
+    await c.waitForLine((l) => l.includes('"type":"close"'), 20_000, 'the close event from the history');
+    const events = c.lines.map((l) => JSON.parse(l) as WslabEvent);
+    expect(events[0].seq).toBe(1);
+    expect(events.filter((e) => e.type === 'gap')).toEqual([]);
+    for (let i = 1; i < events.length; i++) expect(events[i].seq).toBe(events[i - 1].seq + 1);
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+  });
+
+  test('when the server stops, watch says so and reconnects to a new server on the same port, following it from its first event', async () => {
+    const first = await startTestServer();
+    const port = first.port;
+    const c = start(['watch', `127.0.0.1:${port}`, '--types', 'message']);
+    await c.waitForStderr(/following ws:/, 20_000);
+    await conversation(first, 'to the first server');
+    await c.waitForLine((l) => l.includes('to the first server') && l.includes('⇐'), 10_000, 'first server message');
+    await first.close();
+    await c.waitForStderr(/wslab watch: the server stopped or the stream closed \(.*\); reconnecting…/, 10_000);
+    expect(c.proc.exitCode).toBeNull();
+    const second = await startWslab({ host: '127.0.0.1', port });
+    servers.push({ server: second, port, httpUrl: `http://127.0.0.1:${port}`, wsUrl: (p) => `ws://127.0.0.1:${port}${p}`, close: () => second.close() });
+    await c.waitForStderr(/wslab watch: reconnected; following ws:/, 20_000);
+    expect(c.stderr).toMatch(/wslab watch: this is a new server \(up [\d.]+ s, its events start again at seq 1\): following it from its first event/);
+    await conversation(servers[servers.length - 1], 'to the second server');
+    await c.waitForLine((l) => l.includes('to the second server') && l.includes('⇐'), 10_000, 'second server message');
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+  }, 60_000);
+
+  test('watch --summary prints one line a second: connections, frames/s per opcode, bytes/s', async () => {
+    const t = await startTestServer();
+    servers.push(t);
+    const c = start(['watch', t.httpUrl, '--summary']);
+    await c.waitForStderr(/following ws:.*types=frame%2Cconn\.open%2Cclose/, 20_000);
+    await c.waitForLine(() => true, 10_000, 'a first summary line');
+    const a = await openClient(t.wsUrl('/lab/echo'));
+    const b = await openClient(t.wsUrl('/lab/echo'));
+    await c.waitForLine((l) => / conns 2 /.test(l), 10_000, 'a line counting both connections');
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((r) => {
+        a.once('message', () => r());
+        a.send('0123456789');
+      });
+    }
+    const busy = await c.waitForLine((l) => /\(TEXT \d+/.test(l), 10_000, 'a line with TEXT frames');
+    await shut(a);
+    await shut(b);
+    await c.waitForLine((l) => / conns 0 /.test(l) && c.lines.indexOf(l) > c.lines.indexOf(busy), 10_000, 'a line after both closed');
+    const LINE = /^\d\d:\d\d:\d\d  conns \d+  frames\/s [\d,]+( \((CONT|TEXT|BINARY|PING|PONG|CLOSE) [\d,]+(, (CONT|TEXT|BINARY|PING|PONG|CLOSE) [\d,]+)*\))?  bytes\/s [\d,]+ \(in [\d,]+, out [\d,]+\)$/;
+    for (const line of c.lines) expect(line).toMatch(LINE);
+    c.proc.kill('SIGINT');
+    expect(await c.exited).toBe(0);
+  }, 60_000);
 
   test('watch exits 1 with a message when no server answers', async () => {
     const t = await startTestServer();

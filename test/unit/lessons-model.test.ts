@@ -286,3 +286,14 @@ describe.skipIf(!existsSync(NOTES_DIR))(`no sentence copied from the notes (${NO
     expect(copied).toEqual([]);
   });
 });
+
+describe("the lessons name this server's own address", () => {
+  test('every 127.0.0.1:8080 becomes the page host; other text is untouched', async () => {
+    const { withHost, localizeFiles } = await import('../../web/src/lessons/host.ts');
+    const text = "new WebSocket('ws://127.0.0.1:8080/lab/echo')\nHost: 127.0.0.1:8080\nnew WebSocketServer({ port: 8080 })";
+    expect(withHost(text, '127.0.0.1:41234')).toBe("new WebSocket('ws://127.0.0.1:41234/lab/echo')\nHost: 127.0.0.1:41234\nnew WebSocketServer({ port: 8080 })");
+    expect(withHost(text, '127.0.0.1:8080')).toBe(text);
+    expect(localizeFiles({ a: text }, null)).toEqual({ a: text });
+    expect(localizeFiles({ a: 'x 127.0.0.1:8080 y' }, '192.168.1.20:3000')).toEqual({ a: 'x 192.168.1.20:3000 y' });
+  });
+});

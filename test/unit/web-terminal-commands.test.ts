@@ -88,7 +88,7 @@ describe('parseCommand', () => {
     expect(ok('help /ping')).toEqual({ kind: 'help', topic: '/ping' });
     expect(ok('/autopong off')).toEqual({ kind: 'autopong', enabled: false });
     expect(ok('   ')).toEqual({ kind: 'empty' });
-    expect(err('conect /lab/echo')).toContain('did you mean connect?');
+    expect(err('/conect /lab/echo')).toContain('did you mean connect?');
   });
 });
 

@@ -1,9 +1,10 @@
 // One connection, from the events the server measured: who it is (socketId, sessionId, userId,
 // the TCP 4-tuple), the handshake with the key → accept computation checked step by step, the
 // server and client ready-state timelines, the close, ping/pong round trips and the send buffer.
-import { useMemo } from 'react';
+import { useMemo, useEffect, useState } from 'react';
 import { describeCloseCode } from '../../../server/core/wire/index.ts';
 import type { EventOf } from '../../../server/core/events/schema.ts';
+import { apiCall } from '../http.ts';
 import { TimeChart, type ChartSeries } from '../charts/TimeChart.tsx';
 import { useStoreSelector } from '../store/hooks.ts';
 import { getStore, type ConnView } from '../store/store.ts';
@@ -314,7 +315,36 @@ function Close({ c }: { c: EventOf<'close'> }) {
 
 const RTT_SERIES: ChartSeries[] = [{ label: 'RTT', color: 'var(--accent)', points: true, unit: 'ms' }];
 
+/** The heartbeat this connection runs under: its own heartbeat events, else the server's setting. */
+function heartbeatSentence(v: ConnView, server: { intervalMs: number; maxMisses: number } | null): string {
+  const own = v.heartbeats[v.heartbeats.length - 1];
+  const intervalMs = own ? own.intervalMs : server?.intervalMs;
+  if (intervalMs === undefined) return "the server's heartbeat pings at the interval it was started with (--heartbeat, default 30 s)";
+  if (intervalMs === 0) return "the server's heartbeat is off for this connection";
+  const every = intervalMs % 1000 === 0 ? `${intervalMs / 1000} s` : `${intervalMs.toLocaleString('en-US')} ms`;
+  return `the server's heartbeat pings this connection every ${every}`;
+}
+
+let heartbeatConfig: Promise<{ intervalMs: number; maxMisses: number } | null> | null = null;
+
+/** GET /__wslab/heartbeat, once per page. */
+function useServerHeartbeat(): { intervalMs: number; maxMisses: number } | null {
+  const [hb, setHb] = useState<{ intervalMs: number; maxMisses: number } | null>(null);
+  useEffect(() => {
+    let live = true;
+    heartbeatConfig ??= apiCall<{ intervalMs: number; maxMisses: number }>('GET', '/__wslab/heartbeat').then((r) => (r.ok ? r.value : null));
+    void heartbeatConfig.then((value) => {
+      if (live) setHb(value);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  return hb;
+}
+
 function Rtts({ v, version }: { v: ConnView; version: string }) {
+  const serverHeartbeat = useServerHeartbeat();
   // v.rtts grows in place; `version` says when to copy it for the chart
   const data = useMemo(() => [v.rtts.map((r) => r.t), v.rtts.map((r) => r.rtt)] as [number[], number[]], [v, version]);
   const last = v.rtts.slice(-8).reverse();
@@ -322,7 +352,7 @@ function Rtts({ v, version }: { v: ConnView; version: string }) {
     <section className="conn-section" aria-label="Ping and pong round trips">
       <h3 className="section-title">Ping → pong round trips</h3>
       {v.rtts.length === 0 ? (
-        <p className="note">No pong with a round trip yet (the server's heartbeat pings every few seconds; a client ping counts too).</p>
+        <p className="note" data-testid="rtt-empty">No pong with a round trip yet ({heartbeatSentence(v, serverHeartbeat)}; a client ping counts too).</p>
       ) : (
         <>
           <ul className="rtt-list">

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { TimeChart } from '../charts/TimeChart.tsx';
 import { changeFlow, setLink, startFlow, stopFlow, type FlowConfig, type Strategy } from './api.ts';
-import { useLabStream } from './stream.ts';
+import { useLabStream, type LinkView, type Series } from './stream.ts';
 import { bytes, count } from './format.ts';
 import { Figure } from './Figure.tsx';
 import { LinkPanel } from './LinkPanel.tsx';
@@ -29,6 +29,9 @@ export function BackpressureLab() {
 
   const live = conn ? stream.flow.get(conn) : undefined;
   const last = live?.last;
+  const linkView = conn ? stream.linkOf.get(conn) : undefined;
+  const rates = flowRates(live?.series, live?.last.size ?? 0, linkView);
+  const kernelPhase = stalledSeconds(live?.series, rates.consumer, linkView?.t ?? 0);
 
   const linkFor = (m: ConsumerMode) => (m === 'paused' ? { pauseServer: true, s2cBytesPerSec: 0 } : m === 'throttled' ? { pauseServer: false, s2cBytesPerSec: throttle } : { pauseServer: false, s2cBytesPerSec: 0 });
 
@@ -162,6 +165,15 @@ export function BackpressureLab() {
         </p>
       )}
 
+      {kernelPhase && (
+        <p className="lab-kernel-note" role="status" data-testid="kernel-phase">
+          The consumer is reading ({count(Math.round(rates.consumer ?? 0))} B/s through the link), yet “delivered” has not moved for {kernelPhase} s: the
+          bytes it reads now were handed to the kernel long ago. Between this server and the throttled link sit the socket buffers of both
+          kernels (often several MB on loopback); the server&apos;s writes went there while the link was slow, and they drain at the link&apos;s
+          rate before anything newer can. A throttled consumer looks paused until they are empty.
+        </p>
+      )}
+
       <div className="lab-charts">
         <section className="lab-panel">
           <h3>Buffers on the server</h3>
@@ -201,7 +213,24 @@ export function BackpressureLab() {
             ]}
           />
         </section>
-        {conn && <LinkPanel selector={{ conn }} title={`Chaos link in front of ${conn}`} />}
+        <section className="lab-panel">
+          <h3>Through the link</h3>
+          <TimeChart
+            title="Bytes a second: handed to the kernel by the server, forwarded by the link to the consumer, and the link's limit"
+            yLabel="B/s"
+            data={rates.data}
+            series={[
+              { label: 'server → kernel', color: 'var(--accent)', unit: 'B/s' },
+              { label: 'link → consumer', color: 'var(--ok)', unit: 'B/s' },
+              { label: 'link limit', color: 'var(--muted)', unit: 'B/s' },
+            ]}
+          />
+          <p className="lab-small" data-testid="link-rates">
+            link limit {linkView?.conditions ? (linkView.conditions.pauseServer ? 'paused (reads nothing)' : linkView.conditions.s2cBytesPerSec ? `${count(linkView.conditions.s2cBytesPerSec)} B/s` : 'none') : '—'} · consumer
+            receives {rates.consumer === null ? '—' : `${count(Math.round(rates.consumer))} B/s`}
+          </p>
+        </section>
+        {conn && <LinkPanel selector={{ conn }} title={`Chaos link in front of ${conn}`} live={linkView?.conditions ?? null} />}
       </div>
 
       <section className="lab-panel">
@@ -216,4 +245,41 @@ export function BackpressureLab() {
       </section>
     </div>
   );
+}
+
+/** Bytes a second the server handed to the kernel (from `delivered`), and what the link forwarded. */
+function flowRates(flow: Series | undefined, size: number, link: LinkView | undefined): { data: [number[], ...number[][]]; consumer: number | null } {
+  const t: number[] = [];
+  const kernel: number[] = [];
+  if (flow) {
+    for (let i = 1; i < flow.t.length; i++) {
+      const dt = (flow.t[i] - flow.t[i - 1]) / 1000;
+      if (dt <= 0) continue;
+      t.push(flow.t[i]);
+      kernel.push(((flow.cols[4][i] - flow.cols[4][i - 1]) * size) / dt);
+    }
+  }
+  // the link's points, placed on the flow's clock (both are the server's event clock, t in ms)
+  const forwardedAt = (x: number): number | null => {
+    if (!link || !link.series.length) return null;
+    let best: number | null = null;
+    for (let i = 0; i < link.series.t.length; i++) if (link.series.t[i] <= x) best = link.series.cols[0][i];
+    return best;
+  };
+  const limit = link?.conditions ? (link.conditions.pauseServer ? 0 : link.conditions.s2cBytesPerSec || null) : null;
+  const forwarded = t.map((x) => forwardedAt(x) ?? 0);
+  const consumer = link && link.series.length ? link.series.cols[0][link.series.length - 1] : null;
+  return { data: [t, kernel, forwarded, t.map(() => limit ?? Number.NaN)], consumer };
+}
+
+/** Seconds `delivered` has stayed flat while the consumer reads (null when that is not happening). */
+function stalledSeconds(flow: Series | undefined, consumer: number | null, now: number): number | null {
+  if (!flow || flow.length < 2 || consumer === null || consumer <= 0) return null;
+  const delivered = flow.cols[4];
+  const lastValue = delivered[delivered.length - 1];
+  let i = delivered.length - 1;
+  while (i > 0 && delivered[i - 1] === lastValue) i--;
+  // a stopped producer sends no more flow events; the link's stats still say what time it is
+  const seconds = (Math.max(now, flow.t[flow.length - 1]) - flow.t[i]) / 1000;
+  return seconds >= 2 ? Math.round(seconds) : null;
 }

@@ -10,6 +10,7 @@ import { PAUSE_AT, PAUSE_MS, RUN_SIZE, SETTLE_TIMEOUT_MS, runGuarantees, whenTru
 import { closeMeaning, MALFORMED, nodeOfPort, TRANSPORTS, type FeedItem, type NodeInfo, type Transport } from './chat/model.ts';
 import { getConnections, getFanout, getPresence, getQueue, pauseNode, resumeNode, setMode, startNode, stopNode, type FanoutStatus, type PresenceEntry, type RegistryEntry } from './chat/api.ts';
 import './chat.css';
+import { holdersLine } from './chat/holders.ts';
 
 /** Resolves when `pred` holds for client `c` (checked on each of its changes), or after `ms`. */
 async function until(c: LabChatClient, pred: () => boolean, ms = 3000): Promise<void> {
@@ -365,7 +366,7 @@ function MetadataPanel({ clients, nodes, onNodes }: { clients: readonly [LabChat
   const presence: PresenceEntry[] = [...(data?.presence ?? [])].sort((x, y) => byConn(x.socketId, y.socketId));
   const holders = nodes.map((n) => {
     const here = presence.filter((p) => p.node === n.id);
-    return `${n.id} holds ${n.sockets} socket${n.sockets === 1 ? '' : 's'}${here.length ? ` (${[...new Set(here.map((p) => p.userId))].join(', ')})` : ''}`;
+    return holdersLine(n, here.map((p) => p.userId));
   });
   return (
     <section className="lab-panel" aria-labelledby="chat-meta-title">

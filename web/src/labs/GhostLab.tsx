@@ -147,12 +147,21 @@ export function GhostLab() {
           <TimeChart
             title="Server process memory over time"
             yLabel="MiB"
-            data={[sim.t.slice(), sim.cols[3].slice(), sim.cols[4].slice(), sim.cols[5].map((kb) => kb / 1024)]}
+            data={[sim.t.slice(), sim.cols[3].slice(), sim.cols[4].slice()]}
             series={[
               { label: 'RSS', color: 'var(--warn)', unit: 'MiB' },
               { label: 'JS heap used', color: 'var(--accent)', unit: 'MiB' },
-              { label: 'ghost-lab state', color: 'var(--danger)', unit: 'MiB' },
             ]}
+          />
+        </section>
+        <section className="lab-panel">
+          <h3>State the lab holds for its clients</h3>
+          {/* its own chart and scale: a few MiB of state are invisible beside a process's hundreds */}
+          <TimeChart
+            title="App state held for the simulated clients over time"
+            yLabel="KiB"
+            data={[sim.t.slice(), sim.cols[5].slice()]}
+            series={[{ label: 'ghost-lab state', color: 'var(--danger)', unit: 'KiB' }]}
           />
         </section>
       </div>
@@ -206,6 +215,12 @@ function CostBars({ costs }: { costs: Costs }) {
           </>
         )}
       </div>
+      {pair !== null && costs.ping && costs.ping.payloadLength > 0 && (
+        <p className="lab-small" data-testid="pingpong-why">
+          This lab&apos;s pings carry a counter, <code>{pingText(costs.ping.payloadHex)}</code> ({costs.ping.payloadLength} B), and a pong echoes its ping&apos;s payload
+          (RFC 6455 §5.5.3), so it crosses twice: 8 + 2 × {costs.ping.payloadLength} = {8 + 2 * costs.ping.payloadLength} B. An empty ping and its pong are 8 B.
+        </p>
+      )}
       {pair !== null && <p className="lab-small">One poll costs as much as {Math.round(poll / pair)} heartbeats — and a poll every second is far more often than a heartbeat needs to be.</p>}
       <details>
         <summary>The poll as it crossed the wire</summary>
@@ -213,4 +228,11 @@ function CostBars({ costs }: { costs: Costs }) {
       </details>
     </div>
   );
+}
+
+/** A ping payload as text (the lab's are ASCII, e.g. hb:3). */
+function pingText(hex: string): string {
+  let out = '';
+  for (let i = 0; i + 1 < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return out;
 }

@@ -1,9 +1,18 @@
 // The chaos link's conditions for one selection (a tag, a connection), changed live.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { resetLink, setLink, type LinkConditions, type LinkSelector } from './api.ts';
 
-export function LinkPanel({ selector, title = 'Chaos link', disabled = false }: { selector: LinkSelector; title?: string; disabled?: boolean }) {
-  const [c, setC] = useState<LinkConditions>({ latencyMs: 0, jitterMs: 0, c2sBytesPerSec: 0, s2cBytesPerSec: 0, blackhole: false, pauseClient: false, pauseServer: false });
+/**
+ * `live`: the conditions the link itself last reported (link events); the fields follow them, so
+ * the panel shows what the link does, including changes made elsewhere (another control, the API).
+ */
+export function LinkPanel({ selector, title = 'Chaos link', disabled = false, live = null }: { selector: LinkSelector; title?: string; disabled?: boolean; live?: LinkConditions | null }) {
+  const [c, setC] = useState<LinkConditions>(live ?? { latencyMs: 0, jitterMs: 0, c2sBytesPerSec: 0, s2cBytesPerSec: 0, blackhole: false, pauseClient: false, pauseServer: false });
+  const liveKey = live ? JSON.stringify(live) : null;
+  useEffect(() => {
+    if (live) setC({ ...live });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [liveKey]);
   const [problem, setProblem] = useState<string | null>(null);
 
   async function change(next: Partial<LinkConditions>) {

@@ -39,6 +39,11 @@ export class LabStream extends Versioned {
   readonly sim = new Series(['clients', 'alive', 'believed', 'rssMB', 'heapMB', 'stateKB']);
   lastSim: EventOf<'sim'> | null = null;
   readonly flow = new Map<string, { series: Series; last: EventOf<'flow'> }>();
+  /**
+   * Per server conn behind a link: its conditions as the link last reported them, and what it
+   * forwarded server → client per second (from `stats` events, about two a second).
+   */
+  readonly linkOf = new Map<string, LinkView>();
   /** the newest link events, newest last (at most 60) */
   readonly links: EventOf<'link'>[] = [];
   status: 'connecting' | 'open' | 'closed' = 'connecting';
@@ -84,7 +89,11 @@ export class LabStream extends Versioned {
       f.last = e;
       f.series.push(e.t, [e.bufferedAmount, e.writableLength, e.queueBytes, e.produced, e.delivered, e.dropped, e.rss / 1048576, e.heapUsed / 1048576]);
     } else if (e.type === 'link') {
-      if (e.action === 'stats') return;
+      if (e.conn) trackLink(this.linkOf, e);
+      if (e.action === 'stats') {
+        this.bump();
+        return;
+      }
       this.links.push(e);
       if (this.links.length > 60) this.links.splice(0, this.links.length - 60);
     } else return;
@@ -104,6 +113,33 @@ export class LabStream extends Versioned {
 
   close(): void {
     this.client.stop();
+  }
+}
+
+export interface LinkView {
+  conditions: EventOf<'link'>['conditions'] | null;
+  /** t (ms) → server → client bytes forwarded per second, and bytes held inside the link */
+  series: Series;
+  forwarded: number;
+  t: number;
+}
+
+/** Folds one link event into the per-conn view (pure: test/unit/web-backpressure-link.test.ts). */
+export function trackLink(map: Map<string, LinkView>, e: EventOf<'link'>): void {
+  const conn = e.conn!;
+  let v = map.get(conn);
+  if (!v) {
+    v = { conditions: null, series: new Series(['s2cForwardedBps', 's2cHeld']), forwarded: 0, t: e.t };
+    map.set(conn, v);
+    if (map.size > 50) map.delete(map.keys().next().value!);
+  }
+  if (e.conditions) v.conditions = { ...e.conditions };
+  if (e.counters) {
+    const dt = (e.t - v.t) / 1000;
+    const forwarded = e.counters.s2c.forwarded;
+    if (dt > 0) v.series.push(e.t, [Math.max(0, forwarded - v.forwarded) / dt, e.counters.s2c.held]);
+    v.forwarded = forwarded;
+    v.t = e.t;
   }
 }
 

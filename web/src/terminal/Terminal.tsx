@@ -9,6 +9,7 @@ import { getStore } from '../store/store.ts';
 import { complete } from './commands.ts';
 import { LineEditor } from './line-editor.ts';
 import { Shell } from './shell.ts';
+import { Transcript, visibleWidth, wrapText } from './wrap.ts';
 
 function themeFromCss(el: HTMLElement): ITheme {
   const css = getComputedStyle(el);
@@ -68,16 +69,43 @@ export function TerminalPanel({ height = '24rem' }: { height?: string }) {
     }
     const editor = new LineEditor();
     let promptText = '';
+    // Every line is kept and written word-wrapped to the terminal's width; when the width changes
+    // the screen is drawn again from the transcript, so the text reflows instead of staying cut.
+    const transcript = new Transcript(2000);
+    // The prompt and the line being typed may take several rows; `inputRow` is the row (from the
+    // prompt's first) the cursor was left on, so the whole input can be erased before a redraw.
+    let inputRow = 0;
+    const eraseInput = () => {
+      term.write(`${inputRow > 0 ? `\x1b[${inputRow}A` : ''}\r\x1b[J`);
+      inputRow = 0;
+    };
+    const print = (line: string) => {
+      transcript.add(line);
+      eraseInput();
+      term.write(`${wrapText(line, term.cols).join('\r\n')}\r\n`);
+    };
     const drawLine = () => {
-      term.write(`\r\x1b[2K${promptText}${editor.buffer}`);
-      const back = editor.buffer.length - editor.cursor;
-      if (back > 0) term.write(`\x1b[${back}D`);
+      eraseInput();
+      term.write(`${promptText}${editor.buffer}`);
+      const cols = Math.max(1, term.cols);
+      const start = visibleWidth(promptText);
+      const end = start + editor.buffer.length;
+      // after the last column xterm keeps the cursor on that row until the next character
+      const endRow = end > 0 && end % cols === 0 ? end / cols - 1 : Math.floor(end / cols);
+      const at = start + editor.cursor;
+      if (at === end) {
+        inputRow = endRow;
+        return;
+      }
+      const row = Math.floor(at / cols);
+      term.write(`${endRow > row ? `\x1b[${endRow - row}A` : ''}\r${at % cols > 0 ? `\x1b[${at % cols}C` : ''}`);
+      inputRow = row;
     };
     // lines from the shell arrive at any time: print above the prompt, then redraw it
     let busy = false;
     const shell = new Shell(
       (line) => {
-        term.write(`\r\x1b[2K${line.replace(/\n/g, '\r\n')}\r\n`);
+        print(line);
         promptText = shell.prompt;
         if (!busy) drawLine();
       },
@@ -107,7 +135,7 @@ export function TerminalPanel({ height = '24rem' }: { height?: string }) {
             drawLine();
             break;
           case 'submit':
-            term.write(`\r\x1b[2K${promptText}${action.line}\r\n`);
+            print(`${promptText}${action.line}`);
             queue.push(action.line);
             void runQueue();
             break;
@@ -115,7 +143,7 @@ export function TerminalPanel({ height = '24rem' }: { height?: string }) {
             const before = editor.buffer.slice(0, editor.cursor);
             const result = complete(before);
             if (result.candidates.length > 1 && result.line === before) {
-              term.write(`\r\x1b[2K${result.candidates.join('   ')}\r\n`);
+              print(result.candidates.join('   '));
             }
             editor.set(result.line + editor.buffer.slice(editor.cursor));
             editor.cursor = result.line.length;
@@ -124,9 +152,12 @@ export function TerminalPanel({ height = '24rem' }: { height?: string }) {
           }
           case 'interrupt':
             term.write('^C\r\n');
+            inputRow = 0;
             drawLine();
             break;
           case 'clear-screen':
+            transcript.clear();
+            eraseInput();
             term.clear();
             drawLine();
             break;
@@ -147,15 +178,27 @@ export function TerminalPanel({ height = '24rem' }: { height?: string }) {
       return true;
     });
 
+    let drawnCols = term.cols;
     const refit = () => {
       try {
         fit.fit();
       } catch {
         // hidden
       }
+      if (term.cols === drawnCols) return;
+      drawnCols = term.cols;
+      // reflow: the same lines, wrapped between words at the new width
+      term.reset();
+      inputRow = 0;
+      const rows = transcript.rows(term.cols);
+      if (rows.length) term.write(rows.join('\r\n') + '\r\n');
+      drawLine();
     };
+    // the font may arrive after the first fit and change the width of a column
+    void document.fonts?.ready.then(refit);
     const resize = new ResizeObserver(refit);
     resize.observe(screen.current!);
+    resize.observe(el);
     const retheme = () => {
       term.options.theme = themeFromCss(el);
     };

@@ -6,7 +6,8 @@ export type Command =
   | { kind: 'empty' }
   | { kind: 'help'; topic: string | null }
   | { kind: 'connect'; url: string; protocols: string[]; headers: [string, string][]; puppet: boolean; autoPong: boolean }
-  | { kind: 'send'; text: string }
+  /** `bare`: a line that is not a command, sent as typed (as wscat does); `suggestion`: a command its first word is close to */
+  | { kind: 'send'; text: string; bare?: boolean; suggestion?: string | null }
   | { kind: 'json'; text: string; value: unknown }
   | { kind: 'binary'; hex: string; bytes: Uint8Array }
   | { kind: 'ping'; data: string }
@@ -31,7 +32,7 @@ export interface CommandHelp {
 
 export const COMMANDS: readonly CommandHelp[] = [
   { name: 'connect', usage: 'connect URL [-s PROTOCOL]... [-H "Name: value"]... [--puppet] [--no-autopong]', about: 'open a connection (a browser WebSocket; with -H, --puppet or --no-autopong a puppet client the server runs for you)' },
-  { name: 'send', usage: 'send TEXT', about: 'send a text message (quote it to use escapes like "\\n" or "\\u001b")' },
+  { name: 'send', usage: 'send TEXT', about: 'send a text message (quote it to use escapes like "\\n" or "\\u001b"); a line that is not a command is sent as it is, as in wscat' },
   { name: 'json', usage: 'json {"type":"hello"}', about: 'check that the text is JSON, then send it as a text message' },
   { name: 'binary', usage: 'binary HEX', about: 'send a binary message, e.g. binary 01 02 ff' },
   { name: '/ping', usage: '/ping [DATA]', about: 'send a ping frame (up to 125 bytes of data)', puppet: true },
@@ -173,7 +174,9 @@ export function parseCommand(line: string): ParseResult {
   const name = commandName(first);
   if (!name) {
     const close = closest(first);
-    return { ok: false, error: `unknown command "${first}"${close ? ` — did you mean ${close}?` : ''} (type help for the list)` };
+    // "/word" is meant as a command; anything else is a message, sent as typed (wscat does the same)
+    if (first.startsWith('/')) return { ok: false, error: `unknown command "${first}"${close ? ` — did you mean ${close}?` : ''} (type help for the list)` };
+    return { ok: true, command: { kind: 'send', text: line, bare: true, suggestion: close } };
   }
   const rest = restOf(line.replace(/^\s+/, ''));
   switch (name) {

@@ -33,7 +33,7 @@ export function safe(text: string, max = 2000): string {
 
 type Target =
   | { kind: 'browser'; client: BrowserClient; url: string; conn: string | null; unsubscribe: () => void }
-  | { kind: 'puppet'; id: string; path: string; conn: string | null };
+  | { kind: 'puppet'; id: string; path: string; conn: string | null; closing: boolean };
 
 export interface ShellDeps {
   store: EventStore;
@@ -49,6 +49,8 @@ export class Shell {
   private seenSeq: number;
   private closeShown = new Set<string>();
   private browserLogSeen = 0;
+  /** the suggestion last shown for a bare line that looked like a mistyped command (said once) */
+  private bareNoted: string | null = null;
   private readonly own: OwnConns;
 
   constructor(
@@ -78,7 +80,7 @@ export class Shell {
     if (this.target?.kind === 'browser') {
       this.target.unsubscribe();
       this.target.client.reset();
-    } else if (this.target?.kind === 'puppet') void deletePuppet(this.target.id);
+    } else if (this.target?.kind === 'puppet' && this.puppetMayLive(this.target)) void deletePuppet(this.target.id);
     this.target = null;
   }
 
@@ -133,8 +135,17 @@ export class Shell {
     }
     const t = this.target;
     if (!t) {
+      if (cmd.kind === 'send' && cmd.bare) {
+        const word = cmd.text.trim().split(/\s+/, 1)[0];
+        this.error(`not connected: "${word}" is not a command, and a line that is not one is sent as text once you are connected — connect /lab/echo first${cmd.suggestion ? ` (or did you mean ${cmd.suggestion}?)` : ''}`);
+        return;
+      }
       this.error('not connected: connect /lab/echo first');
       return;
+    }
+    if (cmd.kind === 'send' && cmd.bare && cmd.suggestion && this.bareNoted !== cmd.suggestion) {
+      this.bareNoted = cmd.suggestion;
+      this.note(`sent as text: "${safe(cmd.text.trim().split(/\s+/, 1)[0])}" is not a command (did you mean ${cmd.suggestion}?)`);
     }
     if (t.kind === 'browser') return this.browserExec(t, cmd);
     return this.puppetExec(t, cmd);
@@ -156,10 +167,16 @@ export class Shell {
     if (t.kind === 'browser') {
       t.unsubscribe();
       if (t.client.readyState !== null && t.client.readyState < 2) t.client.disconnect();
-    } else {
-      const state = this.readyState();
-      if (state !== 3) await deletePuppet(t.id);
-    }
+    } else if (this.puppetMayLive(t)) await deletePuppet(t.id);
+  }
+
+  /**
+   * Whether a puppet may still exist on the server. The server forgets a puppet once its
+   * connection closes, so after /close (or a close the store has seen) a DELETE would only get 404.
+   */
+  private puppetMayLive(t: Extract<Target, { kind: 'puppet' }>): boolean {
+    if (t.closing) return false;
+    return !(t.conn && this.deps.store.conns.get(t.conn)?.close);
   }
 
   private async connectBrowser(cmd: Extract<Command, { kind: 'connect' }>): Promise<void> {
@@ -225,7 +242,7 @@ export class Shell {
       return;
     }
     const info = res.value;
-    this.target = { kind: 'puppet', id: info.id, path, conn: info.conn };
+    this.target = { kind: 'puppet', id: info.id, path, conn: info.conn, closing: false };
     this.own.add('terminal', `terminal puppet ${info.id} → ${path}`, { conn: info.conn });
     this.write(`${C.green}connected${C.reset}: puppet ${info.id} is ${info.conn ?? 'a connection'} on the server (readyState ${info.readyState} ${STATE_NAMES[info.readyState] ?? ''})`);
   }
@@ -295,6 +312,11 @@ export class Shell {
       default:
         return;
     }
+    if (t.closing) {
+      this.error(`puppet ${t.id} was closed; connect again to open a new one`);
+      return;
+    }
+    if (action === 'close') t.closing = true;
     const res = await puppetAction(t.id, action, body);
     if (!res.ok) {
       this.error(res.error);
