@@ -29,7 +29,7 @@ function LiveCheck({ block }: { block: QuizBlock & { check: NonNullable<QuizBloc
       {live.state === 'running' && <span className="muted"> sending to /lab/raw…</span>}
       {live.state === 'done' && (
         <p className="quiz-live-result" role="status">
-          Measured: <strong data-testid="quiz-live-value">{live.value}</strong>. {live.detail}.
+          Measured on this server: <strong data-testid="quiz-live-value">{live.value}</strong> ({live.detail}).
         </p>
       )}
       {live.state === 'failed' && (

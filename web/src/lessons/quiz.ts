@@ -154,7 +154,7 @@ export function measure(check: QuizCheck, result: CraftResult): { value: number;
       .find((e) => e.type === 'frame');
     if (!first || first.type !== 'frame') return { error: 'the sent bytes hold no complete frame' };
     const f = first.frame;
-    return { value: f.headerLength, detail: `you sent ${parsed.bytes.length} bytes: a ${f.headerLength}-byte header and ${f.payloadLength} bytes of payload` };
+    return { value: f.headerLength, detail: `you sent ${parsed.bytes.length} bytes: ${f.headerLength} bytes of header and ${f.payloadLength} of payload` };
   }
   const reply = result.frames[0];
   if (check.measure === 'reply-frame') {
