@@ -110,6 +110,18 @@ describeWithChromium('/lessons in Chromium', () => {
       await page.locator('.lesson-recap').scrollIntoViewIfNeeded();
       await screenshot(page, `lesson-recap-${w}x${h}`);
     }
+    // a corrected lesson: the heartbeat's cost counted both ways
+    await page.goto(`${server.url}/lessons/ghosts-and-heartbeats`);
+    const table = page.locator('.lesson-table').filter({ hasText: 'two ACKs' });
+    expect(await table.locator('tr').last().textContent()).toBe('+ two ACKs1,150216');
+    for (const [w, h] of [
+      [1440, 900],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await table.scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-heartbeat-cost-${w}x${h}`);
+    }
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
