@@ -8,7 +8,7 @@
 // the difference in bytesWritten from the moment the request arrived: status line, headers, body
 // and chunked-encoding framing, all of it.
 //
-// Connections get short ids (h1, h2, ...) in the order they first sent a request. A WebSocket
+// Connections get short ids (tcp1, tcp2, ...; not "h2", which reads as HTTP/2) in the order they first sent a request. A WebSocket
 // upgrade may be counted too (the transports lab does, for its own): its RequestWire then goes on
 // counting the frames both ways through readSince() and responseBytes().
 import type { IncomingMessage } from 'node:http';
@@ -42,7 +42,7 @@ export class WireMeter {
     const socket = req.socket;
     let state = this.sockets.get(socket);
     if (!state) {
-      state = { id: `h${++this.counter}`, remotePort: socket.remotePort ?? 0, read: 0 };
+      state = { id: `tcp${++this.counter}`, remotePort: socket.remotePort ?? 0, read: 0 };
       this.sockets.set(socket, state);
     }
     const read = socket.bytesRead;

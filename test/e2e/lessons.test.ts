@@ -20,7 +20,7 @@ describeWithChromium('/lessons in Chromium', () => {
     expect(await page.locator('li.lesson-card').count()).toBe(16);
     expect(await page.locator('.lesson-num').first().textContent()).toBe('01');
     expect(await page.locator('li.lesson-card h2').nth(3).textContent()).toBe('Frames and opcodes');
-    expect(await page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('0/3 quizzes');
+    expect(await page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('0/4 quizzes');
   });
 
   test("lesson 2 shows this server's own host:port, not the 127.0.0.1:8080 it is written against", async () => {
@@ -56,22 +56,84 @@ describeWithChromium('/lessons in Chromium', () => {
     await screenshot(page, 'lesson-handshake-diagram');
   });
 
-  test('answering a quiz shows right or wrong with the explanation, and /lessons remembers it', async () => {
+  test('a quiz: choices in the learner\'s own order, a wrong first answer gets one retry, the first answer is the one recorded', async () => {
     await page.goto(`${server.url}/lessons/frames-and-opcodes`);
     const quiz = page.locator('fieldset.quiz').first();
     await quiz.waitFor();
-    await quiz.locator('label.quiz-choice').nth(0).click(); // 0x02: wrong
+    const order = await quiz.locator('label.quiz-choice').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-choice'))));
+    expect([...order].sort()).toEqual([0, 1, 2]);
+    // the same learner sees the same order after a reload
+    await page.reload();
+    await quiz.waitFor();
+    expect(await quiz.locator('label.quiz-choice').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-choice'))))).toEqual(order);
+    await quiz.locator('label.quiz-choice[data-choice="0"]').click(); // 0x02: wrong
     await quiz.locator('button.quiz-check').click();
-    expect(await quiz.locator('.quiz-result').textContent()).toContain('Not quite.');
-    await quiz.locator('label.quiz-choice').nth(1).click(); // 0x82: right
+    expect(await quiz.locator('.quiz-result').textContent()).toContain('try once more');
+    expect(await quiz.locator('.quiz-result').textContent()).not.toContain('0x80 | 0x02'); // nothing revealed yet
+    expect(await quiz.locator('button.quiz-check').textContent()).toBe('Try again');
+    await quiz.locator('label.quiz-choice[data-choice="1"]').click(); // 0x82: right
     await quiz.locator('button.quiz-check').click();
     const result = await quiz.locator('.quiz-result').textContent();
     expect(result).toContain('Right.');
     expect(result).toContain('0x80 | 0x02 = 0x82');
-    await quiz.scrollIntoViewIfNeeded();
-    await screenshot(page, 'lesson-quiz-answered');
+    expect(result).toContain('Recorded: your first answer.');
+    expect(await quiz.locator('button.quiz-check').count()).toBe(0);
     await page.goto(`${server.url}/lessons`);
-    await expect.poll(() => page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('1/3 quizzes');
+    await expect.poll(() => page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('0/4 quizzes');
+    // a different learner (another id in storage) is shown another order for some question
+    const orders = async () => {
+      await page.goto(`${server.url}/lessons/frames-and-opcodes`);
+      await page.locator('fieldset.quiz').first().waitFor();
+      return page.locator('fieldset.quiz label.quiz-choice').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-choice')).join(''));
+    };
+    const mine = await orders();
+    await page.evaluate(() => localStorage.setItem('wslab.learner', 'ffffffffffffffff'));
+    expect(await orders()).not.toBe(mine);
+  });
+
+  test('predict, then check: the prediction is locked in, then the live server measures the answer', async () => {
+    await page.goto(`${server.url}/lessons/frames-and-opcodes`);
+    const quiz = page.locator('fieldset.quiz-predict').first();
+    await quiz.waitFor();
+    expect(await quiz.locator('.quiz-tag').textContent()).toBe('Predict, then check');
+    expect(await quiz.locator('[data-testid="quiz-live"]').count()).toBe(0);
+    await quiz.locator('label.quiz-choice[data-choice="3"]').click(); // 8 bytes
+    expect(await quiz.locator('button.quiz-check').textContent()).toBe('Lock in my prediction');
+    await quiz.locator('button.quiz-check').click();
+    expect(await quiz.locator('.quiz-result').textContent()).toContain('Right.');
+    await quiz.locator('button.quiz-live-run').click();
+    await expect.poll(() => quiz.locator('[data-testid="quiz-live-value"]').textContent(), { timeout: 10_000 }).toBe('8');
+    expect(await quiz.locator('.quiz-live-result').textContent()).toContain('you sent 308 bytes: 8 bytes of header and 300 of payload');
+    const unmasked = page.locator('fieldset.quiz-predict').nth(1);
+    await unmasked.locator('label.quiz-choice[data-choice="0"]').click();
+    await unmasked.locator('button.quiz-check').click();
+    await unmasked.locator('button.quiz-live-run').click();
+    await expect.poll(() => unmasked.locator('[data-testid="quiz-live-value"]').textContent(), { timeout: 10_000 }).toBe('1002');
+    for (const [w, h] of [
+      [1440, 900],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await quiz.scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-quiz-predict-${w}x${h}`);
+      await page.locator('.lesson-intro').scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-intro-${w}x${h}`);
+      await page.locator('.lesson-recap').scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-recap-${w}x${h}`);
+    }
+    // a corrected lesson: the heartbeat's cost counted both ways
+    await page.goto(`${server.url}/lessons/ghosts-and-heartbeats`);
+    const table = page.locator('.lesson-table').filter({ hasText: 'two ACKs' });
+    expect(await table.locator('tr').last().textContent()).toBe('+ two ACKs1,150216');
+    for (const [w, h] of [
+      [1440, 900],
+      [390, 844],
+    ] as const) {
+      await page.setViewportSize({ width: w, height: h });
+      await table.scrollIntoViewIfNeeded();
+      await screenshot(page, `lesson-heartbeat-cost-${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 
   test('a lab block leads to its live page', async () => {

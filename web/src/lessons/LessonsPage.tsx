@@ -9,7 +9,9 @@ import { HashLink } from '../shell/HashLink.tsx';
 import { LESSONS } from './data.ts';
 import { exerciseProgressOf, findLesson, progressOf, slugify, type Block, type Lesson } from './model.ts';
 import { useAnswers, usePassed, resetAnswers } from './progress.ts';
-import { Decode, Exercise, LabLink, Mermaid, Quiz } from './blocks.tsx';
+import { Decode, Exercise, LabLink, Mermaid } from './blocks.tsx';
+import { Quiz } from './QuizView.tsx';
+import { LessonIntro, LessonRecap } from './LessonFrame.tsx';
 import '../diagram/diagram.css';
 import './lessons.css';
 
@@ -176,9 +178,11 @@ export function LessonPage() {
           </nav>
         </aside>
         <article className="lesson-body" key={lesson.id}>
+          <LessonIntro lesson={lesson} all={LESSONS} />
           {lesson.blocks.map((b, n) => (
             <BlockView key={n} block={b} lesson={lesson} chosen={chosen} />
           ))}
+          <LessonRecap lesson={lesson} />
           <nav className="lesson-pager" aria-label="Lessons">
             {prev ? (
               <Link to={`/lessons/${prev.id}`} rel="prev">

@@ -1,11 +1,10 @@
-// The embedded blocks of a lesson, drawn as components: a link into a live view, a quiz, a
-// mermaid diagram, a decoded frame, a coding exercise.
-import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState } from 'react';
+// The embedded blocks of a lesson, drawn as components: a link into a live view, a mermaid
+// diagram, a decoded frame, a coding exercise (quizzes: QuizView.tsx).
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { renderDiagram } from '../diagram/mermaid.ts';
-import { decodeHref, type DecodeBlock, type LabBlock, type QuizBlock } from './model.ts';
+import { decodeHref, type DecodeBlock, type LabBlock } from './model.ts';
 import { summarizeDecode } from './decode-summary.ts';
-import { recordAnswer } from './progress.ts';
 
 // The exercise panel (and, inside it, the monaco editor) is a separate chunk: only a lesson
 // with an exercise block pays for it.
@@ -19,54 +18,6 @@ export function LabLink({ block }: { block: LabBlock }) {
       </Link>
       <code className="lesson-lab-path">{block.page}</code>
     </p>
-  );
-}
-
-export function Quiz({ block, lessonId, chosen }: { block: QuizBlock; lessonId: string; chosen: number | undefined }) {
-  const name = useId();
-  const [pick, setPick] = useState<number | undefined>(chosen);
-  const [shown, setShown] = useState(chosen !== undefined);
-  const right = shown && pick === block.answer;
-  const check = () => {
-    if (pick === undefined) return;
-    setShown(true);
-    recordAnswer(lessonId, block.index, pick);
-  };
-  return (
-    <fieldset className="quiz" data-quiz={block.index}>
-      <legend>
-        <span className="quiz-tag">Quiz</span> {block.question}
-      </legend>
-      <div className="quiz-choices">
-        {block.choices.map((c, i) => {
-          const mark = shown ? (i === block.answer ? 'right' : i === pick ? 'wrong' : '') : '';
-          return (
-            <label key={i} className={`quiz-choice ${mark}`}>
-              <input
-                type="radio"
-                name={name}
-                checked={pick === i}
-                onChange={() => {
-                  setPick(i);
-                  setShown(false);
-                }}
-              />
-              <span>{c}</span>
-              {mark === 'right' && <span className="quiz-mark"> ✓</span>}
-              {mark === 'wrong' && <span className="quiz-mark"> ✗</span>}
-            </label>
-          );
-        })}
-      </div>
-      <button type="button" className="quiz-check" onClick={check} disabled={pick === undefined}>
-        Check
-      </button>
-      {shown && pick !== undefined && (
-        <div className={`quiz-result ${right ? 'right' : 'wrong'}`} role="status">
-          <strong>{right ? 'Right.' : 'Not quite.'}</strong> {block.explain}
-        </div>
-      )}
-    </fieldset>
   );
 }
 

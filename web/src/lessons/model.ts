@@ -8,14 +8,19 @@
 //   summary: …
 //   topics: [fin, opcodes]
 //   live: [/decode]
+//   minutes: 12                  reading time
+//   objectives: [..]             what the learner can do after it (shown first)
+//   before: [lifecycle]          lessons worth reading first (optional)
+//   recap: [..]  numbers: [..]   the summary and key numbers shown at its end
 //   ---
 //   Markdown… then fenced blocks whose language is lab, quiz, mermaid, decode or exercise:
 //   ```lab      { page: /labs/ghosts, label: "Open the ghost lab" }
-//   ```quiz     { question, choices: [..], answer: 0, explain }
+//   ```quiz     { question, choices: [..], answer: 0, explain, check? }  (check: quiz.ts)
 //   ```decode   { hex: "81 05 48 65 6c 6c 6f", dir: server, expect: valid }
 //   ```mermaid  sequenceDiagram …
 //   ```exercise { id: envelope-router }  (a coding exercise from web/src/editor/exercises.ts)
 import { parse as parseYaml } from 'yaml';
+import { parseCheck, type QuizCheck } from './quiz.ts';
 
 export interface LabBlock {
   kind: 'lab';
@@ -30,6 +35,8 @@ export interface QuizBlock {
   choices: string[];
   answer: number;
   explain: string;
+  /** "predict, then check": frames sent to this server whose answer confirms the right choice */
+  check?: QuizCheck;
 }
 export interface DecodeBlock {
   kind: 'decode';
@@ -68,6 +75,16 @@ export interface Lesson {
   summary: string;
   topics: string[];
   live: string[];
+  /** reading time, minutes */
+  minutes: number;
+  /** what the learner can do after the lesson */
+  objectives: string[];
+  /** lesson ids worth reading first (the curriculum's order is not always the order of need) */
+  before: string[];
+  /** the lesson in a few lines, shown at its end */
+  recap: string[];
+  /** the figures worth remembering, shown at its end */
+  numbers: string[];
   blocks: Block[];
   headings: Heading[];
 }
@@ -156,7 +173,13 @@ function special(file: string, lang: string, body: string, line: number, quizInd
       throw new LessonError(file, `${where}: answer must be an index into choices (0..${choices.length - 1})`);
     }
     const explain = str(file, o.explain, `${where}: explain`);
-    return { kind: 'quiz', index: quizIndex, question, choices, answer, explain };
+    if (o.check === undefined) return { kind: 'quiz', index: quizIndex, question, choices, answer, explain };
+    const check = parseCheck(o.check);
+    if (typeof check === 'string') throw new LessonError(file, `${where}: ${check}`);
+    if (!choices[answer].includes(String(check.expect))) {
+      throw new LessonError(file, `${where}: the right choice must name the value the check measures (${check.expect})`);
+    }
+    return { kind: 'quiz', index: quizIndex, question, choices, answer, explain, check };
   }
   if (lang === 'exercise') {
     // Only the id's shape is checked here: the exercises themselves (and their starter and
@@ -246,6 +269,10 @@ export function parseLesson(file: string, raw: string): Lesson {
   const { blocks, headings } = parseBody(file, text.slice(fm[0].length), bodyStart);
   const live = strList(file, meta.live, 'live');
   for (const page of live) if (!isKnownRoute(page)) throw new LessonError(file, `live: ${page} is not a route of the app`);
+  const minutes = meta.minutes;
+  if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 60) throw new LessonError(file, 'minutes must be a whole number from 1 to 60');
+  const before = meta.before === undefined ? [] : strList(file, meta.before, 'before');
+  for (const b of before) if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(b)) throw new LessonError(file, `before: ${b} is not a lesson id`);
   return {
     number,
     id,
@@ -253,6 +280,11 @@ export function parseLesson(file: string, raw: string): Lesson {
     summary: str(file, meta.summary, 'summary'),
     topics: strList(file, meta.topics, 'topics'),
     live,
+    minutes,
+    objectives: strList(file, meta.objectives, 'objectives'),
+    before,
+    recap: strList(file, meta.recap, 'recap'),
+    numbers: strList(file, meta.numbers, 'numbers'),
     blocks,
     headings,
   };
@@ -260,9 +292,12 @@ export function parseLesson(file: string, raw: string): Lesson {
 
 /** Parses a set of files (path → raw text) and returns them in file-name order. */
 export function parseLessons(files: Record<string, string>): Lesson[] {
-  return Object.keys(files)
+  const lessons = Object.keys(files)
     .sort((a, b) => a.localeCompare(b))
     .map((path) => parseLesson(path, files[path]));
+  const ids = new Set(lessons.map((l) => l.id));
+  for (const l of lessons) for (const b of l.before) if (!ids.has(b)) throw new LessonError(`${l.number}-${l.id}.md`, `before: no lesson has the id ${b}`);
+  return lessons;
 }
 
 export function quizzesOf(lesson: Lesson): QuizBlock[] {
