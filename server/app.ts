@@ -28,6 +28,8 @@ import { workshopRoutes } from './workshop/api.ts';
 import { newPresenterKey } from './http/presenter.ts';
 import { OPEN_ROOM, presenterGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
+import { ChallengeTracker } from './challenges/tracker.ts';
+import { challengeRoutes } from './challenges/api.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -131,6 +133,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat }) : null;
   let joinUrls: string[] = [];
+  // challenges: each learner's progress, watched from the bus (server/challenges/)
+  const challenges = new ChallengeTracker({ bus, registry });
 
   function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
     if (conn !== undefined) {
@@ -186,6 +190,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
     ...playgroundRoutes({ puppets, target, connByRemotePort }),
+    ...challengeRoutes(challenges),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -290,6 +295,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     setHeartbeat,
     async close() {
       room?.close();
+      challenges.close();
       await fanout?.close();
       puppets.closeAll();
       for (const a of labApis) a.close?.();
