@@ -9,6 +9,7 @@ import { InspectPage } from './inspect/InspectPage.tsx';
 import { DecodePage } from './decode/DecodePage.tsx';
 import { WorkshopPage } from './workshop/WorkshopPage.tsx';
 import { LabsIndex, LabPage } from './labs/LabsPage.tsx';
+import { ChallengesPage } from './challenges/ChallengesPage.tsx';
 
 export function App() {
   return (
@@ -21,6 +22,7 @@ export function App() {
         <Route path="inspect" element={<InspectPage />} />
         <Route path="decode" element={<DecodePage />} />
         <Route path="workshop" element={<WorkshopPage />} />
+        <Route path="challenges" element={<ChallengesPage />} />
         <Route path="labs" element={<LabsIndex />} />
         <Route path="labs/:id" element={<LabPage />} />
         <Route path="*" element={<NotFound />} />

@@ -9,6 +9,7 @@ import { LESSONS } from './data.ts';
 import { exerciseProgressOf, findLesson, progressOf, slugify, type Block, type Lesson } from './model.ts';
 import { useAnswers, usePassed, resetAnswers } from './progress.ts';
 import { Decode, Exercise, LabLink, Mermaid, Quiz } from './blocks.tsx';
+import { LessonChallenges } from '../challenges/ChallengesPage.tsx';
 import '../diagram/diagram.css';
 import './lessons.css';
 
@@ -178,6 +179,7 @@ export function LessonPage() {
           {lesson.blocks.map((b, n) => (
             <BlockView key={n} block={b} lesson={lesson} chosen={chosen} />
           ))}
+          <LessonChallenges lesson={lesson.id} />
           <nav className="lesson-pager" aria-label="Lessons">
             {prev ? (
               <Link to={`/lessons/${prev.id}`} rel="prev">

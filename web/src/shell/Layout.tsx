@@ -3,6 +3,7 @@ import { ThemeToggle } from './ThemeToggle.tsx';
 
 const NAV = [
   { to: '/lessons', label: 'Lessons' },
+  { to: '/challenges', label: 'Challenges' },
   { to: '/playground', label: 'Playground' },
   { to: '/labs', label: 'Labs' },
   { to: '/inspect', label: 'Inspect' },
