@@ -5,7 +5,8 @@
 // reached this test's own recorder, the tracker has seen it too.
 import { describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { closed, openClient, until, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
+import { closed, openClient, rawUpgrade, until, upgradeRequest, useLabServer, type Collector, type TestServer } from '../helpers/server.ts';
+import { encodeFrame } from '../../server/core/wire/encoder.ts';
 import { ChatClient, login, nodeUrl } from '../helpers/chat.ts';
 import { CHALLENGES } from '../../server/core/challenges/list.ts';
 import type { ChallengeStatus } from '../../server/core/challenges/types.ts';
@@ -99,6 +100,25 @@ async function offlineDm(session: string, firstNode: number, secondNode: number,
   await log.waitForType('fanout', (e) => e.hop === 'dequeue' && e.to === user);
   await back.close();
   await sender.close();
+}
+
+/**
+ * Two signed-in chat connections of one learner (on nodes `a` and `b`); both join a room when
+ * `bothJoin`, then the first sends a chat message; resolves once the message reached every member.
+ */
+async function roomMessage(session: string, a: number, b: number, bothJoin: boolean): Promise<void> {
+  const url = (i: number) => `${nodeUrl(t.server, i)}?session=${session}`;
+  const one = await ChatClient.signedIn(url(a), await login(t.server, `${session}-a`));
+  const two = await ChatClient.signedIn(url(b), await login(t.server, `${session}-b`));
+  const room = `room-${session}`;
+  await one.join(room);
+  if (bothJoin) await two.join(room);
+  const ack = await one.request('chat', { room, text: 'hello room' });
+  expect(ack.type).toBe('ack');
+  await one.waitFor((m) => m.type === 'chat' && m.id === ack.payload.id);
+  if (bothJoin) await two.waitFor((m) => m.type === 'chat' && m.id === ack.payload.id);
+  await one.close();
+  await two.close();
 }
 
 /** Each challenge: the reference solution, and a near-miss that must not count. */
@@ -287,6 +307,27 @@ const plays: Record<string, { solve(s: string): Promise<void>; miss(s: string): 
     solve: async (s) => void (await sendAndEcho(await open('/lab/echo', s), JSON.stringify({ type: 'hello', payload: { name: 'Ada' } }))),
     miss: async (s) => void (await sendAndEcho(await open('/lab/echo', s), JSON.stringify({ kind: 'hello', payload: {} }))),
   },
+  'room-broadcast': {
+    solve: (s) => roomMessage(s, 0, 0, true),
+    // the second connection never joined: only the sender's own copy comes back
+    miss: (s) => roomMessage(s, 0, 0, false),
+  },
+  'cross-node': {
+    solve: (s) => roomMessage(s, 0, 1, true),
+    // delivered to the other connection, but on the same node: no broker hop needed
+    miss: (s) => roomMessage(s, 1, 1, true),
+  },
+  'auth-4001': {
+    solve: async (s) => {
+      const c = await ChatClient.open(t.wsUrl(`/lab/chat?token=forged&session=${s}`));
+      expect((await c.closed).code).toBe(4001);
+    },
+    // a real token is welcomed; leaving normally is no refusal
+    miss: async (s) => {
+      const c = await ChatClient.signedIn(t.wsUrl(`/lab/chat?session=${s}`), await login(t.server, `${s}-ok`));
+      await c.close();
+    },
+  },
   'offline-dm': {
     solve: (s) => offlineDm(s, 0, 1, `lou${n}`),
     // offline and back on the same node
@@ -315,6 +356,25 @@ describe('challenges checked against the live server', () => {
     expect(await bad.text()).toMatch(/session must be/);
     const none = await fetch(`${t.httpUrl}/__wslab/challenges`);
     expect(none.status).toBe(400);
+  });
+
+  test('unmasked-1002 from a raw TCP client of the learner too: the unmasked frame solves it, the same frame masked does not', async () => {
+    const play = async (session: string, maskingKey: Uint8Array | null) => {
+      const res = await rawUpgrade(t.port, upgradeRequest(t.port, `/lab/echo?session=${session}`));
+      expect(res.status).toBe(101);
+      const conn = await connOf(session);
+      res.socket.write(encodeFrame({ opcode: 1, payload: new TextEncoder().encode('hi'), maskingKey }));
+      // the server answers with a close frame (1002) or the echo: either way a s2c frame
+      await log.waitForType('frame', (f) => f.conn === conn && f.dir === 's2c');
+      res.socket.destroy();
+      await log.waitForType('close', (e) => e.conn === conn);
+    };
+    const hit = learner('raw-hit');
+    await play(hit, null);
+    expect(await isSolved(hit, 'unmasked-1002')).toBe(true);
+    const near = learner('raw-miss');
+    await play(near, new Uint8Array([1, 2, 3, 4]));
+    expect(await isSolved(near, 'unmasked-1002')).toBe(false);
   });
 
   for (const c of CHALLENGES) {

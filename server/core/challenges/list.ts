@@ -226,6 +226,41 @@ export const CHALLENGES: readonly Challenge[] = [
     watch: sentThenEchoed((m) => m.opcode === 1 && !m.truncated && isEnvelope(m.text)),
   },
   {
+    id: 'room-broadcast',
+    lesson: 'delivery-patterns',
+    title: 'Everyone in the room',
+    goal: 'With two of your connections in one chat room, send a chat message on one and receive it on the other.',
+    hints: ['Multicast: the server delivers a room message to every member’s socket.', 'Sign in twice, join the same room on both, then send {"type":"chat","payload":{"room":"r1","text":"hi"}} on one.'],
+    solution: [
+      'connect to /lab/chat?token=TOKEN twice (tokens from POST /lab/login)',
+      'on both: {"type":"join","id":"j1","payload":{"room":"r1"}}',
+      'on one: {"type":"chat","id":"c1","payload":{"room":"r1","text":"hi"}}',
+    ],
+    watch: roomDelivery(false),
+  },
+  {
+    id: 'cross-node',
+    lesson: 'scaling',
+    title: 'Across the broker',
+    goal: 'Send a chat room message on one node and receive it on another of your connections on a different node: the broker carried it.',
+    hints: ['Each chat node has its own port (GET /__wslab/nodes); the broker links them.', 'Join the same room on node 1 and node 2, send on node 1.'],
+    solution: [
+      'connect to node 1 and to node 2 (their own /lab/chat URLs) with tokens, ?session=YOUR_ID',
+      'join room r1 on both',
+      'send a chat message to r1 on node 1: node 2 delivers it',
+    ],
+    watch: roomDelivery(true),
+  },
+  {
+    id: 'auth-4001',
+    lesson: 'authentication',
+    title: 'Not you',
+    goal: 'Present a bad token at the chat handshake and be closed with 4001 (unauthorized), after the 101.',
+    hints: ['/lab/chat checks ?token= (or a bearer.TOKEN subprotocol) once the socket is open.', 'connect /lab/chat?token=forged'],
+    solution: ['connect /lab/chat?token=forged'],
+    watch: single((e) => serverCloseCode(e) === 4001),
+  },
+  {
     id: 'offline-dm',
     lesson: 'offline-and-reconnects',
     title: 'Waiting for you',
@@ -271,6 +306,47 @@ export const CHALLENGES: readonly Challenge[] = [
     watch: sentThenEchoed((m) => m.opcode === 1 && m.text === 'hello'),
   },
 ];
+
+/** A chat envelope's room and text, or null. */
+function chatOf(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as { type?: unknown; payload?: { room?: unknown; text?: unknown } };
+    return v.type === 'chat' && typeof v.payload?.room === 'string' && typeof v.payload.text === 'string' ? `${v.payload.room}\n${v.payload.text}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A chat room message sent on one of the learner's connections and received on another (on a
+ * different node when `otherNode`; a node is told apart by the local port its connection reached).
+ */
+function roomDelivery(otherNode: boolean): () => Watch {
+  return () => {
+    const port = new ConnNotes<number>();
+    /** room + text → the connection that sent it (the newest 32) */
+    const sent = new Map<string, string>();
+    return (e) => {
+      if (e.type === 'conn.open' && e.lab === 'chat') port.set(e.conn, e.local.port);
+      else if (e.type === 'message' && e.opcode === 1 && !e.truncated) {
+        const key = chatOf(e.text);
+        if (key === null) return false;
+        if (e.dir === 'c2s') {
+          sent.delete(key);
+          sent.set(key, e.conn);
+          if (sent.size > 32) sent.delete(sent.keys().next().value!);
+          return false;
+        }
+        const from = sent.get(key);
+        if (from === undefined || from === e.conn) return false;
+        return !otherNode || (port.get(from) !== undefined && port.get(e.conn) !== undefined && port.get(from) !== port.get(e.conn));
+      }
+      port.forgetClosed(e);
+      return false;
+    };
+  };
+}
 
 function isEnvelope(text: string | null): boolean {
   if (text === null) return false;
