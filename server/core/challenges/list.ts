@@ -39,9 +39,9 @@ export const CHALLENGES: readonly Challenge[] = [
     goal: 'Have an upgrade refused with 403 because its Origin is not this server’s (the defence against cross-site WebSocket hijacking).',
     hints: [
       'A page cannot lie about its Origin, but a puppet or a script can send any header.',
-      'The terminal sends headers with -H; add ?session=YOUR_ID so the refusal is counted as yours.',
+      'The terminal sends headers with -H (through a puppet). From wscat or a script, add ?session=YOUR_ID so the refusal counts as yours.',
     ],
-    solution: ['connect /lab/echo?session=YOUR_ID -H "Origin: http://evil.example"'],
+    solution: ['connect /lab/echo -H "Origin: http://evil.example"'],
     watch: single((e) => e.type === 'refused' && e.status === 403),
   },
   {
@@ -66,7 +66,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'Unmasked',
     goal: 'Get closed with 1002 by sending a client frame without a mask (RFC 6455 §5.1: a server must close).',
     hints: ['Browsers always mask; the frame builder does not have to.', 'In the builder, untick MASK on a text frame and send it to /lab/raw.'],
-    solution: ['Frame builder: a text frame "hi" with MASK off, sent to /lab/raw?session=YOUR_ID'],
+    solution: ['Frame builder: a text frame "hi" with MASK off, sent to /lab/raw'],
     watch: causeThenClose((e) => clientBroke(e, 'CLIENT_FRAME_UNMASKED') || c2sFrame(e, (f) => !f.masked), 1002),
   },
   {
@@ -75,7 +75,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'Opcode 3',
     goal: 'Send a frame with a reserved opcode (0x3–0x7 or 0xB–0xF) and get closed with 1002.',
     hints: ['Only 0x0–0x2 and 0x8–0xA mean anything.', 'Builder: opcode 3, masked, sent to /lab/raw.'],
-    solution: ['Frame builder: opcode 0x3, FIN, masked, sent to /lab/raw?session=YOUR_ID'],
+    solution: ['Frame builder: opcode 0x3, FIN, masked, sent to /lab/raw'],
     watch: causeThenClose((e) => clientBroke(e, 'RESERVED_OPCODE'), 1002),
   },
   {
@@ -84,7 +84,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'A ping too long',
     goal: 'Send a ping whose payload is over 125 bytes and get closed with 1002: control frames must fit the 7-bit length.',
     hints: ['A ping can carry data, but at most 125 bytes.', 'Builder: a ping with 126 bytes of payload.'],
-    solution: ['Frame builder: opcode 0x9 with a 126-byte payload, masked, sent to /lab/raw?session=YOUR_ID'],
+    solution: ['Frame builder: opcode 0x9 with a 126-byte payload, masked, sent to /lab/raw'],
     watch: causeThenClose((e) => clientBroke(e, 'CONTROL_TOO_LONG'), 1002),
   },
   {
@@ -102,7 +102,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'In pieces',
     goal: 'Send one text message in at least 3 frames (FIN 0, continuation, …, FIN 1) and get it echoed whole.',
     hints: ['A text frame with FIN 0 starts a message; continuation frames (opcode 0) carry the rest.', 'Builder: text "Hel" FIN 0, continuation "l" FIN 0, continuation "o" FIN 1.'],
-    solution: ['Frame builder to /lab/raw?session=YOUR_ID: text "Hel" (FIN 0), continuation "l" (FIN 0), continuation "o" (FIN 1)'],
+    solution: ['Frame builder: text "Hel" (FIN 0), continuation "l" (FIN 0), continuation "o" (FIN 1)'],
     watch: sentThenEchoed((m) => m.opcode === 1 && m.frames >= 3),
   },
   {
@@ -111,7 +111,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'Ping, pong',
     goal: 'Send a ping and receive its pong; the tap measures the round trip.',
     hints: ['Browsers cannot send pings: a puppet can.', 'connect /lab/echo --puppet, then /ping hi'],
-    solution: ['connect /lab/echo?session=YOUR_ID --puppet', '/ping hi'],
+    solution: ['connect /lab/echo --puppet', '/ping hi'],
     watch: single((e) => e.type === 'pong' && e.dir === 's2c' && e.rtt !== null),
   },
   {
@@ -138,7 +138,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'Not UTF-8',
     goal: 'Get closed with 1007 by sending invalid UTF-8 in a text message.',
     hints: ['A text message must be valid UTF-8; a binary one may hold anything.', 'Builder: a text frame whose payload is the byte ff.'],
-    solution: ['Frame builder: text frame, payload hex ff, masked, sent to /lab/raw?session=YOUR_ID'],
+    solution: ['Frame builder: text frame, payload hex ff, masked, sent to /lab/raw'],
     // only invalid UTF-8 makes a server send 1007
     watch: single((e) => serverCloseCode(e) === 1007),
   },
@@ -176,7 +176,7 @@ export const CHALLENGES: readonly Challenge[] = [
     title: 'A code that must never be sent',
     goal: 'Send a close frame carrying 1005 (a code only for reporting “no code”, never for the wire) and get closed with 1002.',
     hints: ['1005, 1006 and 1015 exist so APIs can report what happened; they must not appear in a close frame.', 'Builder: close frame, payload hex 03 ed.'],
-    solution: ['Frame builder: close frame, payload hex 03ed, masked, sent to /lab/raw?session=YOUR_ID'],
+    solution: ['Frame builder: close frame, payload hex 03ed, masked, sent to /lab/raw'],
     watch: causeThenClose((e) => clientBroke(e, 'CLOSE_CODE_INVALID'), 1002),
   },
   {
