@@ -11,8 +11,13 @@ import type { Challenge, ChallengeStatus, Watch } from '../core/challenges/types
 
 /** Learners remembered at once (the least recently active is forgotten first). */
 export const MAX_LEARNERS = 2000;
-/** Learners one connection can belong to: its ?session= and its cookie. */
-const WATCHED_TYPES = new Set(['conn.open', 'handshake', 'frame', 'message', 'ping', 'pong', 'heartbeat', 'close', 'error', 'link', 'meta', 'fanout', 'refused']);
+/**
+ * Message events read per connection at most: reading one means rendering the tap's binary record
+ * as an object, so a long-lived or streaming connection stops costing anything after this many.
+ */
+export const MESSAGES_PER_CONN = 256;
+/** What watchers read. Not `frame`: closes come from close events, rule breaking from error events. */
+const WATCHED_TYPES = new Set(['conn.open', 'handshake', 'message', 'ping', 'pong', 'heartbeat', 'close', 'error', 'link', 'meta', 'fanout', 'refused']);
 
 interface Learner {
   watchers: Map<string, Watch>;
@@ -30,8 +35,8 @@ export interface TrackerOptions {
 
 export class ChallengeTracker {
   private readonly learners = new Map<string, Learner>();
-  /** live connection → the learners it belongs to */
-  private readonly owners = new Map<string, string[]>();
+  /** live connection → the learners it belongs to, and the message events it may still feed */
+  private readonly owners = new Map<string, { keys: string[]; messages: number }>();
   private readonly challenges: readonly Challenge[];
   private readonly maxLearners: number;
   private readonly now: () => number;
@@ -52,7 +57,7 @@ export class ChallengeTracker {
       const cookie = this.options.registry.get(e.conn)?.cookieSession ?? null;
       const keys = [...new Set([e.sessionId, cookie].filter((k): k is string => k !== null))];
       if (keys.length === 0) return;
-      this.owners.set(e.conn, keys);
+      this.owners.set(e.conn, { keys, messages: MESSAGES_PER_CONN });
       this.feed(keys, e);
       return;
     }
@@ -61,10 +66,11 @@ export class ChallengeTracker {
       if (e.sessionId) this.feed([e.sessionId], e);
       return;
     }
-    const keys = entry.conn === undefined ? undefined : this.owners.get(entry.conn);
-    if (!keys) return;
+    const owner = entry.conn === undefined ? undefined : this.owners.get(entry.conn);
+    if (!owner) return;
+    if (entry.type === 'message' && owner.messages-- <= 0) return;
     const e = entry.event;
-    this.feed(keys, e);
+    this.feed(owner.keys, e);
     if (e.type === 'close') this.owners.delete(e.conn);
   }
 

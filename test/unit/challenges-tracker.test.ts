@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { EventBus } from '../../server/stream/bus.ts';
 import type { Registry } from '../../server/connection/registry.ts';
-import { ChallengeTracker } from '../../server/challenges/tracker.ts';
+import { ChallengeTracker, MESSAGES_PER_CONN } from '../../server/challenges/tracker.ts';
 import { CHALLENGES } from '../../server/core/challenges/list.ts';
 import { groupByLesson, joinStatus, progress } from '../../web/src/challenges/model.ts';
 import { withLearner } from '../../web/src/challenges/learner.ts';
@@ -56,6 +56,18 @@ describe('ChallengeTracker', () => {
     open(bus, 'c2', null);
     message(bus, 'c2', 'c2s', 'hello');
     expect(tracker.learnerCount).toBe(1);
+  });
+
+  test('a connection feeds at most MESSAGES_PER_CONN message events; its other events still count', () => {
+    const bus = new EventBus({ clock: () => 0 });
+    const tracker = new ChallengeTracker({ bus, registry: registryWithCookies({}) });
+    open(bus, 'c1', 'ada');
+    for (let i = 0; i < MESSAGES_PER_CONN; i++) message(bus, 'c1', 's2c', `tick ${i}`);
+    message(bus, 'c1', 'c2s', 'hello');
+    message(bus, 'c1', 's2c', 'hello');
+    expect(solved(tracker, 'ada')).toEqual([]);
+    close(bus, 'c1');
+    expect(solved(tracker, 'ada')).toEqual(['clean-close']);
   });
 
   test('learners are capped: the least recently active is forgotten first, with its progress', () => {

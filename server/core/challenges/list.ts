@@ -5,8 +5,6 @@ import type { WslabEvent } from '../events/schema.ts';
 import type { Challenge, Watch } from './types.ts';
 import { causeThenClose, ConnNotes, sentThenEchoed, serverCloseCode } from './notes.ts';
 
-const c2sFrame = (e: WslabEvent, test: (f: WslabEvent & { type: 'frame' }) => boolean): boolean => e.type === 'frame' && e.dir === 'c2s' && test(e);
-
 /** The tap reported the client breaking this rule (a frame it could not accept is not a frame event). */
 const clientBroke = (e: WslabEvent, kind: string): boolean => e.type === 'error' && e.dir === 'c2s' && e.violation?.kind === kind;
 
@@ -67,7 +65,7 @@ export const CHALLENGES: readonly Challenge[] = [
     goal: 'Get closed with 1002 by sending a client frame without a mask (RFC 6455 §5.1: a server must close).',
     hints: ['Browsers always mask; the frame builder does not have to.', 'In the builder, untick MASK on a text frame and send it to /lab/raw.'],
     solution: ['Frame builder: a text frame "hi" with MASK off, sent to /lab/raw'],
-    watch: causeThenClose((e) => clientBroke(e, 'CLIENT_FRAME_UNMASKED') || c2sFrame(e, (f) => !f.masked), 1002),
+    watch: causeThenClose((e) => clientBroke(e, 'CLIENT_FRAME_UNMASKED'), 1002),
   },
   {
     id: 'reserved-opcode',
@@ -177,7 +175,9 @@ export const CHALLENGES: readonly Challenge[] = [
     goal: 'Send a close frame carrying 1005 (a code only for reporting “no code”, never for the wire) and get closed with 1002.',
     hints: ['1005, 1006 and 1015 exist so APIs can report what happened; they must not appear in a close frame.', 'Builder: close frame, payload hex 03 ed.'],
     solution: ['Frame builder: close frame, payload hex 03ed, masked, sent to /lab/raw'],
-    watch: causeThenClose((e) => clientBroke(e, 'CLOSE_CODE_INVALID'), 1002),
+    // the client's own close frame came first, so the close event reports its 1005; the rule it
+    // broke is the tap's violation, whose close code (1002) is what the server answered
+    watch: causeThenClose((e) => clientBroke(e, 'CLOSE_CODE_INVALID'), 'any'),
   },
   {
     id: 'ghost-reaped',

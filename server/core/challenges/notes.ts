@@ -32,23 +32,27 @@ export class ConnNotes<T> {
   }
 }
 
-/** The server's close frame on a connection: the code it sent, else null. */
+/**
+ * The code of a close the server started (its close frame came first), else null. Read from the
+ * close event, not from frame events: watchers never need the per-frame stream.
+ */
 export function serverCloseCode(e: WslabEvent): number | null {
-  return e.type === 'frame' && e.dir === 's2c' && e.opcode === 8 ? e.closeCode : null;
+  return e.type === 'close' && e.initiator === 'server' ? e.code : null;
 }
 
 /**
  * A watcher for "do X from the client, then the server closes with CODE": `cause` marks a
- * connection when the client did X; the server's close frame with CODE on a marked connection
- * solves it.
+ * connection when the client did X; a close the server started with CODE on a marked connection
+ * solves it ('any': the connection's close, whoever sent the first close frame).
  */
-export function causeThenClose(cause: (e: WslabEvent) => boolean, code: number): () => (e: WslabEvent) => boolean {
+export function causeThenClose(cause: (e: WslabEvent) => boolean, code: number | 'any'): () => (e: WslabEvent) => boolean {
   return () => {
     const marked = new ConnNotes<true>();
     return (e) => {
       if (!('conn' in e) || !e.conn) return false;
       if (cause(e)) marked.set(e.conn, true);
-      else if (serverCloseCode(e) === code && marked.get(e.conn)) return true;
+      else if (e.type === 'close' && marked.get(e.conn) && (code === 'any' || serverCloseCode(e) === code)) return true;
+      // (a close event also ends the notes on its connection)
       marked.forgetClosed(e);
       return false;
     };
