@@ -21,7 +21,7 @@ import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
 import { createLinkApi } from './link/api.ts';
 import { createRouter, type Route } from './http/routes.ts';
 import { createHistoryReaders } from './http/history.ts';
-import { processMemory } from './process/safe.ts';
+import { processMemory, reportError } from './process/safe.ts';
 import { DEFAULT_MEMORY_BUDGET, MemoryBudget } from './process/budget.ts';
 import { craft, parseCraftRequest } from './playground/craft.ts';
 import { WireMeter } from './http/wire-meter.ts';
@@ -35,9 +35,10 @@ import { HostRule } from './http/hosts.ts';
 import { computeLimits, FdBudget, readOpenFileLimit, type Limits } from './process/limits.ts';
 import { afterEarlierResponses, trackResponse } from './http/pipeline.ts';
 import { closeGoingAway } from './process/shutdown.ts';
-import { reportError } from './process/safe.ts';
 import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
+import { ChallengeTracker } from './challenges/tracker.ts';
+import { challengeRoutes } from './challenges/api.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -185,6 +186,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat }) : null;
   let joinUrls: string[] = [];
+  // challenges: each learner's progress, watched from the bus (server/challenges/)
+  const challenges = new ChallengeTracker({ bus, registry });
 
   function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
     if (conn !== undefined) {
@@ -253,6 +256,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
     ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => fds.check('puppets') }),
+    ...challengeRoutes(challenges),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -358,6 +362,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
 
   async function close(): Promise<void> {
     room?.close();
+    challenges.close();
     await fanout?.close();
     puppets.closeAll();
     for (const a of labApis) a.close?.();

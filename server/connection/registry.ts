@@ -17,6 +17,8 @@ export interface ConnectionRecord {
   tap: ConnectionTap;
   ws: WebSocket | null;
   heartbeat: Heartbeat | null;
+  /** the page's wslab_session cookie, when valid: whose connection it is (never put in events) */
+  cookieSession?: string | null;
 }
 
 export class Registry {

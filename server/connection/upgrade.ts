@@ -88,7 +88,11 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     }
 
     if (!originAllowed(req, config.allowOrigins)) {
-      refuse(socket, 403, `Origin ${req.headers.origin} may not open WebSockets here (cross-site WebSocket hijacking is refused).`);
+      const reason = `Origin ${req.headers.origin} may not open WebSockets here (cross-site WebSocket hijacking is refused).`;
+      refuse(socket, 403, reason);
+      const session = url.searchParams.get('session');
+      // reported within the address's upgrade rate, so a flood of refusals cannot flush the history
+      if (config.limiter.take(socket.remoteAddress ?? '')) bus.publish({ type: 'refused', status: 403, reason, path: url.pathname.slice(0, 200), origin: req.headers.origin?.slice(0, 200) ?? null, sessionId: session && SESSION_RE.test(session) ? session : null });
       return;
     }
     if (!config.limiter.take(socket.remoteAddress ?? '')) {
@@ -190,6 +194,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       tap: null as unknown as ConnectionTap,
       ws: null,
       heartbeat: null,
+      cookieSession,
     };
     dropAddressCache(socket);
     record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);

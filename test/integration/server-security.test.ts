@@ -85,13 +85,19 @@ describe('routing', () => {
 });
 
 describe('Origin check (cross-site WebSocket hijacking)', () => {
-  test('an upgrade with Origin: http://evil.example gets 403 and opens nothing', async () => {
+  test('an upgrade with Origin: http://evil.example gets 403 and opens nothing: one refused event, no connection', async () => {
     const before = t.server.bus.headSeq;
-    const res = await rawUpgrade(t.port, upgradeRequest(t.port, '/lab/echo', ['Origin: http://evil.example']), 5000);
+    const res = await rawUpgrade(t.port, upgradeRequest(t.port, '/lab/echo?session=eve', ['Origin: http://evil.example']), 5000);
     res.socket.destroy();
     expect(res.status).toBe(403);
     expect(res.body).toMatch(/http:\/\/evil\.example/);
-    expect(t.server.bus.headSeq).toBe(before);
+    expect(t.server.bus.headSeq).toBe(before + 1);
+    const refused = JSON.parse(t.server.bus.at(before)!.json);
+    expect(refused).toEqual({
+      v: 1, seq: before, t: refused.t, type: 'refused', status: 403,
+      reason: 'Origin http://evil.example may not open WebSockets here (cross-site WebSocket hijacking is refused).',
+      path: '/lab/echo', origin: 'http://evil.example', sessionId: 'eve',
+    });
     await expect(openClient(t.wsUrl('/lab/echo'), { origin: 'http://evil.example' })).rejects.toThrow(/403/);
   });
 

@@ -101,6 +101,7 @@ const labExamples: Record<string, WslabEvent> = {
     ...base, type: 'fanout', conn: 'c4', hop: 'publish', node: 'n1', topic: 'room:lobby', room: 'lobby', msgId: 'm1', kind: 'chat',
     from: 'ada', to: null, origin: 'n1', count: null, streamId: null, detail: 'bad\x1b[2J',
   },
+  refused: { ...base, type: 'refused', status: 403, reason: 'Origin http://evil.example may not open WebSockets here.', path: '/lab/echo', origin: 'http://evil\x1b[2J.example', sessionId: 'ada-1' },
   broker: { ...base, type: 'broker', node: 'n1', broker: 'redis', mode: 'streams', status: 'down', topics: 3, detail: 'ECONNREFUSED' },
   node: { ...base, type: 'node', node: 'n2', action: 'start', url: 'ws://127.0.0.1:9000/lab/chat', port: 9000, detail: '' },
   workshop: {

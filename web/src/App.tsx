@@ -15,6 +15,7 @@ const DecodePage = lazy(() => import('./decode/DecodePage.tsx').then((m) => ({ d
 const WorkshopPage = lazy(() => import('./workshop/WorkshopPage.tsx').then((m) => ({ default: m.WorkshopPage })));
 const LabsIndex = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabsIndex })));
 const LabPage = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabPage })));
+const ChallengesPage = lazy(() => import('./challenges/ChallengesPage.tsx').then((m) => ({ default: m.ChallengesPage })));
 
 export function App() {
   return (
@@ -27,6 +28,7 @@ export function App() {
         <Route path="inspect" element={<InspectPage />} />
         <Route path="decode" element={<DecodePage />} />
         <Route path="workshop" element={<WorkshopPage />} />
+        <Route path="challenges" element={<ChallengesPage />} />
         <Route path="labs" element={<LabsIndex />} />
         <Route path="labs/:id" element={<LabPage />} />
         <Route path="*" element={<NotFound />} />

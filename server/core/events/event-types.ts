@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'close',
   'meta',
   'error',
+  'refused',
   'gap',
   'link',
   'sim',

@@ -77,6 +77,8 @@ function formatLine(e: WslabEvent): string {
       return `${head} sim ${e.action}${e.count !== undefined ? ` ${e.count}` : ''}: ${e.clients} clients, ${e.alive} alive, ${e.blackholed} blackholed, server believes ${e.believed}`;
     case 'flow':
       return `${head} flow ${e.action} ${e.strategy}: produced ${e.produced} = delivered ${e.delivered} + dropped ${e.dropped} + queued ${e.queued}, bufferedAmount ${e.bufferedAmount} B${e.stopped ? `, stopped: ${e.stopped}` : ''}`;
+    case 'refused':
+      return `${head} refused ${e.path} → ${e.status}${e.origin ? ` (Origin ${quote(e.origin)})` : ''}: ${e.reason}`;
     case 'fanout':
       return `${head} fanout ${e.node} ${e.hop} ${e.topic}${e.msgId ? ` ${e.msgId}` : ''}${e.count !== null ? ` ×${e.count}` : ''}${e.detail ? ` ${e.detail}` : ''}`;
     case 'broker':

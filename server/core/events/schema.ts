@@ -216,6 +216,24 @@ export const ErrorEvent = z.object({
   violation: violation.optional(),
 });
 
+/**
+ * An upgrade the server refused before any connection existed (a foreign Origin: 403). `sessionId`
+ * is the request's ?session= (never its cookie), so a learner's challenge can be matched to it.
+ */
+export const RefusedEvent = z.object({
+  ...base,
+  type: z.literal('refused'),
+  /** the HTTP status the upgrade was answered with */
+  status: z.number().int(),
+  /** the sentence sent with it */
+  reason: z.string(),
+  /** the request's path, without its query */
+  path: z.string(),
+  /** the Origin header sent, when there was one */
+  origin: z.string().nullable(),
+  sessionId: z.string().nullable(),
+});
+
 export const GapEvent = z.object({
   ...base,
   type: z.literal('gap'),
@@ -443,6 +461,7 @@ export const WslabEvent = z.discriminatedUnion('type', [
   CloseEvent,
   MetaEvent,
   ErrorEvent,
+  RefusedEvent,
   GapEvent,
   LinkEvent,
   SimEvent,

@@ -12,6 +12,7 @@ import { useAnswers, usePassed, resetAnswers } from './progress.ts';
 import { Decode, Exercise, LabLink, Mermaid } from './blocks.tsx';
 import { Quiz } from './QuizView.tsx';
 import { LessonIntro, LessonRecap } from './LessonFrame.tsx';
+import { LessonChallenges } from '../challenges/ChallengesPage.tsx';
 import '../diagram/diagram.css';
 import './lessons.css';
 
@@ -183,6 +184,7 @@ export function LessonPage() {
             <BlockView key={n} block={b} lesson={lesson} chosen={chosen} />
           ))}
           <LessonRecap lesson={lesson} />
+          <LessonChallenges lesson={lesson.id} />
           <nav className="lesson-pager" aria-label="Lessons">
             {prev ? (
               <Link to={`/lessons/${prev.id}`} rel="prev">

@@ -1,6 +1,7 @@
 // The server's puppet-client and frame-builder APIs, as typed fetch calls. Errors come back as
 // values ({ error }) with the server's own sentence, so the views can show them as they are.
 import { apiCall as call, type Result } from '../http.ts';
+import { withLearner } from '../challenges/learner.ts';
 import type { CraftResult, PuppetInfo, PuppetSpec } from '../../../server/core/api/playground.ts';
 
 export type { Result };
@@ -14,7 +15,8 @@ export type PuppetAction = 'send' | 'ping' | 'pong' | 'close' | 'pause' | 'resum
 export type PayloadBody = { text: string } | { json: unknown } | { hex: string } | Record<string, never>;
 
 export function createPuppet(spec: PuppetSpec): Promise<Result<PuppetInfo>> {
-  return call<PuppetInfo>('POST', '/__wslab/puppets', spec);
+  // a puppet has no cookie: its path names the learner's session, so challenges count it as theirs
+  return call<PuppetInfo>('POST', '/__wslab/puppets', { ...spec, path: withLearner(spec.path) });
 }
 
 export function puppetAction(id: string, action: PuppetAction, body: Record<string, unknown> = {}): Promise<Result<PuppetInfo>> {
@@ -40,5 +42,7 @@ export interface CraftFrame {
 }
 
 export function craft(frames: CraftFrame[], waitMs?: number): Promise<Result<CraftResult>> {
-  return call<CraftResult>('POST', '/__wslab/craft', waitMs === undefined ? { frames } : { frames, waitMs });
+  // on /lab/raw?session=LEARNER, so challenges count the crafted connection as the learner's
+  const path = withLearner('/lab/raw');
+  return call<CraftResult>('POST', '/__wslab/craft', waitMs === undefined ? { frames, path } : { frames, waitMs, path });
 }
