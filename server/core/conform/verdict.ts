@@ -156,8 +156,8 @@ export function summarize(results: readonly Pick<CaseResult, 'behavior' | 'behav
   return s;
 }
 
-/** A frame's line in the wire log: "TEXT fin rsv=0 13 bytes 48656c6c6f…". */
-export function frameLine(opcode: number, fin: boolean, rsv: number, length: number, head: Uint8Array, masked: boolean): string {
+/** A frame's line in the wire log: "TEXT (FIN=0) rsv=4 13 bytes 48656c6c6f…"; `odd` flags a masking against the rule ("unmasked", "masked"). */
+export function frameLine(opcode: number, fin: boolean, rsv: number, length: number, head: Uint8Array, odd: string | null = null): string {
   const hex = Array.from(head.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${opcodeName(opcode)}${fin ? '' : ' (FIN=0)'}${rsv ? ` rsv=${rsv}` : ''}${masked ? '' : ' unmasked'} ${bytesWord(length)}${hex ? ` ${hex}${length > 16 ? '…' : ''}` : ''}`;
+  return `${opcodeName(opcode)}${fin ? '' : ' (FIN=0)'}${rsv ? ` rsv=${rsv}` : ''}${odd ? ` ${odd}` : ''} ${bytesWord(length)}${hex ? ` ${hex}${length > 16 ? '…' : ''}` : ''}`;
 }
