@@ -22,13 +22,18 @@ export interface FlawedServer {
 
 const MAX = 1024 * 1024;
 
-export async function startFlawedServer(flaw: Flaw | null): Promise<FlawedServer> {
+export interface FlawedOptions {
+  /** write everything (the handshake answer included) in pieces of this many bytes, one event-loop turn apart */
+  chunk?: number;
+}
+
+export async function startFlawedServer(flaw: Flaw | null, options: FlawedOptions = {}): Promise<FlawedServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    serve(socket, flaw);
+    serve(socket, flaw, options.chunk ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
@@ -54,7 +59,30 @@ function frame(opcode: number, payload: Uint8Array): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-function serve(socket: Socket, flaw: Flaw | null): void {
+/** socket.write and socket.end, optionally in small pieces (kept in order by one queue). */
+function writer(socket: Socket, chunk: number): { write(b: string | Buffer): void; end(b: Buffer): void } {
+  if (chunk <= 0) return { write: (b) => socket.write(b), end: (b) => socket.end(b) };
+  let queue = Promise.resolve();
+  const pieces = async (b: Buffer, last: boolean) => {
+    for (let at = 0; at < b.length; at += chunk) {
+      if (socket.destroyed) return;
+      socket.write(b.subarray(at, at + chunk));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (last && !socket.destroyed) socket.end();
+  };
+  return {
+    write(b) {
+      queue = queue.then(() => pieces(Buffer.from(b), false));
+    },
+    end(b) {
+      queue = queue.then(() => pieces(b, true));
+    },
+  };
+}
+
+function serve(socket: Socket, flaw: Flaw | null, chunk: number): void {
+  const out = writer(socket, chunk);
   let buf = Buffer.alloc(0);
   let upgraded = false;
   let closing = false;
@@ -65,7 +93,7 @@ function serve(socket: Socket, flaw: Flaw | null): void {
   const fail = (code: number) => {
     if (closing) return;
     closing = true;
-    socket.end(frame(8, Buffer.from([code >> 8, code & 0xff])));
+    out.end(frame(8, Buffer.from([code >> 8, code & 0xff])));
   };
 
   socket.on('data', (chunk: Buffer) => {
@@ -75,7 +103,7 @@ function serve(socket: Socket, flaw: Flaw | null): void {
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) return;
       const key = /sec-websocket-key:\s*(\S+)/i.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? '';
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`);
+      out.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`);
       upgraded = true;
       buf = buf.subarray(end + 4);
     }
@@ -113,7 +141,7 @@ function serve(socket: Socket, flaw: Flaw | null): void {
       buf = buf.subarray(at + 4 + len);
       if (reserved) continue;
       if (opcode === 9) {
-        if (flaw !== 'ignores-pings') socket.write(frame(10, payload));
+        if (flaw !== 'ignores-pings') out.write(frame(10, payload));
         continue;
       }
       if (opcode === 10) continue;
@@ -129,7 +157,7 @@ function serve(socket: Socket, flaw: Flaw | null): void {
           if (firstInvalidUtf8(payload.subarray(2)) !== -1) return fail(1007);
         }
         closing = true;
-        socket.end(frame(8, payload.subarray(0, 2)));
+        out.end(frame(8, payload.subarray(0, 2)));
         return;
       }
       // Data frames (§5.4): a continuation needs a message in progress, a new message needs none.
@@ -145,7 +173,7 @@ function serve(socket: Socket, flaw: Flaw | null): void {
       messageBytes = 0;
       messageOpcode = 0;
       if (op === 1 && flaw !== 'echoes-invalid-utf8' && firstInvalidUtf8(whole) !== -1) return fail(1007);
-      socket.write(frame(op, whole));
+      out.write(frame(op, whole));
     }
   });
 }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CASES, selectCases } from '../../server/core/conform/cases.ts';
@@ -225,4 +226,23 @@ describe('wslab conform, the command', () => {
     expect(scale.stderr).toContain('--time-scale must be a number from 0.1 to 20');
     expect(gone.stderr).toMatch(new RegExp(`^wslab conform: cannot open a WebSocket to ws://127\\.0\\.0\\.1:${port}/: cannot connect: .*ECONNREFUSED`));
   });
+});
+
+describe('reading the server, however its bytes are split', () => {
+  test('gives the same verdicts when the server writes its handshake answer and frames in pieces of any size', async () => {
+    const picked = ['1.1.3', '1.2.6', '2.2', '5.6', '6.2.3', '7.3.4', '3.2'];
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.constantFrom(...picked), async (chunk, id) => {
+        const s = await startFlawedServer(null, { chunk });
+        try {
+          const { results } = await runSuite(parseTarget(s.url), selectCases([id]), undefined, { timeScale: 4 });
+          expect([results[0].behavior, results[0].behaviorClose]).toEqual(['OK', 'OK']);
+          expect(results[0].close.opened).toBe(true);
+        } finally {
+          await s.close();
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, SLOW);
 });
