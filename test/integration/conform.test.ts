@@ -70,6 +70,22 @@ describe('the ws library\'s echo server', () => {
   }, SLOW);
 });
 
+test("ws with permessage-deflate enabled gets the same verdicts (the suite's client offers no extension until chapters 12-13)", async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  wss.on('connection', (ws) => {
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
+  });
+  try {
+    const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
+    const { results } = await runSuite(parseTarget(url), selectCases(['1.*', '3.*', '5.*', '7.*']), undefined, CORRECT);
+    expect(verdicts(results)).toEqual({ '7.1.6': NOT_PLAIN_OK['7.1.6'], '7.13.1': NOT_PLAIN_OK['7.13.1'], '7.13.2': NOT_PLAIN_OK['7.13.2'] });
+  } finally {
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+}, SLOW);
+
 describe('servers broken on purpose', () => {
   const servers: { close(): Promise<void> }[] = [];
   afterAll(async () => {
