@@ -61,6 +61,10 @@ const CLOSED = 3;
 
 /** A header block larger than this is refused (the handshake answer of a real server is < 1 KiB). */
 const MAX_HANDSHAKE = 16 * 1024;
+/** Events kept per case: no case expects more than 11; a server flooding the client is cut off here. */
+const MAX_EVENTS = 1000;
+/** Wire records kept per case; later ones are counted, not kept. */
+const MAX_WIRE = 2000;
 
 class CaseConnection {
   state = 0;
@@ -89,8 +93,15 @@ class CaseConnection {
     readonly opts: Required<RunOptions>,
   ) {}
 
+  private wireDropped = 0;
+
+  record(dir: WireRecord['dir'], text: string): void {
+    if (this.wire.length < MAX_WIRE) this.wire.push({ t: Math.round(performance.now() - this.start), dir, text });
+    else if (++this.wireDropped === 1) this.wire.push({ t: Math.round(performance.now() - this.start), dir: 'note', text: `wire log full: later records are not kept` });
+  }
+
   note(text: string): void {
-    this.wire.push({ t: Math.round(performance.now() - this.start), dir: 'note', text });
+    this.record('note', text);
   }
 
   after(ms: number, fn: () => void): void {
@@ -190,7 +201,7 @@ class CaseConnection {
       }
       const f = ev.frame;
       const rsv = (f.rsv1 ? 4 : 0) | (f.rsv2 ? 2 : 0) | (f.rsv3 ? 1 : 0);
-      this.wire.push({ t: Math.round(performance.now() - this.start), dir: 'rx', text: frameLine(f.opcode, f.fin, rsv, f.payloadLength, f.payload, f.masked ? 'masked' : null) });
+      this.record('rx', frameLine(f.opcode, f.fin, rsv, f.payloadLength, f.payload, f.masked ? 'masked' : null));
       this.onFrame(f.opcode, f.fin, f.payload);
     }
   }
@@ -220,6 +231,10 @@ class CaseConnection {
 
   /** Autobahn's onMessage/onPing/onPong then finishWhenDone. */
   private push(e: Observed): void {
+    if (this.received.length >= MAX_EVENTS) {
+      this.failConnection(1008, `the server sent more than ${MAX_EVENTS} messages and control frames in one case`);
+      return;
+    }
     this.received.push(e);
     if (this.c.expectedClose.closedByMe && !this.c.suppressClose && allExpectedMet(this.c, this.received)) this.sendClose(1000);
   }
@@ -320,7 +335,7 @@ class CaseConnection {
     const len7 = bytes[1] & 0x7f;
     const len = len7 < 126 ? len7 : len7 === 126 ? (bytes[2] << 8) | bytes[3] : Number(Buffer.from(bytes.subarray(2, 10)).readBigUInt64BE());
     const masked = (bytes[1] & 0x80) !== 0;
-    this.wire.push({ t: Math.round(performance.now() - this.start), dir: 'tx', text: frameLine(op, (bytes[0] & 0x80) !== 0, (bytes[0] >> 4) & 7, len, new Uint8Array(0), masked ? null : 'unmasked') + (label ? ` (${label})` : '') });
+    this.record('tx', frameLine(op, (bytes[0] & 0x80) !== 0, (bytes[0] >> 4) & 7, len, new Uint8Array(0), masked ? null : 'unmasked') + (label ? ` (${label})` : ''));
   }
 
   /** Write in pieces, each its own write, waiting for each to leave (chop) or for the whole (sync). */

@@ -2,6 +2,7 @@
 // wslab's own /lab/echo pass every case (with the NON-STRICT and INFORMATIONAL verdicts each
 // documents), and servers broken on purpose fail exactly the cases that test their flaw.
 import { spawn } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import type { CaseResult, ConformCase } from '../../server/core/conform/types.ts
 import { parseTarget, runSuite } from '../../server/conform/runner.ts';
 import { caseReportFilename } from '../../server/conform/report.ts';
 import { ROOT } from '../../server/paths.ts';
+import { computeAccept } from '../../server/core/wire/index.ts';
 import { startFlawedServer, type Flaw } from '../helpers/flawed-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -261,4 +263,30 @@ describe('reading the server, however its bytes are split', () => {
       { numRuns: 12 },
     );
   }, SLOW);
+});
+
+test('a server that floods the client is cut off after 1000 events, and the case fails', async () => {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('data', (req) => {
+      const key = /sec-websocket-key:\s*(\S+)/i.exec(req.toString('latin1'))![1];
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n\r\n`);
+      socket.write(Buffer.concat(Array.from({ length: 5000 }, () => Buffer.from([0x8a, 0x00]))));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    const { results } = await runSuite(parseTarget(url), selectCases(['3.1']), undefined, { closeTimeoutMs: 500 });
+    expect(results[0].received.length).toBe(1000);
+    expect(results[0].behavior).toBe('FAILED');
+    expect(results[0].close.failedByMe).toBe(true);
+    expect(results[0].close.localCloseCode).toBe(1008);
+    expect(results[0].wire.length).toBeLessThanOrEqual(2001);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
