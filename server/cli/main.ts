@@ -76,6 +76,19 @@ Usage:
       backoff, resuming after the last event it printed; it exits only on Ctrl-C (or 1
       when no server answers the first time).
 
+  wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME]
+                    [--time-scale N]
+      Test a WebSocket server that echoes what it receives against the conformance cases of
+      Autobahn|Testsuite (chapters 1-7: framing, pings, reserved bits, opcodes, fragmentation,
+      UTF-8, closing) and wslab's own chapter w.1 (unmasked client frames, control frames that
+      lie about their length). Prints a table, each verdict with the RFC rule behind it.
+      --cases P,P    only cases whose id matches a pattern; * matches anything (6.4.*, w.*)
+      --json         one NDJSON object per case, then {"summary":{...}}
+      --out DIR      also write Autobahn-format reports: DIR/index.json and one file per case
+      --agent NAME   the name in the reports (default: the server's Server header, or HOST:PORT)
+      --time-scale N multiply the cases' timers (Autobahn's: 0.5-10 s) by N for a slow server
+      Exit status: 0 no case failed, 1 a case failed (or the server cannot be reached), 2 usage.
+
   wslab help
       Show this text.
 `;
@@ -109,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'watch':
       return runWatch(rest);
+    case 'conform':
+      return (await import('./conform.ts')).runConform(rest);
     default:
       process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
       return 2;

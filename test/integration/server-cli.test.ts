@@ -237,7 +237,8 @@ describe('wslab --help', () => {
     };
     const help = synopses(r.stdout);
     const doc = synopses(block);
-    for (const command of ['start', 'decode', 'accept', 'watch']) expect(doc.get(command), command).toEqual(help.get(command));
+    for (const command of ['start', 'decode', 'accept', 'watch', 'conform']) expect(doc.get(command), command).toEqual(help.get(command));
+    expect(help.get('conform')).toEqual(['--cases', '--json', '--out', '--agent', '--time-scale']);
     expect(help.get('start')).toContain('--workshop');
   });
 });

@@ -1,0 +1,107 @@
+// `wslab conform URL`: run the conformance cases against a WebSocket echo server and explain each
+// verdict. Exit status 0 when no case failed, 1 otherwise (or when the server cannot be reached),
+// 2 for usage errors.
+import { parseArgs } from 'node:util';
+import { CASES, selectCases } from '../core/conform/cases.ts';
+import { caseFailed } from '../core/conform/verdict.ts';
+import type { CaseResult } from '../core/conform/types.ts';
+import { parseTarget, runCase, runSuite, type Target } from '../conform/runner.ts';
+import { caseJson, summaryJson, summaryLines, tableLines, TABLE_HEADER, writeAutobahnReports } from '../conform/report.ts';
+
+export const CONFORM_USAGE = 'usage: wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME] [--time-scale N]';
+
+interface Io {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown };
+}
+
+export async function runConform(args: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        cases: { type: 'string' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        agent: { type: 'string' },
+        'time-scale': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    io.stderr.write(`wslab conform: ${(err as Error).message}\n${CONFORM_USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(`${CONFORM_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    io.stderr.write(`wslab conform: give exactly one URL, the WebSocket echo server to test (e.g. ws://127.0.0.1:9001/)\n${CONFORM_USAGE}\n`);
+    return 2;
+  }
+  let target: Target;
+  try {
+    target = parseTarget(positionals[0]);
+  } catch (err) {
+    io.stderr.write(`wslab conform: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const patterns = (values.cases ?? '*').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const cases = selectCases(patterns);
+  if (cases.length === 0) {
+    io.stderr.write(`wslab conform: no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 7.*, w.1.1 (${CASES.length} cases in all)\n`);
+    return 2;
+  }
+  if (values.agent !== undefined && !/^[\w .:/@+-]{1,64}$/.test(values.agent)) {
+    io.stderr.write('wslab conform: --agent must be 1-64 characters of letters, digits, space and . : / @ + - _\n');
+    return 2;
+  }
+
+  const scaleText = values['time-scale'];
+  const timeScale = scaleText === undefined ? 1 : Number(scaleText);
+  if (!/^\d+(\.\d+)?$/.test(scaleText ?? '1') || !(timeScale >= 0.1 && timeScale <= 20)) {
+    io.stderr.write('wslab conform: --time-scale must be a number from 0.1 to 20 (2 doubles every timer of the cases)\n');
+    return 2;
+  }
+
+  // One handshake first: a server that cannot be reached is one sentence, not a table of failures.
+  const probe = await runCase(target, { ...cases[0], id: 'probe', steps: [], expected: { OK: [] }, expectedClose: { closedByMe: true, closeCode: [1000], requireClean: false }, end: { after: 'close', seconds: 0 } }, { caseCapMs: 10_000 });
+  if (!probe.close.opened) {
+    io.stderr.write(`wslab conform: cannot open a WebSocket to ${target.url.href}: ${probe.close.notCleanReason ?? 'no answer'}\n`);
+    return 1;
+  }
+  const agent = values.agent ?? probe.serverHeader ?? target.url.host;
+  const color = Boolean(io.stdout.isTTY) && !process.env.NO_COLOR;
+  if (!values.json) io.stdout.write(`Testing ${target.url.href} (agent "${agent}"): ${cases.length} case${cases.length === 1 ? '' : 's'}\n${TABLE_HEADER}\n`);
+  let ownHeading = false;
+  const started = performance.now();
+  const { results } = await runSuite(target, cases, (r: CaseResult) => {
+    if (values.json) {
+      io.stdout.write(JSON.stringify(caseJson(r)) + '\n');
+      return;
+    }
+    if (r.id.startsWith('w.') && !ownHeading) {
+      ownHeading = true;
+      io.stdout.write("\nwslab's own chapter (not in Autobahn's numbering)\n");
+    }
+    io.stdout.write(tableLines(r, color).join('\n') + '\n');
+  }, { timeScale });
+  const seconds = (performance.now() - started) / 1000;
+  if (values.json) io.stdout.write(JSON.stringify(summaryJson(results)) + '\n');
+  else io.stdout.write(`\n${summaryLines(results).join('\n')}\n${results.length} cases in ${seconds.toFixed(1)} s (${(results.length / seconds).toFixed(1)} cases/s)\n`);
+  if (values.out !== undefined) {
+    try {
+      const path = writeAutobahnReports(values.out, agent, results);
+      io.stderr.write(`wslab conform: Autobahn-format reports in ${path} and ${results.length} case files beside it\n`);
+    } catch (err) {
+      io.stderr.write(`wslab conform: cannot write the reports to ${values.out}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  return results.some(caseFailed) ? 1 : 0;
+}
