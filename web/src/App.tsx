@@ -1,5 +1,6 @@
 // The routes. Every page is a client-side route that the server also answers directly
 // (DESIGN.md: each loadable by URL), so a pasted link reproduces the view.
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './shell/Layout.tsx';
 import { NotFound } from './shell/NotFound.tsx';
@@ -9,6 +10,15 @@ import { InspectPage } from './inspect/InspectPage.tsx';
 import { DecodePage } from './decode/DecodePage.tsx';
 import { WorkshopPage } from './workshop/WorkshopPage.tsx';
 import { LabsIndex, LabPage } from './labs/LabsPage.tsx';
+
+// Revision pages load on first visit: their search index and tables stay out of the main bundle.
+const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ default: m.RevisePage })));
+const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
+const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
+
+function Later({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<p className="page">Loading…</p>}>{children}</Suspense>;
+}
 
 export function App() {
   return (
@@ -23,6 +33,9 @@ export function App() {
         <Route path="workshop" element={<WorkshopPage />} />
         <Route path="labs" element={<LabsIndex />} />
         <Route path="labs/:id" element={<LabPage />} />
+        <Route path="revise" element={<Later><RevisePage /></Later>} />
+        <Route path="glossary" element={<Later><GlossaryPage /></Later>} />
+        <Route path="cheatsheet" element={<Later><CheatsheetPage /></Later>} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
