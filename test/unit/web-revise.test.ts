@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
 import { createReader } from '../../server/core/wire/index.ts';
 import { parseLessons, quizzesOf, type Lesson } from '../../web/src/lessons/model.ts';
-import { PARTS, checkVisit, continueFrom, groupIntoParts } from '../../web/src/lessons/parts.ts';
+import { PARTS, checkVisit, continueFrom, groupIntoParts, sanitizeVisit } from '../../web/src/lessons/parts.ts';
 import { GLOSSARY, taughtAt } from '../../web/src/revise/glossary.ts';
 import { buildIndex, lessonSections, normalize, search, snippetOf } from '../../web/src/revise/search.ts';
 import { BOX_INTERVALS, DAY, MINUTE, RELEARN_DELAY, cardKey, deckStats, dueKeys, enroll, formatWait, nextDue, review, sanitizeDeck, type Card, type Deck } from '../../web/src/revise/spacing.ts';
@@ -261,6 +261,11 @@ describe('/lessons in parts, and continue where you left off', () => {
     expect(continueFrom(lessons, { lesson: 'no-such-lesson', section: '', at: T0 })).toBeNull();
     expect(continueFrom(lessons, null)).toBeNull();
     expect(checkVisit({ lesson: 'lifecycle', section: '', at: 1.5 })).toBe('at must be a time in milliseconds since 1970');
+    // what localStorage holds reads back as written; anything else as no visit
+    const stored = JSON.parse(JSON.stringify({ visit: { lesson: 'lifecycle', section: 'four-states', at: T0 } })) as unknown;
+    expect(sanitizeVisit(stored)).toEqual({ visit: { lesson: 'lifecycle', section: 'four-states', at: T0 } });
+    expect(sanitizeVisit({ lesson: 'lifecycle', section: '', at: T0 })).toEqual({ visit: null });
+    expect(sanitizeVisit('x')).toEqual({ visit: null });
   });
 });
 

@@ -81,8 +81,9 @@ export function checkVisit(v: unknown): Visit | string {
   return { lesson: o.lesson, section: o.section, at: o.at };
 }
 
-export function sanitizeVisit(v: unknown): { visit: Visit | null } {
-  const c = checkVisit(v);
+/** Reads the stored record `{ visit }` defensively: anything malformed reads as no visit. */
+export function sanitizeVisit(stored: unknown): { visit: Visit | null } {
+  const c = checkVisit(stored && typeof stored === 'object' ? (stored as { visit?: unknown }).visit : undefined);
   return { visit: typeof c === 'string' ? null : c };
 }
 

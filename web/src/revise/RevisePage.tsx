@@ -80,7 +80,10 @@ function Deck() {
   const answers = useAnswers();
   const deck = useDeck();
   const [now, setNow] = useState(() => Date.now());
-  useEffect(() => enrollWrong(LESSONS, answers, Date.now()), [answers]);
+  useEffect(() => {
+    enrollWrong(LESSONS, answers, Date.now());
+    setNow(Date.now());
+  }, [answers]);
   // the clock moves on its own only to bring back cards that fall due while the page is open
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 30_000);
