@@ -15,32 +15,44 @@ const FRAME = ` 0               1               2               3
 +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
 |  ...extended length  |  masking key (4 bytes, client only)    |
 +----------------------+----------------------------------------+
-|  payload (XOR key[i % 4] when masked)                     ...  |
+|  payload (XOR key[i % 4] when masked)                     ... |
 +---------------------------------------------------------------+`;
 
 const SERVER = `import { WebSocketServer } from 'ws';
-const wss = new WebSocketServer({ port: 8080, maxPayload: 1 << 20 });
+const wss = new WebSocketServer({
+  port: 8080,
+  maxPayload: 1 << 20, // bytes; the default is 100 MiB
+});
 wss.on('connection', (ws, req) => {
-  if (req.headers.origin !== 'https://app.example') return ws.close(1008, 'origin');
-  ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
-  ws.on('close', (code, reason) => console.log(code, reason.toString()));
+  if (req.headers.origin !== ALLOWED_ORIGIN)
+    return ws.close(1008, 'origin');
+  ws.on('message', (data, isBinary) =>
+    ws.send(data, { binary: isBinary }));
+  ws.on('close', (code, reason) => log(code, \`\${reason}\`));
   ws.on('error', console.error);
 });`;
 
-const CLIENT = `const ws = new WebSocket('wss://app.example/chat', ['chat.v1']);
+const CLIENT = `const ws = new WebSocket('wss://app.example/chat',
+  ['chat.v1']);
 ws.binaryType = 'arraybuffer';
-ws.onopen = () => ws.send(JSON.stringify({ type: 'join', room: 'a' }));
+ws.onopen = () =>
+  ws.send(JSON.stringify({ type: 'join', room: 'a' }));
 ws.onmessage = (e) => render(JSON.parse(e.data));
-ws.onclose = (e) => e.code !== 1000 && reconnectLater(); // backoff + jitter`;
+ws.onclose = (e) => {
+  if (e.code !== 1000) reconnectLater(); // backoff + jitter
+};`;
 
 const BROADCAST = `for (const c of wss.clients)
-  if (c !== ws && c.readyState === WebSocket.OPEN) c.send(msg);`;
+  if (c !== ws && c.readyState === WebSocket.OPEN)
+    c.send(msg);`;
 
-const HEARTBEAT = `ws.isAlive = true;
-ws.on('pong', () => { ws.isAlive = true; });
+const HEARTBEAT = `wss.on('connection', (ws) => {
+  ws.isAlive = true;
+  ws.on('pong', () => { ws.isAlive = true; });
+});
 const timer = setInterval(() => {
   for (const ws of wss.clients) {
-    if (!ws.isAlive) { ws.terminate(); continue; } // ghost: no pong
+    if (!ws.isAlive) { ws.terminate(); continue; } // ghost
     ws.isAlive = false;
     ws.ping();
   }
@@ -49,11 +61,11 @@ wss.on('close', () => clearInterval(timer));`;
 
 const BACKPRESSURE = `const HIGH = 256 * 1024; // bytes queued per socket
 function sendOrSkip(ws, msg) {
-  if (ws.bufferedAmount > HIGH) return false; // drop, coalesce or pause
-  ws.send(msg);
+  if (ws.bufferedAmount > HIGH) return false; // drop,
+  ws.send(msg);            // coalesce, or pause the source
   return true;
 }
-// ws.send(data, (err) => …) calls back once the bytes left for the kernel`;
+// ws.send(data, cb): cb runs once the bytes are written`;
 
 export function CheatsheetPage() {
   const sizes = headerSizes();
@@ -170,15 +182,20 @@ export function CheatsheetPage() {
             </tbody>
           </table>
         </section>
-        <section className="cheat-box cheat-wide">
+        <section className="cheat-box">
           <h2>Handshake and the accept value (§4, §1.3)</h2>
-          <pre>{`GET /chat HTTP/1.1                    HTTP/1.1 101 Switching Protocols
-Host: app.example                     Upgrade: websocket
-Upgrade: websocket                    Connection: Upgrade
-Connection: Upgrade                   Sec-WebSocket-Accept: ${sampleAccept()}
+          <pre>{`GET /chat HTTP/1.1
+Host: app.example
+Upgrade: websocket
+Connection: Upgrade
 Sec-WebSocket-Key: ${SAMPLE_KEY}
 Sec-WebSocket-Version: 13
-Origin: https://app.example`}</pre>
+Origin: https://app.example
+
+HTTP/1.1 101 Switching Protocols
+Upgrade: websocket
+Connection: Upgrade
+Sec-WebSocket-Accept: ${sampleAccept()}`}</pre>
           <ol className="cheat-steps">
             <li>
               Take the key as sent: <code>{SAMPLE_KEY}</code>

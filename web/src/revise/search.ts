@@ -122,7 +122,7 @@ export function buildIndex(lessons: readonly Lesson[], glossary: readonly Glossa
     }
     for (const q of quizzesOf(l)) {
       const slug = quizSection.get(q.index) ?? '';
-      docs.push(doc('quiz', q.question, `Quiz · ${where}`, slug ? `/lessons/${l.id}#${slug}` : `/lessons/${l.id}`, `${q.choices.join('\n')}\n${q.explain}`));
+      docs.push(doc('quiz', q.question, `Quiz · ${where}`, slug ? `/lessons/${l.id}#${slug}` : `/lessons/${l.id}`, `${q.choices.join(' · ')} · ${q.explain}`));
     }
   }
   return docs;
