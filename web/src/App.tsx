@@ -17,6 +17,12 @@ const LabsIndex = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ defaul
 const LabPage = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabPage })));
 const ChallengesPage = lazy(() => import('./challenges/ChallengesPage.tsx').then((m) => ({ default: m.ChallengesPage })));
 
+// Revision pages load on first visit: their search index and tables stay out of the main bundle.
+const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ default: m.RevisePage })));
+const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
+const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
+
+
 export function App() {
   return (
     <Routes>
@@ -31,6 +37,9 @@ export function App() {
         <Route path="challenges" element={<ChallengesPage />} />
         <Route path="labs" element={<LabsIndex />} />
         <Route path="labs/:id" element={<LabPage />} />
+        <Route path="revise" element={<RevisePage />} />
+        <Route path="glossary" element={<GlossaryPage />} />
+        <Route path="cheatsheet" element={<CheatsheetPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -13,6 +13,8 @@ import { Decode, Exercise, LabLink, Mermaid } from './blocks.tsx';
 import { Quiz } from './QuizView.tsx';
 import { LessonIntro, LessonRecap } from './LessonFrame.tsx';
 import { LessonChallenges } from '../challenges/ChallengesPage.tsx';
+import { continueFrom, groupIntoParts } from './parts.ts';
+import { useRecordVisit, useVisit } from './visits.ts';
 import '../diagram/diagram.css';
 import './lessons.css';
 
@@ -60,6 +62,56 @@ function ProgressBadge({ lesson }: { lesson: Lesson }) {
   );
 }
 
+function LessonCard({ lesson: l }: { lesson: Lesson }) {
+  return (
+    <li className="lesson-card" data-lesson={l.id}>
+      <span className="lesson-num" aria-hidden="true">
+        {l.number}
+      </span>
+      <div className="lesson-card-body">
+        <h2>
+          <Link to={`/lessons/${l.id}`}>{l.title}</Link>
+        </h2>
+        <p className="lesson-card-summary">{l.summary}</p>
+        <p className="lesson-card-meta">
+          <ProgressBadge lesson={l} />
+          <span className="lesson-topics">{l.topics.join(' · ')}</span>
+        </p>
+      </div>
+    </li>
+  );
+}
+
+/** "Continue where you left off", or where to start; with the revision pages beside it. */
+function ContinueCard() {
+  const cont = continueFrom(LESSONS, useVisit());
+  return (
+    <div className="lesson-continue">
+      {cont ? (
+        <Link to={cont.href} className="lesson-continue-link">
+          <span className="lesson-continue-label">Continue where you left off</span>
+          <strong>
+            {cont.lesson.number} {cont.lesson.title}
+          </strong>
+          {cont.section && <span className="lesson-continue-section">at “{cont.section.text}”</span>}
+        </Link>
+      ) : (
+        <Link to={`/lessons/${LESSONS[0].id}`} className="lesson-continue-link">
+          <span className="lesson-continue-label">Start here</span>
+          <strong>
+            {LESSONS[0].number} {LESSONS[0].title}
+          </strong>
+        </Link>
+      )}
+      <nav className="lesson-continue-more" aria-label="Revision">
+        <Link to="/revise">Revise</Link>
+        <Link to="/glossary">Glossary</Link>
+        <Link to="/cheatsheet">Cheat sheet</Link>
+      </nav>
+    </div>
+  );
+}
+
 export function LessonsPage() {
   const answers = useAnswers();
   const passed = usePassed();
@@ -97,25 +149,18 @@ export function LessonsPage() {
           </button>
         )}
       </p>
-      <ol className="lesson-list">
-        {LESSONS.map((l) => (
-          <li key={l.id} className="lesson-card" data-lesson={l.id}>
-            <span className="lesson-num" aria-hidden="true">
-              {l.number}
-            </span>
-            <div className="lesson-card-body">
-              <h2>
-                <Link to={`/lessons/${l.id}`}>{l.title}</Link>
-              </h2>
-              <p className="lesson-card-summary">{l.summary}</p>
-              <p className="lesson-card-meta">
-                <ProgressBadge lesson={l} />
-                <span className="lesson-topics">{l.topics.join(' · ')}</span>
-              </p>
-            </div>
-          </li>
-        ))}
-      </ol>
+      <ContinueCard />
+      {groupIntoParts(LESSONS).map((part) => (
+        <section key={part.title} className="lesson-part" aria-label={part.title}>
+          <h2 className="lesson-part-title">{part.title}</h2>
+          <p className="lesson-part-blurb">{part.blurb}</p>
+          <ol className="lesson-list">
+            {part.lessons.map((l) => (
+              <LessonCard key={l.id} lesson={l} />
+            ))}
+          </ol>
+        </section>
+      ))}
     </Page>
   );
 }
@@ -145,6 +190,7 @@ export function LessonPage() {
   const { id = '' } = useParams();
   const answers = useAnswers();
   const lesson = findLesson(LESSONS, id);
+  useRecordVisit(lesson?.id ?? '');
   if (!lesson) return <NotFound />;
   const i = LESSONS.indexOf(lesson);
   const prev = LESSONS[i - 1];

@@ -4,7 +4,7 @@ import { useSyncExternalStore } from 'react';
 import { sanitizeAnswers, sanitizePassed, type Answers, type Passed } from './model.ts';
 
 /** One JSON record in localStorage that components can subscribe to. */
-class Stored<T extends object> {
+export class Stored<T extends object> {
   private cache: T | null = null;
   private readonly listeners = new Set<() => void>();
   constructor(
@@ -74,4 +74,10 @@ export function useAnswers(): Answers {
 
 export function usePassed(): Passed {
   return useSyncExternalStore(passed.subscribe, passed.read, passed.read);
+}
+
+/** Replaces quiz answers and passed exercises at once (restoring progress from a file). */
+export function replaceProgress(next: { answers: Answers; exercises: Passed }): void {
+  answers.write(next.answers);
+  passed.write(next.exercises);
 }

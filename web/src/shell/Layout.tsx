@@ -7,6 +7,7 @@ import { ScrollHints } from './ScrollHints.tsx';
 const NAV = [
   { to: '/lessons', label: 'Lessons' },
   { to: '/challenges', label: 'Challenges' },
+  { to: '/revise', label: 'Revise' },
   { to: '/playground', label: 'Playground' },
   { to: '/labs', label: 'Labs' },
   { to: '/inspect', label: 'Inspect' },
