@@ -17,6 +17,7 @@ import { WEB_DIST } from './paths.ts';
 import { PuppetManager, MAX_PUPPETS } from './playground/puppet.ts';
 import { playgroundRoutes } from './playground/api.ts';
 import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';
+import { chatRoutes } from './labs/chat/api.ts';
 import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
 import { createLinkApi } from './link/api.ts';
 import { createRouter, type Route } from './http/routes.ts';
@@ -257,17 +258,13 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
     ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => fds.check('puppets') }),
     ...challengeRoutes(challenges),
+    ...chatRoutes(() => fanout, roomGuard),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (router.dispatch(req, res, url)) return;
-    const route = url.pathname.slice('/__wslab/'.length);
-    if (route === 'nodes' || route === 'fanout' || route.startsWith('fanout/')) {
-      if (req.method !== 'GET' && !roomGuard(req, res, 'stop, pause or restart the chat nodes, or cut them off from their broker')) return;
-      await fanout!.api(req, res, route, url, sendJson, readJson);
-    } else {
-      sendText(res, 404, `No API at ${url.pathname}. See the README for /__wslab/connections, /__wslab/events, /__wslab/heartbeat, /__wslab/labs, /__wslab/workshop.`);
-    }
+    const known = [...new Set(router.routes.map((r) => r.path))].join(', ');
+    sendText(res, 404, `No API at ${url.pathname}. The API's routes: ${known}.`);
   }
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {

@@ -162,7 +162,9 @@ export class QueueFullError extends Error {
   }
 }
 
+/** The broker link is down: what needed it was not done (an API answers 503 with the sentence). */
 export class BrokerDownError extends Error {
+  readonly status = 503;
   constructor(node: string, what: string) {
     super(`broker link of node ${node} is down: ${what} not done`);
   }

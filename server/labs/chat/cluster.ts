@@ -204,12 +204,14 @@ export class FanoutCluster {
     return { broker: this.brokerKind, mode: this.mode.current, target: this.target, loadBalancer: '/lab/chat', nodes: this.nodeList(), totals };
   }
 
-  private brokerForReads(): Broker | null {
+  /** The broker the lab's reads go to (presence, queues), or null while every link to it is down. */
+  brokerForReads(): Broker | null {
     if (this.admin?.status === 'up') return this.admin;
     return this.nodes.find((n) => n.broker?.status === 'up')?.broker ?? null;
   }
 
-  private schedule(ms: number, fn: () => void): void {
+  /** Runs `fn` after `ms` unless the cluster closes first. */
+  schedule(ms: number, fn: () => void): void {
     const t = safeTimeout('a chat node action', () => {
       this.timers.delete(t);
       fn();
@@ -219,97 +221,6 @@ export class FanoutCluster {
   }
 
   /** GET /__wslab/nodes, and everything under /__wslab/fanout. */
-  async api(req: IncomingMessage, res: ServerResponse, route: string, url: URL, sendJson: SendJson, readJson: ReadJson): Promise<void> {
-    const method = req.method ?? 'GET';
-    const parts = route.split('/'); // ['fanout', ...] or ['nodes']
-    // A body that is not JSON (or too large) is the client's mistake: 400, like every other API.
-    const body = async (): Promise<Record<string, unknown>> => {
-      let parsed: unknown;
-      try {
-        parsed = await readJson(req);
-      } catch (err) {
-        throw new ApiError((err as Error).message, (err as { status?: number }).status === 413 ? 413 : 400);
-      }
-      return (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {}) as Record<string, unknown>;
-    };
-    const msOf = (b: Record<string, unknown>, fallback: number | null): number | null => {
-      if (b.ms === undefined) return fallback;
-      if (typeof b.ms !== 'number' || !Number.isInteger(b.ms) || b.ms < 1 || b.ms > 600_000) throw new ApiError('ms must be an integer from 1 to 600000');
-      return b.ms;
-    };
-    try {
-      if (route === 'nodes' && method === 'GET') return sendJson(res, 200, this.nodeList());
-      if (route === 'fanout' && method === 'GET') return sendJson(res, 200, await this.status());
-      if (route === 'fanout/presence' && method === 'GET') {
-        const broker = this.brokerForReads();
-        if (!broker) return sendJson(res, 503, { error: 'the broker is down' });
-        const room = url.searchParams.get('room');
-        const user = url.searchParams.get('user');
-        if (room !== null) return sendJson(res, 200, { room, users: await broker.roomUsers(room) });
-        if (user !== null) return sendJson(res, 200, { user, sockets: await broker.userSockets(user) });
-        return sendJson(res, 200, { sockets: await broker.allPresence() });
-      }
-      if (route === 'fanout/queue' && method === 'GET') {
-        const broker = this.brokerForReads();
-        const user = url.searchParams.get('user') ?? '';
-        if (!NAME_RE.test(user)) return sendJson(res, 400, { error: 'give ?user=NAME' });
-        if (!broker) return sendJson(res, 503, { error: 'the broker is down' });
-        return sendJson(res, 200, { user, queued: (await broker.queued(user)).map((e) => JSON.parse(e)) });
-      }
-      if (route === 'fanout/mode' && method === 'POST') {
-        const b = await body();
-        if (b.mode !== 'pubsub' && b.mode !== 'streams') return sendJson(res, 400, { error: 'mode must be "pubsub" or "streams"' });
-        this.mode.current = b.mode;
-        await Promise.all(this.nodes.map((n) => n.broker?.setMode(b.mode as DeliveryMode)));
-        return sendJson(res, 200, await this.status());
-      }
-      if (route === 'fanout/broker/outage' && method === 'POST') {
-        // every node loses its broker link at once, as when Redis restarts; they come back by themselves
-        const ms = msOf(await body(), 2000)!;
-        for (const n of this.nodes) n.broker?.pause(`broker outage for ${ms} ms (lab)`);
-        this.schedule(ms, () => {
-          for (const n of this.nodes) n.broker?.resume();
-        });
-        return sendJson(res, 200, { outageMs: ms });
-      }
-      if (parts[0] === 'fanout' && parts[1] === 'nodes' && parts.length === 4 && method === 'POST') {
-        const node = this.node(parts[2]);
-        if (!node) return sendJson(res, 404, { error: `no node ${parts[2]}; nodes: ${this.nodes.map((n) => n.id).join(', ')}` });
-        const b = await body();
-        switch (parts[3]) {
-          case 'pause': {
-            if (!node.running) return sendJson(res, 409, { error: `node ${node.id} is not running` });
-            const ms = msOf(b, null);
-            node.pause(ms);
-            if (ms) this.schedule(ms, () => node.resume());
-            break;
-          }
-          case 'resume':
-            node.resume();
-            break;
-          case 'stop':
-            await node.stop(b.crash === true);
-            break;
-          case 'start':
-            await node.start();
-            break;
-          case 'restart':
-            await node.stop(b.crash === true);
-            await node.start();
-            break;
-          default:
-            return sendJson(res, 404, { error: 'actions: pause {ms?}, resume, stop {crash?}, start, restart {crash?}' });
-        }
-        return sendJson(res, 200, this.nodeList().find((n) => (n as { id: string }).id === node.id));
-      }
-      return sendJson(res, 404, {
-        error: 'fan-out API: GET /__wslab/nodes, GET /__wslab/fanout, GET /__wslab/fanout/presence[?room=R|?user=U], GET /__wslab/fanout/queue?user=U, POST /__wslab/fanout/mode {mode}, POST /__wslab/fanout/broker/outage {ms}, POST /__wslab/fanout/nodes/ID/(pause|resume|stop|start|restart)',
-      });
-    } catch (err) {
-      return sendJson(res, err instanceof ApiError ? err.status : 503, { error: (err as Error).message });
-    }
-  }
-
   /**
    * What stopping now would lose, as a sentence (null: nothing). The embedded broker keeps offline
    * queues in this process's memory, so its queued DMs end with it; Redis keeps them.
@@ -325,15 +236,6 @@ export class FanoutCluster {
     this.timers.clear();
     await Promise.all(this.nodes.map((n) => n.stop().catch(() => {})));
     await this.admin?.close();
-  }
-}
-
-class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
   }
 }
 
