@@ -260,7 +260,7 @@ asyncio.run(main())
 `;
 
 function pythonWithWebsockets(): string | null {
-  for (const py of ['python3', '/usr/bin/python3']) {
+  for (const py of [process.env.PYTHON ?? 'python3', '/usr/bin/python3']) {
     const r = spawnSync(py, ['-c', 'import websockets; websockets.serve; websockets.connect'], { encoding: 'utf8' });
     if (r.status === 0) return py;
   }
