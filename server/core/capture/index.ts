@@ -87,7 +87,12 @@ export class CaptureDecoder {
       }
       if (!seg) continue;
       this.tcpPackets++;
-      this.segment(seg, p.t, out);
+      try {
+        this.segment(seg, p.t, out);
+      } catch (err) {
+        // Only a bug gets here: say so once per packet and go on with the next one.
+        out.push({ error: `packet ${p.index + 1} could not be decoded: ${(err as Error)?.message ?? err}` });
+      }
     }
     return out;
   }
