@@ -91,7 +91,7 @@ export function tsharkJson(file: string, extra: string[] = []): unknown[] {
 }
 
 /**
- * Waits until every connection in the capture file that carried data shows a FIN from both ends
+ * Waits until every connection in the capture file that carried data shows a FIN from both ends (or a reset)
  * (the last packets that matter), so stopping the tool loses nothing. Reads the file with the pure capture reader.
  */
 export async function untilBothFins(file: string, timeoutMs = 15_000): Promise<void> {
@@ -114,8 +114,9 @@ export async function untilBothFins(file: string, timeoutMs = 15_000): Promise<v
       const key = a < b ? a + b : b + a;
       if (seg.payload.length > 0 && !fins.has(key)) fins.set(key, new Set());
       if (seg.fin) fins.get(key)?.add(a);
+      if (seg.rst) fins.get(key)?.add('rst').add('rst2'); // a reset ends both directions at once
     }
-    if (fins.size > 0 && [...fins.values()].every((s) => s.size === 2)) return;
+    if (fins.size > 0 && [...fins.values()].every((s) => s.size >= 2)) return;
     if (Date.now() > deadline) throw new Error(`the capture ${file} never showed a FIN from both ends (${reader.format ?? 'no header yet'})`);
     await new Promise((r) => setTimeout(r, 50));
   }

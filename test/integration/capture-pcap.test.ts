@@ -8,6 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -205,6 +207,38 @@ describe.skipIf(captureSkip())('wslab decode --pcap on real captures', () => {
       if (c.ext === 'pcap') expect(head.readUInt32LE(20) & 0xffff).toBe(c.link);
     });
   }
+
+  it('a client that breaks RFC 6455: the violation is reported on its stream with the close code the ws server answered with', async () => {
+    const file = join(dir, 'violation.pcap');
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    const port = (wss.address() as { port: number }).port;
+    wss.on('connection', (s) => s.on('error', () => {}));
+    const cap = await startCapture({ tool: 'tcpdump', iface: 'lo', port, file, host: '127.0.0.1' });
+    // A raw client: a correct upgrade, then an unmasked text frame (RFC 6455 §5.1 forbids it).
+    const sock = connect({ port, host: '127.0.0.1' });
+    await once(sock, 'connect');
+    sock.write(`GET /raw HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    let got = Buffer.alloc(0);
+    await new Promise<void>((resolve) => {
+      sock.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.includes('\r\n\r\n') && !sock.writableEnded && got.length === got.indexOf('\r\n\r\n') + 4) sock.write(Buffer.from('81026869', 'hex'));
+      });
+      sock.on('close', () => resolve());
+      sock.on('end', () => sock.end());
+      sock.on('error', () => resolve());
+    });
+    await untilBothFins(file);
+    await cap.stop();
+    await new Promise((r) => wss.close(r));
+    const { status, rows } = await decodePcap(file);
+    expect(status).toBe(1);
+    const v = rows.filter((r) => 'violation' in r);
+    expect(v).toEqual([{ stream: expect.stringMatching(/^127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+$/), dir: 'c2s', t: expect.any(Number), violation: expect.objectContaining({ closeCode: 1002, kind: 'CLIENT_FRAME_UNMASKED', rfc: '5.1' }) }]);
+    const serverClose = rows.find((r) => r.dir === 's2c' && r.opcode === 8);
+    expect(serverClose?.closeCode).toBe((v[0].violation as { closeCode: number }).closeCode);
+  });
 
   it('a capture cut by a small snapshot length reports the hole instead of inventing frames', async () => {
     const file = join(dir, 'snap.pcap');
