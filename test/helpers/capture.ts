@@ -47,6 +47,13 @@ export interface RunningCapture {
   stop(): Promise<void>;
 }
 
+const running = new Set<RunningCapture>();
+
+/** Stops every capture still running (for afterAll: a failed test must not leave tcpdump behind). */
+export async function stopAllCaptures(): Promise<void> {
+  await Promise.all([...running].map((c) => c.stop()));
+}
+
 /** Starts a capture of TCP port `port` and resolves once the tool says it is capturing. */
 export async function startCapture(spec: CaptureSpec): Promise<RunningCapture> {
   const filter = `tcp port ${spec.port}`;
@@ -70,17 +77,28 @@ export async function startCapture(spec: CaptureSpec): Promise<RunningCapture> {
       clearTimeout(timer);
       reject(new Error(`${spec.tool} exited with ${code}: ${err}`));
     });
+  }).catch((e: unknown) => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw e;
   });
-  // The tool says it is capturing a little before it is: probe the port until a probe's SYN is in the file.
-  await untilProbeSeen(spec.file, spec.port, spec.host ?? '127.0.0.1');
-  return {
+  const capture: RunningCapture = {
     async stop() {
-      if (child.exitCode !== null) return;
+      running.delete(capture);
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGINT');
       await exited;
     },
   };
+  running.add(capture);
+  // The tool says it is capturing a little before it is: probe the port until a probe's SYN is in the file.
+  try {
+    await untilProbeSeen(spec.file, spec.port, spec.host ?? '127.0.0.1');
+  } catch (err) {
+    await capture.stop();
+    throw err;
+  }
+  return capture;
 }
 
 /** tshark's dissection of a capture's WebSocket frames: `tshark -r F -T json -Y websocket`. */

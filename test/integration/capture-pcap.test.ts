@@ -11,13 +11,17 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { runDecode } from '../../server/cli/decode.ts';
-import { captureSkip, startCapture, tsharkJson, untilBothFins, type CaptureSpec } from '../helpers/capture.ts';
+import { captureSkip, startCapture, stopAllCaptures, tsharkJson, untilBothFins, type CaptureSpec } from '../helpers/capture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wslab-pcap-'));
-afterAll(() => { if (!process.env.KEEP_PCAP) rmSync(dir, { recursive: true, force: true }); else console.log(dir); });
+afterAll(async () => {
+  await stopAllCaptures();
+  if (!process.env.KEEP_PCAP) rmSync(dir, { recursive: true, force: true });
+  else console.log(dir);
+});
 
 type Row = Record<string, unknown> & { stream?: string; dir?: string; t?: number };
 
@@ -357,6 +361,9 @@ describe.skipIf(captureSkip() || pythonSkip())('wslab decode --pcap on python we
   it('client and server of python websockets (permessage-deflate as negotiated): every message as sent, and as tshark reads it', async () => {
     const file = join(dir, 'python.pcapng');
     const child = spawn(python as string, ['-c', PYTHON_PEERS], { stdio: ['pipe', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
