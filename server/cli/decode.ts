@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { createReader, frameToJson, parseHex } from '../core/wire/index.ts';
 import type { ReaderOptions, WireReader } from '../core/wire/types.ts';
+import { runDecodePcap } from './decode-pcap.ts';
 
-const USAGE = 'usage: wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server] [--max-payload BYTES]\n';
+const USAGE = 'usage: wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | --pcap FILE | -) [--direction client|server] [--max-payload BYTES]\n';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -32,6 +33,7 @@ export async function runDecode(
       options: {
         hex: { type: 'string' },
         file: { type: 'string' },
+        pcap: { type: 'string' },
         direction: { type: 'string' },
         'max-payload': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -47,9 +49,13 @@ export async function runDecode(
     return 0;
   }
   const fromStdin = positionals.length === 1 && positionals[0] === '-';
-  const sources = [values.hex !== undefined, values.file !== undefined, fromStdin].filter(Boolean).length;
+  const sources = [values.hex !== undefined, values.file !== undefined, values.pcap !== undefined, fromStdin].filter(Boolean).length;
   if (sources !== 1 || (positionals.length > 0 && !fromStdin)) {
-    stderr.write(`wslab decode: give exactly one of --hex, --file or -\n${USAGE}`);
+    stderr.write(`wslab decode: give exactly one of --hex, --file, --pcap or -\n${USAGE}`);
+    return 2;
+  }
+  if (values.pcap !== undefined && values.direction !== undefined) {
+    stderr.write(`wslab decode: --direction does not apply to --pcap (each connection's upgrade says who the client is)\n`);
     return 2;
   }
   const direction = values.direction ?? 'any';
@@ -65,6 +71,7 @@ export async function runDecode(
     }
     maxPayload = Number(values['max-payload']);
   }
+  if (values.pcap !== undefined) return runDecodePcap(values.pcap, maxPayload, stdout, stderr);
 
   let bytes: Uint8Array;
   if (values.file !== undefined) {

@@ -62,6 +62,16 @@ Usage:
       --direction says who sent them: client frames must be masked, server frames not.
       Exit status: 0 valid, 1 violation (or bytes ending inside a frame), 2 usage error, 3 the decoder itself failed (a bug in wslab).
 
+  wslab decode --pcap FILE [--max-payload BYTES]
+      Decode the WebSocket connections in a packet capture (pcap or pcapng from tcpdump,
+      dumpcap, tshark, Wireshark; Ethernet, Linux cooked v1/v2, loopback, raw IP; IPv4/IPv6).
+      TCP is reassembled per direction; connections are found by their HTTP upgrade. Prints
+      one JSON object per handshake, frame, violation and problem, each with "stream"
+      ("CLIENT:PORT -> SERVER:PORT"), "dir" (c2s|s2c) and "t" (ms since the epoch); frames
+      carry the fields above, inflated text/hex when permessage-deflate was negotiated.
+      Exit status: 0 clean, 1 a violation, unfinished frame or hole in the capture, 2 not a
+      capture (or usage error).
+
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
       A KEY that is not base64 of 16 bytes (RFC 6455 §4.1) gets a warning on stderr; the
