@@ -8,6 +8,7 @@ import type { EventBus } from '../stream/bus.ts';
 import type { Registry } from '../connection/registry.ts';
 import { HttpError } from '../http/json.ts';
 import type { PuppetInfo, PuppetSpec } from '../core/api/playground.ts';
+import { socketOf } from '../connection/ws-adapter.ts';
 
 export const MAX_PUPPETS = 32;
 
@@ -138,7 +139,7 @@ export class PuppetManager {
 
   /** The server-side connection of a puppet: the lab socket whose remote port is the puppet's local port. */
   private findConn(ws: WebSocket): string | null {
-    const port = (ws as unknown as { _socket?: { localPort?: number } })._socket?.localPort;
+    const port = socketOf(ws)?.localPort;
     for (const record of this.registry.all()) {
       if (record.meta.remotePort === port && record.meta.client === 'puppet') return record.meta.conn;
     }
