@@ -14,7 +14,7 @@ import { captureFor } from '../connection/tap/capture.ts';
 import { refuse } from '../http/refuse.ts';
 import { HttpError, readJsonObject, sendJson } from '../http/json.ts';
 import { ChaosLink, LinkError, type LinkConnection, type LinkSelector } from './link.ts';
-import { parseConditionChange } from './conditions.ts';
+import { parseConditionChange } from '../core/api/link.ts';
 import type { Route } from '../http/routes.ts';
 import type { FdBudget } from '../process/limits.ts';
 

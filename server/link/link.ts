@@ -15,7 +15,7 @@ import { connect, type Socket } from 'node:net';
 import type { EventBus } from '../stream/bus.ts';
 import type { EventBody } from '../core/events/schema.ts';
 import { FrameScanner, type FrameMark } from './frames.ts';
-import { NO_CONDITIONS, type LinkConditions } from './conditions.ts';
+import { NO_CONDITIONS, type LinkConditions, type LinkSelector } from '../core/api/link.ts';
 import { safeTimeout } from '../process/safe.ts';
 
 type Dir = 'c2s' | 's2c';
@@ -50,14 +50,7 @@ export interface LinkOptions {
   random?: () => number;
 }
 
-export interface LinkSelector {
-  /** a link connection id, e.g. "L3" */
-  link?: string;
-  /** every link connection opened with ?link=TAG */
-  tag?: string;
-  /** the link connection in front of this server connection */
-  conn?: string;
-}
+export type { LinkSelector };
 
 export interface AttachInfo {
   /** the lab path forwarded upstream, e.g. /lab/echo */

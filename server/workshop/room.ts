@@ -9,7 +9,7 @@ import type { ConnectionRecord, Registry } from '../connection/registry.ts';
 import type { Effect } from '../core/api/workshop.ts';
 import { intervalProblem, missesProblem, type HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { ChaosLink } from '../link/link.ts';
-import { MAX_DELAY_MS, NO_CONDITIONS } from '../link/conditions.ts';
+import { MAX_DELAY_MS, NO_CONDITIONS } from '../core/api/link.ts';
 import { HttpError } from '../http/json.ts';
 import { NAME_MAX, nameKey, sanitizeName, uniqueName, impersonatesPresenter } from '../core/workshop/names.ts';
 import { publicSessionId } from '../http/session.ts';

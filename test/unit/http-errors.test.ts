@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { answerFor, setErrorLog } from '../../server/http/errors.ts';
 import { HttpError } from '../../server/http/json.ts';
-import { ConditionError } from '../../server/link/conditions.ts';
+import { ConditionError } from '../../server/core/api/link.ts';
 import { FlowConfigError } from '../../server/core/labs/flow.ts';
 
 const logged: string[] = [];

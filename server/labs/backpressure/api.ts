@@ -7,7 +7,7 @@
 //   DELETE /__wslab/flow/CONN               close that consumer
 import WebSocket from 'ws';
 import { HttpError, readJsonObject, sendJson } from '../../http/json.ts';
-import { parseConditionChange } from '../../link/conditions.ts';
+import { parseConditionChange } from '../../core/api/link.ts';
 import type { ChaosLink } from '../../link/link.ts';
 import { DEFAULT_FLOW, mergeFlowConfig } from '../../core/labs/flow.ts';
 import type { LabApiFactory } from '../services.ts';

@@ -5,16 +5,13 @@ import type { z } from 'zod';
 import type { LinkConditions as LinkConditionsSchema } from '../../../server/core/events/schema.ts';
 import type { FlowConfig } from '../../../server/core/labs/flow.ts';
 import type { SimStats } from '../../../server/core/api/ghosts.ts';
+import type { LinkSelector } from '../../../server/core/api/link.ts';
 
 export type { Result };
 
 export type LinkConditions = z.infer<typeof LinkConditionsSchema>;
 
-export interface LinkSelector {
-  link?: string;
-  tag?: string;
-  conn?: string;
-}
+export type { LinkSelector };
 
 export const setLink = (sel: LinkSelector, change: Partial<LinkConditions>) => call<{ changed: number }>('POST', '/__wslab/link', { ...sel, ...change });
 export const resetLink = (sel: LinkSelector) => call<{ reset: number }>('POST', '/__wslab/link/reset', sel);

@@ -1,7 +1,7 @@
-// The chaos link's conditions: defaults, and the checks a change from the HTTP API or the UI must
-// pass. Pure: no I/O.
+// The chaos link's conditions: defaults, the checks a change from the HTTP API or the UI must pass,
+// and how a request names the connections it changes. Shared by the server, the page and the tests.
 import type { z } from 'zod';
-import type { LinkConditions as LinkConditionsSchema } from '../core/events/schema.ts';
+import type { LinkConditions as LinkConditionsSchema } from '../events/schema.ts';
 
 export type LinkConditions = z.infer<typeof LinkConditionsSchema>;
 
@@ -33,6 +33,16 @@ const NUMBERS = {
   s2cBytesPerSec: [0, MAX_BANDWIDTH],
 } as const;
 const FLAGS = ['blackhole', 'pauseClient', 'pauseServer'] as const;
+
+/** Which link connections a call changes: by link id, by tag (?link=TAG) or by server conn. */
+export interface LinkSelector {
+  /** a link connection id, e.g. "L3" */
+  link?: string;
+  /** every link connection opened with ?link=TAG */
+  tag?: string;
+  /** the link connection in front of this server connection */
+  conn?: string;
+}
 
 /** Reads the condition fields of a request body; throws ConditionError naming the bad field. */
 export function parseConditionChange(body: Record<string, unknown>): Partial<LinkConditions> {
