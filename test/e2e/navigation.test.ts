@@ -106,13 +106,15 @@ describeWithChromium('navigation in Chromium', () => {
       await page.goto(`${server.url}/decode?hex=81+05+48+65+6c+6c+6f&dir=server`);
       await heading(page, 'Decode frames');
       const input = page.locator('textarea').first();
+      // as far down as the page goes, up to 120 px: where the reader is is what must not change
       await page.evaluate(() => window.scrollTo(0, 120));
-      await poll(() => scrollY(page)).toBe(120);
+      await poll(() => scrollY(page)).toBeGreaterThan(0);
+      const at = await scrollY(page);
       await input.focus();
       await page.keyboard.press('End');
       await page.keyboard.type(' 81');
       await poll(() => new URL(page.url()).searchParams.get('hex')).toBe('81 05 48 65 6c 6c 6f 81');
-      expect(await scrollY(page)).toBe(120);
+      expect(await scrollY(page)).toBe(at);
     } finally {
       await page.setViewportSize({ width: 1280, height: 720 });
     }
