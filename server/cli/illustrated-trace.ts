@@ -1,5 +1,5 @@
 // Regenerates web/src/illustrated/trace.json, the committed trace of the illustrated connection:
-//   node bin/run-ts.js server/illustrated/regenerate.ts [--check]
+//   node bin/run-ts.js server/cli/illustrated-trace.ts [--check]
 // Starts a wslab on a free loopback port that also answers to Host "localhost" (port 80, the
 // Host the fixed session names, so the bytes do not depend on the port), plays the session with
 // the fixed key and masking keys, and writes what the tap recorded. --check only compares.
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startWslab } from '../app.ts';
 import { ROOT } from '../paths.ts';
 import { FIXED_INPUTS, type Trace } from '../core/illustrated/trace.ts';
-import { runSession } from './session.ts';
+import { runSession } from '../illustrated/session.ts';
 
 export const TRACE_FILE = join(ROOT, 'web', 'src', 'illustrated', 'trace.json');
 
