@@ -17,7 +17,7 @@ function SpanDetail({ span }: { span: Span }) {
   return (
     <div className="ill-detail" data-testid="field-explanation">
       <h4>
-        {span.name} <span className="ill-range">bytes {span.start}–{span.end - 1}</span>
+        {span.name} <span className="ill-range">{span.end - span.start === 1 ? `byte ${span.start}` : `bytes ${span.start}–${span.end - 1}`}</span>
       </h4>
       <p className="ill-value">
         <code>{span.value}</code>
@@ -72,7 +72,8 @@ function Card({ index, rec, live, diffs }: { index: number; rec: AnnotatedRecord
               data-field={s.name}
               onClick={() => setOpen(open === i ? null : i)}
             >
-              {Array.from(shown.bytes.subarray(s.start, s.end), hex2).join(' ')}
+              <span className="ill-hex">{Array.from(shown.bytes.subarray(s.start, s.end), hex2).join(' ')}</span>
+              <span className="ill-cap">{rec.record.kind === 'http' ? s.value : s.name}</span>
             </button>
           ))}
         </div>
@@ -113,7 +114,7 @@ export function IllustratedPage() {
     }
   };
 
-  const reasons = comparison ? [...new Set(comparison.differences.filter((d) => d.why).map((d) => d.span))] : [];
+  const reasons = comparison ? [...new Set(comparison.differences.map((d) => d.why).filter((w) => w !== null))] : [];
   return (
     <Page
       title="The illustrated connection"
@@ -133,11 +134,19 @@ export function IllustratedPage() {
         </span>
       </div>
       {comparison && (
-        <p className="ill-summary" data-testid="live-summary" data-unexpected={comparison.unexpected.length}>
-          {comparison.unexpected.length === 0
-            ? `Live run: all ${committed.length} records match the committed trace byte for byte, except where RFC 6455 requires fresh randomness (${reasons.join(', ')}).`
-            : `Live run: ${comparison.unexpected.length} difference(s) the RFC does not explain.`}
-        </p>
+        <div className="ill-summary" data-testid="live-summary" data-unexpected={comparison.unexpected.length}>
+          <p>
+            {comparison.unexpected.length === 0
+              ? `Live run: all ${committed.length} records match the committed trace byte for byte, except these (dashed outline below):`
+              : `Live run: ${comparison.unexpected.length} difference(s) the RFC does not explain, marked in red below. Expected differences:`}
+          </p>
+          <ul>
+            {reasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+          <p>The server's frames, the DEFLATE output and every unmasked payload are identical.</p>
+        </div>
       )}
       <p className="ill-note">
         The committed bytes come from wslab's own client and server with a fixed key and fixed masking keys, so they never change; a real client must pick both at random.

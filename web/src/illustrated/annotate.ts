@@ -62,7 +62,7 @@ const HEADERS: Record<string, { explain: string; link: RfcLink; random?: string 
   host: {
     explain: 'Which server the client means: a plain HTTP/1.1 header. wslab answers only Hosts it serves (DNS rebinding). The committed trace names "localhost"; a live run names this server\'s address and port.',
     link: rfc('4.1'),
-    random: 'not random, but it names the server\'s real address and port',
+    random: 'the Host header: not random, but a live run names this server\'s real address and port',
   },
   upgrade: { explain: 'Asks the server to switch this HTTP/1.1 connection to the WebSocket protocol (value "websocket", any case).', link: rfc('4.2.1') },
   connection: { explain: 'Marks Upgrade as hop-by-hop: a proxy must not forward it blindly. Must contain the token "Upgrade".', link: rfc('4.2.1') },
