@@ -14,9 +14,12 @@ describeWithChromium('the illustrated connection in Chromium', () => {
   useBrowserSuite((suite) => ({ server, page } = suite), { timeoutMs: 15_000, page: { viewport: { width: 1440, height: 900 } } });
 
   test('renders every record with its bytes, and a field click shows what it means', async () => {
-    await page.goto(`${server.url}/illustrated`);
+    await page.goto(`${server.url}/revise`);
+    await page.getByRole('link', { name: 'the illustrated connection' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/illustrated');
     const cards = page.locator('[data-testid="ill-card"]');
     await expect.poll(() => cards.count()).toBe(15);
+    expect(await cards.nth(1).locator('.ill-cap').nth(4).textContent()).toBe('Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==');
     const hello = cards.nth(3);
     expect(await hello.locator('h3').textContent()).toBe('Client text message, masked');
     expect(await hello.locator('.ill-span .ill-hex').allTextContents()).toEqual(['81', '85', '37 fa 21 3d', '7f 9f 4d 51 58']);

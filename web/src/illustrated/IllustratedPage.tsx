@@ -73,7 +73,7 @@ function Card({ index, rec, live, diffs }: { index: number; rec: AnnotatedRecord
               onClick={() => setOpen(open === i ? null : i)}
             >
               <span className="ill-hex">{Array.from(shown.bytes.subarray(s.start, s.end), hex2).join(' ')}</span>
-              <span className="ill-cap">{rec.record.kind === 'http' ? s.value : s.name}</span>
+              <span className="ill-cap">{rec.record.kind !== 'http' ? s.name : /line$|^End of head$/.test(s.name) ? s.value : `${s.name}: ${s.value}`}</span>
             </button>
           ))}
         </div>
