@@ -91,9 +91,13 @@ export function runSession(target: SessionTarget, inputs: Trace['inputs']): Prom
   ];
 
   return new Promise((resolve, reject) => {
+    // only this session's connection: the one whose client port is ours (a few dozen events)
     const seen: WslabEvent[] = [];
+    let localPort = -1;
+    let conn: string | undefined;
     const unsubscribe = target.bus.subscribe((e: WslabEvent) => {
-      if (e.type === 'conn.open' || e.type === 'handshake' || e.type === 'frame' || e.type === 'close') seen.push(e);
+      if (e.type === 'conn.open' && conn === undefined && e.remote.port === localPort) conn = e.conn;
+      else if ((e.type === 'handshake' || e.type === 'frame' || e.type === 'close') && e.conn === conn) seen.push(e);
     });
     const socket = connect({ host: target.host, port: target.port });
     const request = upgradeRequest(inputs.host, inputs.key);
@@ -104,13 +108,15 @@ export function runSession(target: SessionTarget, inputs: Trace['inputs']): Prom
     const reader = createReader({ direction: 'server', perMessageDeflate: true });
     let step = -1;
     let done = false;
-    let localPort = -1;
+    /** waits for the tap's close event after the socket closed; ended with the session */
+    let stopWaiting = () => {};
 
     const fail = (err: Error) => {
       if (done) return;
       done = true;
       clearTimeout(deadline);
       unsubscribe();
+      stopWaiting();
       socket.destroy();
       reject(err);
     };
@@ -155,23 +161,21 @@ export function runSession(target: SessionTarget, inputs: Trace['inputs']): Prom
       if (done) return;
       if (step < steps.length) return fail(new HttpError(502, 'the server closed the connection before the session ended'));
       // the tap publishes the connection's close event once its socket has closed: every record is in by then
-      const opened = seen.find((e) => e.type === 'conn.open' && e.remote.port === localPort);
-      const conn = opened?.type === 'conn.open' ? opened.conn : undefined;
-      const closed = () => conn !== undefined && seen.some((e) => e.type === 'close' && e.conn === conn);
+      const closed = () => seen.some((e) => e.type === 'close');
       const finish = () => {
         done = true;
         clearTimeout(deadline);
         unsubscribe();
         try {
-          resolve(toTrace(inputs, seen.filter((e) => 'conn' in e && (e as { conn?: string }).conn === conn), Buffer.concat(sent), Buffer.concat(received)));
+          resolve(toTrace(inputs, seen, Buffer.concat(sent), Buffer.concat(received)));
         } catch (err) {
           reject(err);
         }
       };
       if (closed()) return finish();
-      const poll = target.bus.subscribe(() => {
+      stopWaiting = target.bus.subscribe(() => {
         if (closed()) {
-          poll();
+          stopWaiting();
           finish();
         }
       });
