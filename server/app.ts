@@ -16,6 +16,7 @@ import { LABS, LAB_APIS } from './labs/index.ts';
 import { WEB_DIST } from './paths.ts';
 import { PuppetManager, MAX_PUPPETS } from './playground/puppet.ts';
 import { playgroundRoutes } from './playground/api.ts';
+import { illustratedRoutes } from './illustrated/api.ts';
 import { FanoutCluster, type FanoutOptions } from './labs/chat/cluster.ts';
 import { chatRoutes } from './labs/chat/api.ts';
 import { CHAT_DESCRIPTION } from './labs/chat/lab.ts';
@@ -259,6 +260,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => fds.check('puppets') }),
     ...challengeRoutes(challenges),
     ...chatRoutes(() => fanout, roomGuard),
+    ...illustratedRoutes({ bus, target }),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -21,6 +21,7 @@ const ChallengesPage = lazy(() => import('./challenges/ChallengesPage.tsx').then
 const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ default: m.RevisePage })));
 const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
 const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
+const IllustratedPage = lazy(() => import('./illustrated/IllustratedPage.tsx').then((m) => ({ default: m.IllustratedPage })));
 
 
 export function App() {
@@ -40,6 +41,7 @@ export function App() {
         <Route path="revise" element={<RevisePage />} />
         <Route path="glossary" element={<GlossaryPage />} />
         <Route path="cheatsheet" element={<CheatsheetPage />} />
+        <Route path="illustrated" element={<IllustratedPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

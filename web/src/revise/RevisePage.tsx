@@ -236,7 +236,7 @@ export function RevisePage() {
       lead={
         <>
           Search everything the course says, review the questions you got wrong until they stick, and keep your progress as a file. For a quick look-up, the <Link to="/glossary">glossary</Link> defines each term and the{' '}
-          <Link to="/cheatsheet">cheat sheet</Link> fits the protocol on two printed pages.
+          <Link to="/cheatsheet">cheat sheet</Link> fits the protocol on two printed pages; <Link to="/illustrated">the illustrated connection</Link> shows every byte of one session.
         </>
       }
     >
