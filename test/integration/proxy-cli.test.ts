@@ -1,5 +1,6 @@
 // `wslab proxy` as users run it (node bin/wslab.js proxy …), and `wslab watch` following it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ROOT } from '../../server/paths.ts';
@@ -47,6 +48,15 @@ function start(args: string[]): Child {
 }
 
 describe('wslab proxy', () => {
+  test('--help and the README synopsis list the same proxy flags', async () => {
+    const help = start(['--help']);
+    expect(await help.exited).toBe(0);
+    const flags = (text: string) => (/^\s*wslab proxy [^\n]*\n(\s+\[[^\n]*\n)*/m.exec(text)?.[0].match(/--[a-z-]+/g) ?? []);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(flags(help.stdout)).toEqual(['--port', '--host', '--insecure', '--header', '--origin', '--heartbeat', '--allow-origin', '--allow-host']);
+    expect(flags(/## The CLI\n\n```\n([\s\S]*?)```/.exec(readme)![1])).toEqual(flags(help.stdout));
+  });
+
   test('refuses a missing or non-WebSocket target with exit 2 and a sentence', async () => {
     const none = start(['proxy']);
     expect(await none.exited).toBe(2);
