@@ -184,6 +184,30 @@ describe('wslab proxy in front of the ws library', () => {
     expect(splitHead(up.conns[0].c2s).frames.equals(splitHead(rec.c2s).frames)).toBe(true);
   });
 
+  it('on shutdown closes both peers with 1001 as the other side would, between their frames', async () => {
+    const up = await wsUpstream();
+    const t = await startTestServer({ heartbeat: { intervalMs: 0 }, proxy: { target: `ws://127.0.0.1:${up.port}` } });
+    r = { up, t, log: collect(t) };
+    const { ws, open } = spiedClient(t.wsUrl('/bye'), { perMessageDeflate: false });
+    await open;
+    const upstreamClosed = new Promise<number>((resolve) => {
+      const check = () => {
+        const frames = rawFrames(splitHead(up.conns[0]?.c2s ?? []).frames);
+        const close = frames.find((f) => f.opcode === 8);
+        if (close) resolve(close.length);
+        else setTimeout(check, 20);
+      };
+      check();
+    });
+    const clientClosed = closed(ws);
+    await t.server.shutdown();
+    expect(await clientClosed).toEqual({ code: 1001, reason: 'wslab is shutting down' });
+    expect(await upstreamClosed).toBe(2 + 'wslab is shutting down'.length);
+    await up.close();
+    r.log.stop();
+    r = undefined;
+  });
+
   it('puts a proxied URL with ?link=TAG through the chaos link, the tag taken off before the upstream', async () => {
     const up = await wsUpstream();
     r = await rig(up, `ws://127.0.0.1:${up.port}/api`);
