@@ -184,7 +184,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   };
   // ...and calls that change another participant's connections need it too
   const ownGuard = presenterKey ? sessionGuard(presenterKey) : OPEN_SESSIONS;
-  const proxy = options.proxy ? new WsProxy(options.proxy, { bus, registry, heartbeat: () => heartbeat, admit: () => fds.check('labConnections') }) : null;
+  const proxy = options.proxy ? new WsProxy(options.proxy, { bus, registry, heartbeat: () => heartbeat, admit: () => fds.check('labConnections'), budget }) : null;
   const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, budget: fds, target, otherPaths: proxy ? isProxiedPath : undefined });
   const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, fdBudget: fds, target, origin: () => origin }));
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)

@@ -17,6 +17,8 @@ import { headEnd, headerValue, parseHead } from '../connection/tap/http-head.ts'
 import { refuse } from '../http/refuse.ts';
 import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
 import type { HeartbeatConfig } from '../core/api/heartbeat.ts';
+import type { MemoryBudget } from '../process/budget.ts';
+import { DEFLATE_BUDGET } from '../connection/deflate-options.ts';
 import { ProxiedSocket, RelayLeg } from './proxy-ws.ts';
 import { parseTarget, rewriteRequest, upstreamTarget, upstreamUrl, type HeaderLine, type ProxyTarget } from './target.ts';
 
@@ -46,7 +48,12 @@ export interface ProxyContext {
   heartbeat: () => HeartbeatConfig;
   /** the server's connection caps: null admits, a sentence refuses with 503 */
   admit: () => string | null;
+  /** the server's memory budget: the tap's two inflaters of a compressed connection draw from it */
+  budget?: MemoryBudget;
 }
+
+/** What the tap's two inflaters (up to 32 KiB windows each, as the peers agreed) are charged. */
+export const PROXY_DEFLATE_BUDGET = 2 * DEFLATE_BUDGET['small-open'];
 
 /** True for paths the proxy forwards: everything but wslab's own. */
 export function isProxiedPath(pathname: string): boolean {
@@ -156,6 +163,18 @@ export class WsProxy {
   private answered(req: IncomingMessage, client: Socket, upstream: Socket, head: Buffer, forwarded: Buffer, response: Buffer, end: number, where: string): void {
     const parsed = parseHead(response.subarray(0, end));
     const status = Number(parsed.startLine.split(' ')[1]);
+    const budget = this.ctx.budget;
+    if (status === 101 && budget && /permessage-deflate/i.test(headerValue(parsed.headers, 'sec-websocket-extensions') ?? '')) {
+      const lease = budget.lease('deflate contexts', PROXY_DEFLATE_BUDGET);
+      if (!lease) {
+        upstream.destroy();
+        const sentence = budget.spent(`a permessage-deflate connection through the proxy to ${where}`);
+        this.ctx.bus.publish({ type: 'error', source: 'upstream', message: sentence });
+        refuse(client, 503, sentence, { 'Retry-After': '5' });
+        return;
+      }
+      client.once('close', () => lease.release());
+    }
     const record = this.register(req, client, forwarded, where);
     if (status !== 101 || !client.writable) {
       // the handshake event shows the upstream's own answer; the client gets its status and a sentence

@@ -144,6 +144,17 @@ describe('wslab proxy in front of the ws library', () => {
     expect(texts).toEqual(['hello through the proxy', 'frag-ment', null]);
   });
 
+  it('charges the tap\'s inflaters of a compressed connection to the memory budget, and refuses with 503 past it', async () => {
+    const up = await wsUpstream({ deflate: true });
+    r = await rig(up, `ws://127.0.0.1:${up.port}`, {}, { memoryBudget: 100 * 1024 });
+    const res = await rawUpgrade(r.t.port, upgradeRequest(r.t.port, '/z', ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits']));
+    expect(res.status).toBe(503);
+    expect(res.body).toContain(`a permessage-deflate connection through the proxy to ws://127.0.0.1:${up.port}/z`);
+    const plain = await rawUpgrade(r.t.port, upgradeRequest(r.t.port, '/z'));
+    expect(plain.status).toBe(101);
+    plain.socket.destroy();
+  });
+
   it('keeps wslab\'s own paths: /lab/echo is the lab and the event stream is served, not forwarded', async () => {
     const up = await wsUpstream();
     r = await rig(up, `ws://127.0.0.1:${up.port}`);
