@@ -88,4 +88,19 @@ describeWithChromium('/inspect on a proxied connection', () => {
     await shot(phone, 'proxy-inspect-390');
     await phone.close();
   });
+
+  test('the playground connected to a proxied path on this server draws it in the sequence diagram', async () => {
+    await page.goto(`${server.url}/playground`);
+    await page.getByLabel('URL', { exact: true }).fill(`${server.url.replace('http', 'ws')}/room`);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await expect.poll(() => page.getByTestId('ready-state').textContent()).toBe('1');
+    await page.getByLabel('Text to send').fill('drawn');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const svg = page.locator('[data-testid="sequence-diagram"] svg').first();
+    await expect.poll(() => page.locator('[data-testid="sequence-diagram"] text.messageText').count(), { timeout: 10_000 }).toBe(4);
+    expect(await svg.locator('text.messageText').nth(3).locator('title').textContent()).toBe('TEXT [5 B] "drawn"');
+    // the playground marks its own sockets with ?session= to find them in the stream; the query goes upstream as typed
+    expect(up.conns.at(-1)!.c2s[0].toString('latin1').split('\r\n')[0]).toMatch(/^GET \/app\/room\?session=pg-[\w-]+ HTTP\/1\.1$/);
+    await shot(page, 'proxy-playground-1440');
+  });
 });
