@@ -1,6 +1,7 @@
 // A benchmark server in its own process, so the clients never share its CPU:
 //   bare   — a plain ws echo server (the baseline)
 //   tapped — wslab's /lab/echo with the tap on (the observer attaches from the client side)
+//   proxy PORT — `wslab proxy ws://127.0.0.1:PORT`: every path relayed to that upstream, tapped
 // It prints its port, then answers "mem" requests over IPC with heap figures after a GC.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,8 @@ async function main(): Promise<number> {
     return (server.address() as AddressInfo).port;
   }
   // heartbeat off: the baseline has none, and the comparison is about the tap
-  const s = await startWslab({ port: 0, heartbeat: { intervalMs: 0 }, maxConnections: 100_000, upgradeRate: { perSecond: 1e6, burst: 1e6 } });
+  const proxy = mode === 'proxy' ? { target: `ws://127.0.0.1:${process.argv[3]}` } : undefined;
+  const s = await startWslab({ port: 0, heartbeat: { intervalMs: 0 }, maxConnections: 100_000, upgradeRate: { perSecond: 1e6, burst: 1e6 }, proxy });
   return s.port;
 }
 

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { ROOT } from '../server/paths.ts';
 import type { BenchRow } from './table.ts';
 
-interface ServerProc {
+export interface ServerProc {
   child: ChildProcess;
   port: number;
   mem(): Promise<{ heapUsed: number; external: number; arrayBuffers: number; rss: number }>;
@@ -16,8 +16,8 @@ interface ServerProc {
   stop(): void;
 }
 
-async function spawnServer(mode: 'bare' | 'tapped'): Promise<ServerProc> {
-  const child = fork(join(ROOT, 'bin', 'run-ts.js'), [join(ROOT, 'bench', 'echo-server.ts'), mode], {
+export async function spawnServer(mode: 'bare' | 'tapped' | 'proxy', ...args: string[]): Promise<ServerProc> {
+  const child = fork(join(ROOT, 'bin', 'run-ts.js'), [join(ROOT, 'bench', 'echo-server.ts'), mode, ...args], {
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -53,7 +53,7 @@ function open(url: string): Promise<WebSocket> {
   });
 }
 
-interface LoadRun {
+export interface LoadRun {
   rate: number;
   /** the server's CPU time per round trip, µs */
   cpuUs: number;
@@ -66,7 +66,7 @@ interface LoadRun {
  * round trip of the server and of this process (less sensitive than throughput to a machine that
  * is busy with other work).
  */
-async function echoLoad(server: ServerProc, path: string, clients: number, size: number, seconds: number): Promise<LoadRun> {
+export async function echoLoad(server: ServerProc, path: string, clients: number, size: number, seconds: number): Promise<LoadRun> {
   const port = server.port;
   const sockets = await Promise.all(Array.from({ length: clients }, () => open(`ws://127.0.0.1:${port}${path}`)));
   const payload = Buffer.alloc(size, 0x61);
@@ -100,7 +100,7 @@ async function echoLoad(server: ServerProc, path: string, clients: number, size:
 
 const ROUNDS = 3;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
@@ -138,7 +138,7 @@ async function alternate(
  * An event-stream observer that reads everything: `bin` as the web app reads it (records, JSON
  * written in the page's worker), `json` as a script would (?batch=1, JSON written by the server).
  */
-async function attachObserver(port: number, format: 'bin' | 'json' = 'bin'): Promise<{ events: () => number; close: () => void }> {
+export async function attachObserver(port: number, format: 'bin' | 'json' = 'bin'): Promise<{ events: () => number; close: () => void }> {
   const ws = await open(`ws://127.0.0.1:${port}/__wslab/events?${format === 'bin' ? 'format=bin' : 'batch=1'}`);
   let n = 0;
   ws.on('message', () => n++);

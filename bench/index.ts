@@ -15,6 +15,7 @@ const SECTIONS: Record<string, string> = {
   fanout: 'fan-out of one message to 10,000 subscribers over 4 nodes (embedded broker, Redis) vs a bare ws send loop',
   budget: 'RSS with every push lab at its worst (clients that never read, at the caps) vs the stated memory budget',
   pageweight: 'cold loads of /lessons, /inspect and /playground in Chromium: bytes transferred vs the same responses uncompressed',
+  proxy: 'echo through wslab proxy (tapped, observer attached) vs the same ws upstream reached directly',
 };
 
 const asked = process.argv.slice(2);

@@ -41,6 +41,7 @@ import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
 import { challengeRoutes } from './challenges/api.ts';
+import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -87,6 +88,8 @@ export interface WslabOptions {
    * history readers, deflate contexts (server/process/budget.ts; default 256 MiB)
    */
   memoryBudget?: number;
+  /** `wslab proxy`: forward every upgrade outside /__wslab/ and /lab/ to an upstream (server/proxy/) */
+  proxy?: ProxyOptions;
 }
 
 export interface WorkshopInfo {
@@ -115,6 +118,8 @@ export interface WslabServer {
   workshop: WorkshopInfo | null;
   /** the connection caps in force and the open-file limit they were sized from */
   limits: Limits;
+  /** `wslab proxy`'s relay; null without it */
+  proxy: WsProxy | null;
   /** changes the heartbeat of one connection, or the default and every live connection */
   setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean;
   /** stops on a signal: every lab, link and observer connection gets a 1001 close frame, then close() */
@@ -164,7 +169,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
     budget,
-    route: (url, req, socket, head) => fanout?.route(url, req, socket, head) ?? false,
+    route: (url, req, socket, head) => (fanout?.route(url, req, socket, head) ?? false) || (proxy?.route(url, req, socket, head) ?? false),
   });
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
   let origin = '';
@@ -181,7 +186,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   };
   // ...and calls that change another participant's connections need it too
   const ownGuard = presenterKey ? sessionGuard(presenterKey) : OPEN_SESSIONS;
-  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, budget: fds, target });
+  const proxy = options.proxy ? new WsProxy(options.proxy, { bus, registry, heartbeat: () => heartbeat, admit: () => fds.check('labConnections'), budget }) : null;
+  const linkApi = createLinkApi({ bus, roomGuard, sessionGuard: ownGuard, budget: fds, target, otherPaths: proxy ? isProxiedPath : undefined });
   const labApis = LAB_APIS.map((make) => make({ bus, registry, link: linkApi.link, roomGuard, sessionGuard: ownGuard, fdBudget: fds, target, origin: () => origin }));
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
@@ -368,6 +374,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     linkApi.close();
     transports.close();
     upgrades.close();
+    proxy?.close();
     for (const record of registry.all()) record.ws?.terminate();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -386,6 +393,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     budget,
     workshop: room && presenterKey ? { room, presenterKey, presenterUrl: `${origin}/workshop?key=${presenterKey}`, joinUrls } : null,
     limits,
+    proxy,
     setHeartbeat,
     async shutdown() {
       // no new connections; those open get 1001 and a moment to answer it (server/process/shutdown.ts)

@@ -54,6 +54,26 @@ Usage:
                          trust (file unreadable, other users can read it, too short) refuses to
                          start and says why.
 
+  wslab proxy TARGET [--port N] [--host H] [--insecure] [--header "Name: value"]... [--origin O]
+              [--heartbeat MS] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
+      Put your own app's WebSocket traffic under the lens. Serves the web app and the event
+      stream as start does, and relays every WebSocket upgrade whose path is not wslab's own
+      (/__wslab/…, /lab/…) to TARGET (ws:// or wss://): the request's path is appended to
+      TARGET's path, its query kept. The upgrade and then every byte go through unchanged
+      (masking keys, fragmentation, permessage-deflate agreed end to end), decoded both ways
+      in /inspect, the diagram, the connection view and wslab watch. Add ?link=TAG to the
+      URL for the chaos link. An upstream that refuses, fails or does not answer within 10 s
+      gets the client the matching status (502 unreachable or TLS error, 504 timeout, the
+      upstream's own 4xx/5xx) with a sentence, and an error event. Prints "wslab listening on
+      http://HOST:PORT" and what it proxies where.
+      --insecure         accept any certificate from a wss:// upstream (default: verified
+                         against the system's CAs); says so on screen
+      --header "N: v"    send this header to the upstream, replacing the client's (repeatable)
+      --origin O         send Origin: O to the upstream instead of the client's
+      --heartbeat MS     ping the client every MS ms between the upstream's frames (default 0: off)
+      --port, --host, --allow-origin, --allow-host   as for start (browser pages on another
+                         origin need --allow-origin to open sockets through the proxy)
+
   wslab decode (--hex "81 05 48 65 6c 6c 6f" | --file FILE | -) [--direction client|server]
               [--max-payload BYTES]
       Decode WebSocket frames (RFC 6455) and print one JSON object per frame (NDJSON),
@@ -132,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'watch':
       return runWatch(rest);
+    case 'proxy':
+      return (await import('./proxy.ts')).runProxy(rest, HELP);
     case 'conform':
       return (await import('./conform.ts')).runConform(rest);
     default:

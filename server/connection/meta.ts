@@ -27,4 +27,6 @@ export interface ConnectionMeta {
   localPort: number;
   /** ms since server start, the event clock */
   openedAt: number;
+  /** `wslab proxy`: the upstream URL this connection is relayed to (absent on lab connections) */
+  proxy?: string;
 }

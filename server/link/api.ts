@@ -31,6 +31,8 @@ export interface LinkApiOptions {
   budget?: FdBudget;
   /** this server's address, known once it listens */
   target: () => { host: string; port: number };
+  /** paths besides the labs' that take ?link= (`wslab proxy`: every proxied path) */
+  otherPaths?: (path: string) => boolean;
 }
 
 /** The target without its link parameter: /lab/echo?link=x&a=1 → /lab/echo?a=1. */
@@ -81,7 +83,7 @@ export function createLinkApi(options: LinkApiOptions) {
     const target = req.url ?? '/';
     const q = target.indexOf('?');
     if (q < 0 || !/(^|&)link(=|&|$)/.test(target.slice(q + 1))) return false;
-    if (!LAB_PATH_RE.test(target.slice(0, q))) return false;
+    if (!LAB_PATH_RE.test(target.slice(0, q)) && !options.otherPaths?.(target.slice(0, q))) return false;
     socket.on('error', () => {});
     const tag = new URLSearchParams(target.slice(q + 1)).get('link') || 'link';
     const capture = captureFor(socket);

@@ -218,6 +218,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
       subprotocol: protocol,
       extensions,
       client: meta.client,
+      ...(meta.proxy !== undefined && { proxy: { target: meta.proxy } }),
     });
     this.setState(0, 'upgrade request received');
     this.emit({

@@ -48,6 +48,8 @@ export const ConnOpenEvent = z.object({
   extensions: z.string().nullable(),
   /** 'browser', 'puppet' (a server-side client), 'sim' (simulated) or 'external' */
   client: z.string(),
+  /** `wslab proxy`: the connection is relayed unchanged to this upstream URL (lab "proxy") */
+  proxy: z.object({ target: z.string() }).optional(),
 });
 
 export const HandshakeEvent = z.object({
@@ -210,8 +212,12 @@ export const ErrorEvent = z.object({
   type: z.literal('error'),
   conn: connId.optional(),
   dir: dir.optional(),
-  /** wire: the peer broke RFC 6455; decoder: wslab's own decoder failed (a bug) and stopped decoding that direction */
-  source: z.enum(['wire', 'decoder', 'handshake', 'server', 'lab']),
+  /**
+   * wire: the peer broke RFC 6455; decoder: wslab's own decoder failed (a bug) and stopped decoding
+   * that direction; upstream: `wslab proxy` could not reach or trust its upstream, or it did not
+   * answer in time (no connection was opened, so there is no conn)
+   */
+  source: z.enum(['wire', 'decoder', 'handshake', 'server', 'lab', 'upstream']),
   message: z.string(),
   violation: violation.optional(),
 });

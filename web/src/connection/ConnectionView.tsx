@@ -64,10 +64,19 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
         </button>
       </div>
       <dl className="conn-facts">
-        <div>
-          <dt>lab</dt>
-          <dd>{open ? <code>{open.path}</code> : '—'}</dd>
-        </div>
+        {open?.proxy ? (
+          <div className="conn-proxy">
+            <dt>proxied to</dt>
+            <dd>
+              <code>{showControls(open.proxy.target)}</code>
+            </dd>
+          </div>
+        ) : (
+          <div>
+            <dt>lab</dt>
+            <dd>{open ? <code>{open.path}</code> : '—'}</dd>
+          </div>
+        )}
         <div>
           <dt>client</dt>
           <dd>{open?.client ?? '—'}</dd>
