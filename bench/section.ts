@@ -21,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   fanout: async () => (await import('./fanout.ts')).runFanoutBench(),
   budget: async () => (await import('./budget.ts')).runBudgetBench(),
   pageweight: async () => (await import('./pageweight.ts')).runPageWeightBench(),
+  room: async () => (await import('./room.ts')).runRoomBench(),
 };
 
 export const SECTION_NAMES = Object.keys(SECTIONS);
