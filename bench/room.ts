@@ -6,8 +6,8 @@
 // the bytes each page read, "I send, I see my frame" (send → that message's c2s event on the
 // sender's own stream) p50/p99, GET /__wslab/health p99, and gap events seen.
 //
-// Rooms: BENCH_ROOM=50,200 (the default). The baseline column is issue 16's measurement of the same
-// room before streams were scoped (every page read every participant's events from seq 1).
+// Rooms: BENCH_ROOM=50,200 (the default). The baseline column is the same room, in the same run, as
+// it was before streams were scoped: every page reads every participant's events from seq 1.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -18,11 +18,6 @@ import type { BenchRow } from './table.ts';
 
 const RUN_MS = 10_000;
 const MiB = 1024 * 1024;
-/** issue 16's figures before scoping: p99 ms, health p99 ms, MiB each page read */
-const BEFORE: Record<number, { p99: number; health: number; mib: number }> = {
-  50: { p99: 14, health: 8, mib: 5.3 },
-  200: { p99: 282, health: 286, mib: 7.8 },
-};
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -33,9 +28,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(workshop: boolean): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), 'start', '--workshop', '--port', String(port)], {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), 'start', ...(workshop ? ['--workshop'] : []), '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +51,15 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
+/** A request once more when a kept-alive connection was closed under it (undici's "other side closed"). */
+async function retry<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fn();
+  }
+}
+
 function open(url: string, headers: Record<string, string>): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers, perMessageDeflate: false });
@@ -74,14 +78,30 @@ interface Participant {
   openedAt: number;
 }
 
-async function room(n: number): Promise<{ p50: number; p99: number; health: number; mib: number; gaps: number; rss: number }> {
-  const { child, url } = await startServer();
+/**
+ * `scoped`: wslab start --workshop, pages opening as they do now. `before`: the same room as it was
+ * before streams were scoped: every page reads every event from seq 1 (a server without
+ * --workshop, whose streams carry everything, and `since=1`), measured in the same run.
+ */
+async function room(n: number, mode: 'scoped' | 'before'): Promise<{ p50: number; p99: number; health: number; mib: number; gaps: number; rss: number }> {
+  const { child, url } = await startServer(mode === 'scoped');
+  const query = mode === 'scoped' ? 'recent=2000&format=bin' : 'since=1&format=bin';
   const ws = url.replace('http', 'ws');
   try {
     // fill the history with traffic nobody in the room owns
-    const ticker = await open(`${ws}/lab/ticker?rate=5000&size=64`, {});
-    await new Promise((r) => setTimeout(r, 3000));
-    ticker.terminate();
+    const fill = Number(process.env.BENCH_ROOM_FILL_MS ?? 3000);
+    if (fill > 0) {
+      const ticker = await open(`${ws}/lab/ticker?rate=5000&size=64`, {});
+      await new Promise((r) => setTimeout(r, fill));
+      ticker.close();
+      // until the server has settled from it (its health answers quickly again)
+      for (let i = 0; i < 50; i++) {
+        const t0 = performance.now();
+        await fetch(`${url}/__wslab/health`);
+        if (performance.now() - t0 < 20) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
 
     const latencies: number[] = [];
     const people: Participant[] = [];
@@ -90,9 +110,9 @@ async function room(n: number): Promise<{ p50: number; p99: number; health: numb
         Array.from({ length: Math.min(25, n - start) }, async (_, k) => {
           const i = start + k;
           const cookie = `wslab_session=bench-room-${i}`;
-          await fetch(`${url}/__wslab/workshop/join`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: `P${i}` }) });
+          if (mode === 'scoped') await retry(() => fetch(`${url}/__wslab/workshop/join`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: `P${i}` }) }));
           const p: Participant = { bytes: 0, gaps: 0, stream: null as unknown as WebSocket, lab: null as unknown as WebSocket, sent: new Map(), openedAt: 0 };
-          p.stream = await open(`${ws}/__wslab/events?recent=2000&format=bin`, { Cookie: cookie });
+          p.stream = await open(`${ws}/__wslab/events?${query}`, { Cookie: cookie });
           p.openedAt = performance.now();
           p.stream.on('message', (data: Buffer) => {
             const now = performance.now();
@@ -129,7 +149,7 @@ async function room(n: number): Promise<{ p50: number; p99: number; health: numb
     const ends = performance.now() + RUN_MS;
     while (performance.now() < ends) {
       const t0 = performance.now();
-      await fetch(`${url}/__wslab/health`).then((r) => r.json());
+      await retry(() => fetch(`${url}/__wslab/health`).then((r) => r.json()));
       health.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -156,9 +176,11 @@ export async function runRoomBench(): Promise<BenchRow[]> {
   const sizes = (process.env.BENCH_ROOM ?? '50,200').split(',').map(Number).filter((x) => x > 0);
   const rows: BenchRow[] = [];
   for (const n of sizes) {
-    const r = await room(n);
-    const before = BEFORE[n] ?? { p99: NaN, health: NaN, mib: NaN };
-    process.stderr.write(`bench room ${n}: I send, I see my frame p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms; health p99 ${r.health.toFixed(1)} ms; each page read ${r.mib.toFixed(3)} MiB in 10 s; gaps ${r.gaps}; server RSS ${(r.rss / MiB).toFixed(0)} MiB\n`);
+    const before = await room(n, 'before');
+    const r = await room(n, 'scoped');
+    for (const [label, x] of [['before scoping', before], ['scoped', r]] as const) {
+      process.stderr.write(`bench room ${n} ${label}: I send, I see my frame p50 ${x.p50.toFixed(1)} / p99 ${x.p99.toFixed(1)} ms; health p99 ${x.health.toFixed(1)} ms; each page read ${x.mib.toFixed(3)} MiB in 10 s; gaps ${x.gaps}; server RSS ${(x.rss / MiB).toFixed(0)} MiB\n`);
+    }
     rows.push(
       { name: `room of ${n}: "I send, I see my frame" p99 (baseline: before scoping)`, ours: r.p99, theirs: before.p99, unit: 'ms', target: '≤ 100 ms', higherIsBetter: false },
       { name: `room of ${n}: health p99 (baseline: before scoping)`, ours: r.health, theirs: before.health, unit: 'ms', target: '≤ 50 ms', higherIsBetter: false },
