@@ -42,7 +42,16 @@ export class Registry {
     private readonly heartbeatDefaults: () => HeartbeatConfig = () => DEFAULT_HEARTBEAT,
   ) {
     // whose each event is, for streams scoped to one participant (server/stream/observe.ts)
-    bus.ownerOf = (conn) => this.records.get(conn)?.meta.owner ?? this.departed.get(conn) ?? null;
+    bus.ownerOf = (conn) => this.records.get(conn)?.meta.owner ?? this.pending.get(conn) ?? this.departed.get(conn) ?? null;
+  }
+
+  /** Owners of connections being opened, before add(): their tap publishes as it is made. Bounded. */
+  private readonly pending = new Map<string, string | null>();
+
+  /** Says whose `conn` is while it is being made (add() takes over). */
+  opening(conn: string, owner: string | null): void {
+    if (this.pending.size >= 1024) this.pending.clear(); // only a tap that threw leaves one behind
+    this.pending.set(conn, owner);
   }
 
   /** Gives a connection to a session after it opened (a puppet, a flow consumer), and shows it on that session's streams. */
@@ -59,6 +68,7 @@ export class Registry {
 
   add(record: ConnectionRecord): void {
     this.records.set(record.meta.conn, record);
+    this.pending.delete(record.meta.conn);
   }
 
   remove(conn: string): void {

@@ -213,6 +213,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       cookieSession,
     };
     dropAddressCache(socket);
+    registry.opening(conn, owner); // the tap's first events (conn.open, handshake) are already the owner's
     record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);
     registry.add(record);
 

@@ -173,6 +173,10 @@ class HistoryRing {
     return this.owners[seq % this.slots];
   }
 
+  setOwner(seq: number, owner: string | null): void {
+    this.owners[seq % this.slots] = owner;
+  }
+
   has(seq: number): boolean {
     return seq >= this.oldest && seq < this.next;
   }
@@ -395,8 +399,11 @@ export class EventBus {
    */
   announce(conn: string, owner: string): void {
     const a = this.anchors.get(conn);
+    if (!a) return;
+    // the history says whose they are now, for the streams that open later
+    for (const seq of a) if (seq > 0 && this.ring.has(seq) && this.ring.conn(seq) === conn) this.ring.setOwner(seq, owner);
     const subs = this.scopedByOwner.get(owner);
-    if (!a || !subs) return;
+    if (!subs) return;
     for (const seq of a) {
       if (seq > 0 && this.ring.has(seq)) for (const sub of subs) if (sub.kind === 'wake') sub.fn(seq);
     }

@@ -67,7 +67,7 @@ describe('workshop: a participant stream carries only that participant', () => {
       await mine;
       if (!q.includes('conn=')) {
         await until(() => ada.events.some((e) => e.type === 'message' && e.conn === adaConn && e.dir === 's2c' && e.text === 'ada again'), 5000, "Ada's own live echo");
-        expect(ada.events.some((e) => e.type === 'handshake' && e.conn === adaConn)).toBe(true);
+        expect(['conn.open', 'handshake'].map((type) => ada.events.some((e) => e.type === type && 'conn' in e && e.conn === adaConn))).toEqual([true, true]);
         expect(ada.events.some((e) => e.type === 'workshop' && e.action === 'join')).toBe(true);
       } else {
         // asking for Bob's connection by name narrows Ada's scope to nothing of Bob's
@@ -93,6 +93,20 @@ describe('workshop: a participant stream carries only that participant', () => {
     expect(connsOf(events)).toEqual(new Set([adaConn]));
   });
 
+  it("a puppet started by Ada joins her stream whole: its conn.open, handshake and state arrive once it is hers", async () => {
+    const ada = await stream(t, 'format=bin', { Cookie: 'wslab_session=ada-cookie' });
+    const res = await fetch(`${t.httpUrl}/__wslab/puppets`, { method: 'POST', headers: { Cookie: 'wslab_session=ada-cookie', 'Content-Type': 'application/json' }, body: '{"path":"/lab/echo"}' });
+    expect(res.status).toBe(201);
+    const { conn, id } = (await res.json()) as { conn: string; id: string };
+    await until(() => ['conn.open', 'handshake', 'state'].every((type) => ada.events.some((e) => e.type === type && 'conn' in e && e.conn === conn)), 5000, "the puppet's anchors");
+    const bob = await stream(t, 'since=0', { Cookie: 'wslab_session=bob-cookie' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(connsOf(bob.events).has(conn)).toBe(false);
+    await fetch(`${t.httpUrl}/__wslab/puppets/${id}`, { method: 'DELETE', headers: { Cookie: 'wslab_session=ada-cookie' } });
+    await shut(ada.ws);
+    await shut(bob.ws);
+  });
+
   it('the presenter, with a ticket from an authenticated POST, sees everyone; a ticket opens one stream', async () => {
     const refused = await fetch(`${t.httpUrl}/__wslab/events/ticket`, { method: 'POST' });
     expect(refused.status).toBe(401);
@@ -107,7 +121,8 @@ describe('workshop: a participant stream carries only that participant', () => {
     await expect(stream(t, `since=0&ticket=${ticket}`)).rejects.toThrow('unexpected response 403');
     // GET with the key reads everything too; with a wrong key it is refused
     const all = await fetch(`${t.httpUrl}/__wslab/events?since=0`, { headers: { Authorization: `Bearer ${KEY}` } });
-    expect(connsOf((await all.text()).trim().split('\n').map((l) => JSON.parse(l) as WslabEvent))).toEqual(new Set([adaConn, bobConn]));
+    const everyone = connsOf((await all.text()).trim().split('\n').map((l) => JSON.parse(l) as WslabEvent));
+    expect([everyone.has(adaConn), everyone.has(bobConn)]).toEqual([true, true]);
     const wrong = await fetch(`${t.httpUrl}/__wslab/events?since=0`, { headers: { Authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).toContain('presenter key is wrong');
