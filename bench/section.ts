@@ -22,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   budget: async () => (await import('./budget.ts')).runBudgetBench(),
   pageweight: async () => (await import('./pageweight.ts')).runPageWeightBench(),
   proxy: async () => (await import('./proxy.ts')).runProxyBench(),
+  room: async () => (await import('./room.ts')).runRoomBench(),
 };
 
 export const SECTION_NAMES = Object.keys(SECTIONS);

@@ -42,6 +42,7 @@ import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
 import { challengeRoutes } from './challenges/api.ts';
 import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
+import { OPEN_STREAMS, workshopStreams } from './workshop/stream-access.ts';
 
 export interface WslabOptions {
   /** 0 picks any free port (default 8080) */
@@ -157,7 +158,11 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     simClients: () => labApis.reduce((n, a) => n + (a.usage?.simClients?.() ?? 0), 0),
     puppets: () => puppets.size,
   });
+  // in a workshop, each participant's event stream carries only their own connections' events
+  const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
+  const streams = presenterKey ? workshopStreams(presenterKey) : OPEN_STREAMS;
   const upgrades = createUpgradeHandler({
+    streamScope: streams.scopeOf,
     labs: LABS,
     bus,
     registry,
@@ -176,7 +181,6 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   let selfHost = '127.0.0.1';
   const puppets = new PuppetManager(bus, registry, () => origin, limits.caps.puppets);
   // the chaos link, simulated clients and backpressure producers (server/link/api.ts)
-  const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   // in a workshop, calls that change the whole room need the presenter key (server/http/presenter-guard.ts)
   const roomGuard = presenterKey ? presenterGuard(presenterKey) : OPEN_ROOM;
   const target = () => ({ host: selfHost.replace(/^\[|\]$/g, ''), port });
@@ -217,7 +221,11 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
         if (req.headers.upgrade) return sendText(res, 400, 'Upgrade requests for the event stream must use GET with Connection: Upgrade.');
         const sinceRaw = url.searchParams.get('since') ?? '0';
         if (!/^\d+$/.test(sinceRaw)) return sendText(res, 400, 'since must be a non-negative integer sequence number.');
-        historyReaders.serve(res, Number(sinceRaw), filterFromQuery(url.searchParams));
+        const untilRaw = url.searchParams.get('until');
+        if (untilRaw !== null && !/^\d+$/.test(untilRaw)) return sendText(res, 400, 'until must be a non-negative integer sequence number (exclusive).');
+        const scope = streams.scopeOf(req, url);
+        if (typeof scope === 'string') return sendText(res, 403, scope);
+        historyReaders.serve(res, Number(sinceRaw), { ...filterFromQuery(url.searchParams), scope }, untilRaw === null ? undefined : Number(untilRaw));
       },
     },
     { method: 'GET', path: '/__wslab/heartbeat', handle: ({ res }) => sendJson(res, 200, heartbeat) },
@@ -267,6 +275,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...challengeRoutes(challenges),
     ...chatRoutes(() => fanout, roomGuard),
     ...illustratedRoutes({ bus, target }),
+    ...streams.routes,
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

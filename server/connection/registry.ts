@@ -12,6 +12,9 @@ import { writableLengthOf } from './ws-adapter.ts';
 import { DEFAULT_HEARTBEAT, type HeartbeatConfig, type HeartbeatState } from '../core/api/heartbeat.ts';
 
 
+/** Removed connections whose owner is remembered for their last events. */
+const DEPARTED_KEPT = 4096;
+
 export interface ConnectionRecord {
   meta: ConnectionMeta;
   tap: ConnectionTap;
@@ -27,11 +30,37 @@ export class Registry {
   /** workshop mode sets it: the display name of the participant holding a wslab_session cookie */
   participantName: ((session: string) => string | null) | null = null;
 
+  /**
+   * Owners of connections removed lately: the events a connection's end publishes (its close,
+   * its last state) come after it left the registry and still belong to its owner. Bounded.
+   */
+  private readonly departed = new Map<string, string | null>();
+
   constructor(
     private readonly bus: EventBus,
     /** the server's current heartbeat setting */
     private readonly heartbeatDefaults: () => HeartbeatConfig = () => DEFAULT_HEARTBEAT,
-  ) {}
+  ) {
+    // whose each event is, for streams scoped to one participant (server/stream/observe.ts)
+    bus.ownerOf = (conn) => this.records.get(conn)?.meta.owner ?? this.pending.get(conn) ?? this.departed.get(conn) ?? null;
+  }
+
+  /** Owners of connections being opened, before add(): their tap publishes as it is made. Bounded. */
+  private readonly pending = new Map<string, string | null>();
+
+  /** Says whose `conn` is while it is being made (add() takes over). */
+  opening(conn: string, owner: string | null): void {
+    if (this.pending.size >= 1024) this.pending.clear(); // only a tap that threw leaves one behind
+    this.pending.set(conn, owner);
+  }
+
+  /** Gives a connection to a session after it opened (a puppet, a flow consumer), and shows it on that session's streams. */
+  setOwner(conn: string, owner: string | null): void {
+    const record = this.records.get(conn);
+    if (!record || record.meta.owner === owner) return;
+    record.meta.owner = owner;
+    if (owner !== null) this.bus.announce(conn, owner);
+  }
 
   nextId(): string {
     return `c${++this.counter}`;
@@ -39,6 +68,7 @@ export class Registry {
 
   add(record: ConnectionRecord): void {
     this.records.set(record.meta.conn, record);
+    this.pending.delete(record.meta.conn);
   }
 
   remove(conn: string): void {
@@ -46,6 +76,9 @@ export class Registry {
     if (!record) return;
     record.heartbeat?.stop();
     this.records.delete(conn);
+    this.bus.forget(conn);
+    if (this.departed.size >= DEPARTED_KEPT) this.departed.delete(this.departed.keys().next().value!);
+    this.departed.set(conn, record.meta.owner);
   }
 
   /**

@@ -8,7 +8,7 @@ import { ConnectionTap, type TapShared } from './tap/tap.ts';
 import { captureFor } from './tap/capture.ts';
 import { heartbeatFromQuery, type HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { Registry, ConnectionRecord } from './registry.ts';
-import { type EventBus, filterFromQuery } from '../stream/bus.ts';
+import { type EventBus, type StreamScope, filterFromQuery } from '../stream/bus.ts';
 import { Observer } from '../stream/observe.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
 import { selectSubprotocol } from './subprotocol.ts';
@@ -46,6 +46,11 @@ export interface UpgradeConfig {
    * upgrade (the fan-out load balancer proxies /lab/chat to a node).
    */
   route?: (url: URL, req: IncomingMessage, socket: Socket, head: Buffer) => boolean;
+  /**
+   * What an event stream may carry (workshop mode, server/workshop/stream-access.ts): null for
+   * everything, a participant's scope, or a sentence refusing the request (403). Absent: everything.
+   */
+  streamScope?: (req: IncomingMessage, url: URL) => StreamScope | null | string;
 }
 
 export function createUpgradeHandler(config: UpgradeConfig) {
@@ -113,8 +118,19 @@ export function createUpgradeHandler(config: UpgradeConfig) {
         refuse(socket, 400, `Unknown event stream format "${format.slice(0, 40)}": use format=json (the default) or format=bin.`);
         return;
       }
+      const recentRaw = url.searchParams.get('recent');
+      if (recentRaw !== null && !/^\d{1,9}$/.test(recentRaw)) {
+        refuse(socket, 400, 'recent must be a count of events (the window a page starts from, e.g. recent=2000).');
+        return;
+      }
+      const scope = config.streamScope ? config.streamScope(req, url) : null;
+      if (typeof scope === 'string') {
+        refuse(socket, 403, scope);
+        return;
+      }
+      const filter = { ...filterFromQuery(url.searchParams), scope };
       observerServer.handleUpgrade(req, socket, head, (ws) => {
-        new Observer(ws, bus, { socket: socketOf(ws), since, filter: filterFromQuery(url.searchParams), batch: url.searchParams.get('batch') === '1', format });
+        new Observer(ws, bus, { socket: socketOf(ws), since, filter, batch: url.searchParams.get('batch') === '1', format, recent: recentRaw === null ? null : Number(recentRaw) });
         ws.on('message', ignore); // observers only listen; messages are ignored
         ws.on('error', ignore); // a protocol error (an unmasked frame…): ws closes with its code; without a listener it would end the process
       });
@@ -197,6 +213,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       cookieSession,
     };
     dropAddressCache(socket);
+    registry.opening(conn, owner); // the tap's first events (conn.open, handshake) are already the owner's
     record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);
     registry.add(record);
 

@@ -20,7 +20,7 @@ export const READER_BUDGET = 2 * CHUNK_BYTES;
 
 export interface HistoryReaders {
   /** streams the history from `since` to `res`; answers 503 itself when it cannot */
-  serve(res: ServerResponse, since: number, filter: EventFilter): void;
+  serve(res: ServerResponse, since: number, filter: EventFilter, until?: number): void;
   readonly active: number;
 }
 
@@ -30,7 +30,7 @@ export function createHistoryReaders(bus: EventBus, budget: MemoryBudget | null,
     get active() {
       return active;
     },
-    serve(res, since, filter) {
+    serve(res, since, filter, until) {
       if (active >= maxReaders) {
         res.setHeader('Retry-After', '1');
         return sendJson(res, 503, {
@@ -52,7 +52,7 @@ export function createHistoryReaders(bus: EventBus, budget: MemoryBudget | null,
       };
       res.once('close', finish);
       try {
-        stream(res, bus, since, filter, finish);
+        stream(res, bus, since, filter, finish, until);
       } catch (err) {
         finish();
         res.destroy(err as Error);
@@ -61,10 +61,11 @@ export function createHistoryReaders(bus: EventBus, budget: MemoryBudget | null,
   };
 }
 
-function stream(res: ServerResponse, bus: EventBus, since: number, filter: EventFilter, finish: () => void): void {
-  const end = bus.headSeq; // the history as it was when asked
+function stream(res: ServerResponse, bus: EventBus, since: number, filter: EventFilter, finish: () => void, until?: number): void {
+  // the history as it was when asked, or up to `until` (exclusive: a page scrolling back asks for what it lacks)
+  const end = Math.min(bus.headSeq, until ?? Infinity);
   let cursor = Math.max(since, 1);
-  const filtered = !!(filter.conn || filter.types);
+  const filtered = !!(filter.conn || filter.types || filter.scope);
   res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store' });
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   const step = () => {

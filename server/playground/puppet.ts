@@ -124,8 +124,7 @@ export class PuppetManager {
       ws.once('open', () => {
         puppet.conn = this.findConn(ws);
         // its server connection is the caller's too (they may change its heartbeat or link)
-        const record = puppet.conn ? this.registry.get(puppet.conn) : undefined;
-        if (record) record.meta.owner = owner;
+        if (puppet.conn) this.registry.setOwner(puppet.conn, owner);
         this.track(puppet, 1, 'open event: the 101 response was accepted');
         resolve(this.info(puppet));
       });

@@ -7,7 +7,27 @@ import { ITEM_HEADER_BYTES, KIND_FRAME, KIND_JSON, recordJsonBound, RecordWriter
 export interface EventFilter {
   conn?: ReadonlySet<string> | null;
   types?: ReadonlySet<string> | null;
+  /**
+   * Workshop scope, applied on top of the rest (a query can only narrow it): only the events of
+   * connections owned by this public session id, and room-level events. Absent: everything.
+   */
+  scope?: StreamScope | null;
 }
+
+/** A participant's view of the stream: `owner` null (no cookie) sees room-level events only. */
+export interface StreamScope {
+  owner: string | null;
+}
+
+/** What `ownerAt` holds for an event every participant sees (workshop, node and broker state). */
+export const ROOM = '*';
+/** Connection-less events every participant sees; any other connection-less event is the presenter's only. */
+const ROOM_TYPES: ReadonlySet<string> = new Set(['workshop', 'node', 'broker', 'sim']);
+
+/** The events that make a live connection's views complete, however old: sent ahead of a recent window. */
+const ANCHOR_TYPES: Record<string, number> = { 'conn.open': 0, handshake: 1, state: 2 };
+/** Live connections whose anchors are kept at most (a bound: more are simply not anchored). */
+const MAX_ANCHORED = 20_000;
 
 /**
  * One event of the history: its seq, the two fields filters need, and its JSON, read from the
@@ -67,6 +87,8 @@ class HistoryRing {
   private scratch = new JsonBytes(new Uint8Array(4096));
   private readonly types: (string | undefined)[];
   private readonly conns: (string | undefined)[];
+  /** whose event it is: an owner's public session id, ROOM, or null (the presenter's only) */
+  private readonly owners: (string | null)[];
   /** bytes ever written (a virtual offset; position in `bytes` is this modulo its length) */
   private written = 0;
   /** `written` modulo the ring's length, kept alongside (a float modulo per event is not free) */
@@ -95,6 +117,7 @@ class HistoryRing {
     this.kinds = new Uint8Array(slots);
     this.types = new Array(slots);
     this.conns = new Array(slots);
+    this.owners = new Array(slots).fill(null);
   }
 
   /**
@@ -114,8 +137,9 @@ class HistoryRing {
   }
 
   /** Records the event just written at the reserved position: `length` bytes of `kind`. */
-  commit(seq: number, kind: number, type: string, conn: string | undefined, length: number): void {
+  commit(seq: number, kind: number, type: string, conn: string | undefined, length: number, owner: string | null = null): void {
     const slot = seq % this.slots;
+    this.owners[slot] = owner;
     writeItemHeader(this.bytes, this.at, kind, length);
     this.starts[slot] = this.written;
     this.lengths[slot] = length;
@@ -138,11 +162,19 @@ class HistoryRing {
     this.oldest = this.next;
   }
 
-  push(seq: number, type: string, conn: string | undefined, json: string): void {
+  push(seq: number, type: string, conn: string | undefined, json: string, owner: string | null): void {
     const worst = json.length * 3; // UTF-8 never needs more than 3 bytes per UTF-16 unit
     const pos = this.reserve(worst);
     if (pos < 0) return this.skip(seq);
-    this.commit(seq, KIND_JSON, type, conn, this.write(json, pos, worst));
+    this.commit(seq, KIND_JSON, type, conn, this.write(json, pos, worst), owner);
+  }
+
+  owner(seq: number): string | null {
+    return this.owners[seq % this.slots];
+  }
+
+  setOwner(seq: number, owner: string | null): void {
+    this.owners[seq % this.slots] = owner;
   }
 
   has(seq: number): boolean {
@@ -236,6 +268,8 @@ export type Subscriber = (event: WslabEvent, entry: BusEntry) => void;
 interface SubscriberRecord {
   fn: (a: unknown, b?: BusEntry) => void;
   filter?: EventFilter;
+  /** a scoped subscriber is indexed by its owner and called only for its events and the room's */
+  scope?: StreamScope;
   /** what fn is called with: the event and its entry, the entry only, or the seq only */
   kind: 'event' | 'entry' | 'wake';
 }
@@ -251,11 +285,17 @@ export interface BusOptions {
   clock?: () => number;
 }
 
-export function matches(event: { type: string; conn?: string }, filter: EventFilter | undefined): boolean {
+export function matches(event: { type: string; conn?: string; owner?: string | null }, filter: EventFilter | undefined): boolean {
   if (!filter) return true;
   if (filter.types && !filter.types.has(event.type)) return false;
   if (filter.conn && !(event.conn !== undefined && filter.conn.has(event.conn))) return false;
+  if (filter.scope && !inScope(event.owner ?? null, filter.scope)) return false;
   return true;
+}
+
+/** Whether an event owned by `owner` (see ownerAt) belongs in a participant's scope. */
+export function inScope(owner: string | null, scope: StreamScope): boolean {
+  return owner === ROOM || (owner !== null && owner === scope.owner);
 }
 
 export class EventBus {
@@ -263,6 +303,16 @@ export class EventBus {
   private readonly ring: HistoryRing;
   private nextSeq = 1;
   private readonly subscribers = new Set<SubscriberRecord>();
+  /** scoped subscribers by owner, and all of them (room-level events go to each) */
+  private readonly scopedByOwner = new Map<string, Set<SubscriberRecord>>();
+  private readonly scoped = new Set<SubscriberRecord>();
+  /** live connections' conn.open, handshake and latest state seqs (see anchorsOf) */
+  private readonly anchors = new Map<string, [number, number, number]>();
+  /**
+   * Whose connection `conn` is (its owner's public session id, or null): the registry answers.
+   * Asked once per event with a conn; the answer is kept with the event in the history.
+   */
+  ownerOf: (conn: string) => string | null = () => null;
   private readonly writer: RecordWriter;
   // the record between beginRecord() and endRecord()
   private pendingSeq = 0;
@@ -308,9 +358,55 @@ export class EventBus {
     const event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;
     const conn = 'conn' in event ? event.conn : undefined;
     const json = JSON.stringify(event);
-    this.ring.push(seq, event.type, conn, json);
-    if (this.subscribers.size > 0) this.notify(seq, event.type, conn, json, event);
+    // conn-less: room state, and the link's defaults for every new connection ("*"), are the room's
+    const owner = conn !== undefined ? this.ownerOf(conn) : ROOM_TYPES.has(event.type) || (event.type === 'link' && event.link === '*') ? ROOM : null;
+    this.ring.push(seq, event.type, conn, json, owner);
+    if (conn !== undefined && event.type in ANCHOR_TYPES) this.anchor(conn, event.type, seq);
+    if (this.subscribers.size > 0 || this.scoped.size > 0) this.notify(seq, event.type, conn, owner, json, event);
     return event;
+  }
+
+  private anchor(conn: string, type: string, seq: number): void {
+    let a = this.anchors.get(conn);
+    if (!a) {
+      if (type !== 'conn.open' || this.anchors.size >= MAX_ANCHORED) return;
+      this.anchors.set(conn, (a = [0, 0, 0]));
+    }
+    a[ANCHOR_TYPES[type]] = seq;
+  }
+
+  /** The connection is gone: its anchors are no longer needed (the registry calls this). */
+  forget(conn: string): void {
+    this.anchors.delete(conn);
+  }
+
+  /**
+   * The seqs, oldest first, of each live connection's conn.open, handshake and latest state that
+   * are older than `before` and still in the history, and pass the filter: what a page starting
+   * from a recent window needs so that every live connection it shows is complete.
+   */
+  anchorsBefore(before: number, filter?: EventFilter): number[] {
+    const out: number[] = [];
+    for (const a of this.anchors.values()) {
+      for (const seq of a) if (seq > 0 && seq < before && this.matchesAt(seq, filter)) out.push(seq);
+    }
+    return out.sort((x, y) => x - y);
+  }
+
+  /**
+   * Hands a connection's anchors to the scoped subscribers of its new owner (a puppet or a flow
+   * consumer is given to a session after it opened): their pages then show it whole.
+   */
+  announce(conn: string, owner: string): void {
+    const a = this.anchors.get(conn);
+    if (!a) return;
+    // the history says whose they are now, for the streams that open later
+    for (const seq of a) if (seq > 0 && this.ring.has(seq) && this.ring.conn(seq) === conn) this.ring.setOwner(seq, owner);
+    const subs = this.scopedByOwner.get(owner);
+    if (!subs) return;
+    for (const seq of a) {
+      if (seq > 0 && this.ring.has(seq)) for (const sub of subs) if (sub.kind === 'wake') sub.fn(seq);
+    }
   }
 
   /**
@@ -344,11 +440,12 @@ export class EventBus {
   endRecord(): void {
     const seq = this.pendingSeq;
     const type = this.pendingKind === KIND_FRAME ? 'frame' : 'message';
-    this.ring.commit(seq, this.pendingKind, type, this.pendingConn, this.writer.pos - this.pendingStart);
-    if (this.subscribers.size > 0) this.notify(seq, type, this.pendingConn);
+    const owner = this.ownerOf(this.pendingConn);
+    this.ring.commit(seq, this.pendingKind, type, this.pendingConn, this.writer.pos - this.pendingStart, owner);
+    if (this.subscribers.size > 0 || this.scoped.size > 0) this.notify(seq, type, this.pendingConn, owner);
   }
 
-  private notify(seq: number, type: string, conn: string | undefined, json?: string, event?: WslabEvent): void {
+  private notify(seq: number, type: string, conn: string | undefined, owner: string | null, json?: string, event?: WslabEvent): void {
     let entry: BusEntry | null = null;
     for (const sub of this.subscribers) {
       if (sub.kind === 'wake') {
@@ -360,6 +457,9 @@ export class EventBus {
       if (sub.kind === 'entry') sub.fn(entry);
       else sub.fn(entry.event, entry);
     }
+    // scoped subscribers: only those the event is for, found by owner (never a scan of the room)
+    const interested = owner === ROOM ? this.scoped : owner !== null ? this.scopedByOwner.get(owner) : undefined;
+    if (interested) for (const sub of interested) sub.fn(seq);
   }
 
   /** The event with this sequence number, if the history still holds it (its JSON read now). */
@@ -393,7 +493,7 @@ export class EventBus {
    * in the history.
    */
   copyItems(from: number, to: number, target: Uint8Array | null, at: number, room: number, filter?: EventFilter): number {
-    const keep = filter && (filter.conn || filter.types) ? (seq: number) => this.matchesAt(seq, filter) : null;
+    const keep = filter && (filter.conn || filter.types || filter.scope) ? (seq: number) => this.matchesAt(seq, filter) : null;
     return this.ring.copyItems(from, Math.min(to, this.ring.next), target, at, room, keep);
   }
 
@@ -410,7 +510,12 @@ export class EventBus {
   /** Whether the event with this seq is in the history and passes the filter (no decoding). */
   matchesAt(seq: number, filter: EventFilter | undefined): boolean {
     const ring = this.ring;
-    return ring.has(seq) && matches({ type: ring.type(seq)!, conn: ring.conn(seq) }, filter);
+    return ring.has(seq) && matches({ type: ring.type(seq)!, conn: ring.conn(seq), owner: ring.owner(seq) }, filter);
+  }
+
+  /** Whose event this is (an owner's public session id, ROOM, or null); it must be in the history. */
+  ownerAt(seq: number): string | null {
+    return this.ring.owner(seq);
   }
 
   /**
@@ -453,6 +558,29 @@ export class EventBus {
     return this.add({ fn: fn as (a: unknown, b?: BusEntry) => void, kind: 'wake' });
   }
 
+  /**
+   * Calls `fn` with the seq of each published event in `scope` (its owner's and the room's), and
+   * of a connection handed to that owner later (announce). Indexed by owner: an event costs only
+   * the subscribers it is for.
+   */
+  subscribeScoped(scope: StreamScope, fn: (seq: number) => void): () => void {
+    const sub: SubscriberRecord = { fn: fn as (a: unknown, b?: BusEntry) => void, kind: 'wake', scope };
+    this.scoped.add(sub);
+    const owner = scope.owner;
+    if (owner !== null) {
+      let set = this.scopedByOwner.get(owner);
+      if (!set) this.scopedByOwner.set(owner, (set = new Set()));
+      set.add(sub);
+    }
+    return () => {
+      this.scoped.delete(sub);
+      if (owner === null) return;
+      const set = this.scopedByOwner.get(owner);
+      set?.delete(sub);
+      if (set && set.size === 0) this.scopedByOwner.delete(owner);
+    };
+  }
+
   private add(sub: SubscriberRecord): () => void {
     this.subscribers.add(sub);
     return () => {
@@ -461,7 +589,7 @@ export class EventBus {
   }
 
   get subscriberCount(): number {
-    return this.subscribers.size;
+    return this.subscribers.size + this.scoped.size;
   }
 }
 

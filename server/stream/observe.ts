@@ -37,7 +37,22 @@ export interface ObserverOptions {
    * the stream: the server copies bytes instead of writing JSON for every frame.
    */
   format?: 'json' | 'bin';
+  /**
+   * `?recent=N` (without since): start N events before the head instead of replaying the whole
+   * history, after each live connection's conn.open, handshake and latest state (however old),
+   * so that every connection shown is complete. What the web app opens with (RECENT_WINDOW).
+   */
+  recent?: number | null;
 }
+
+/** The window a page starts from (`?recent=`), and the most it may ask for. */
+export const RECENT_WINDOW = 2000;
+export const MAX_RECENT = 100_000;
+/**
+ * Seqs a scoped observer (or a preamble) may have waiting at most: beyond, the oldest are dropped
+ * and reported as a gap. The bound on what one observer holds.
+ */
+export const MAX_QUEUED = 8192;
 
 /**
  * A batch message holds at most this many bytes (more go in the next message). Batches are
@@ -60,6 +75,20 @@ export class Observer {
   private readonly batch: boolean;
   private readonly bin: boolean;
   private woken: NodeJS.Immediate | null = null;
+  /**
+   * Seqs to send before (unscoped: the preamble of a recent window) or instead of (scoped) the
+   * cursor: a scoped observer is handed only the seqs of its scope and never reads the rest of
+   * the history, so a room's traffic costs each page only its own.
+   */
+  private queue: number[] = [];
+  private queueHead = 0;
+  /** seqs dropped from a full queue, not yet reported */
+  private lostCount = 0;
+  private lostFrom = 0;
+  private lostTo = 0;
+  private readonly scoped: boolean;
+  /** bytes gathered in the shared scratch by the queue pump */
+  private at = 0;
   dropped = 0;
   sent = 0;
 
@@ -72,13 +101,27 @@ export class Observer {
     // A since beyond the head can only be a cursor from an earlier run of the server (a page
     // reconnecting after a restart): start live rather than wait, silent, for that seq to come.
     // Seqs start at 1, so since=0 asks for the same as since=1: no event 0 was ever missed.
-    this.cursor = Math.max(1, Math.min(options.since ?? bus.headSeq, bus.headSeq));
+    const recent = options.since === null && options.recent != null ? Math.min(MAX_RECENT, Math.max(0, options.recent)) : null;
+    const start = recent !== null ? Math.max(bus.oldestSeq, bus.headSeq - recent) : (options.since ?? bus.headSeq);
+    this.cursor = Math.max(1, Math.min(start, bus.headSeq));
     // A batching observer reads the history once per turn; one that wants single events is handed each.
     this.bin = options.format === 'bin';
     this.batch = this.bin || options.batch === true;
-    this.unsubscribe = this.batch
-      ? bus.subscribeWake(() => this.wake())
-      : bus.subscribeEntries((entry) => this.onEvent(entry), options.filter);
+    this.scoped = !!options.filter.scope;
+    if (recent !== null) for (const seq of bus.anchorsBefore(this.cursor, options.filter)) this.enqueue(seq);
+    if (this.scoped) {
+      // the history in scope from the cursor, read once; then only the seqs the bus hands over
+      for (let seq = Math.max(this.cursor, bus.oldestSeq); seq < bus.headSeq; seq++) if (bus.matchesAt(seq, options.filter)) this.enqueue(seq);
+      if (this.cursor < bus.oldestSeq) this.lose(this.cursor, bus.oldestSeq - 1);
+      this.unsubscribe = bus.subscribeScoped(options.filter.scope!, (seq) => {
+        this.enqueue(seq);
+        this.wake();
+      });
+    } else {
+      this.unsubscribe = this.batch
+        ? bus.subscribeWake(() => this.wake())
+        : bus.subscribeEntries((entry) => this.onEvent(entry), options.filter);
+    }
     ws.once('close', () => this.stop());
     this.pump('history-evicted');
   }
@@ -129,6 +172,117 @@ export class Observer {
     });
   }
 
+  private enqueue(seq: number): void {
+    if (this.queue.length - this.queueHead >= MAX_QUEUED) this.lose(this.queue[this.queueHead], this.queue[this.queueHead++]);
+    this.queue.push(seq);
+  }
+
+  private lose(from: number, to: number): void {
+    if (this.lostCount === 0) this.lostFrom = from;
+    this.lostCount += to - from + 1;
+    this.lostTo = Math.max(this.lostTo, to);
+  }
+
+  private queued(): boolean {
+    return this.queueHead < this.queue.length || this.lostCount > 0;
+  }
+
+  /** Sends one gap event standing for the seqs lost from the queue (or evicted before they were sent). */
+  private sendGap(reason: 'slow-observer' | 'history-evicted'): void {
+    this.flushQueued();
+    const dropped = this.lostCount;
+    this.dropped += dropped;
+    const gap = Buffer.from(JSON.stringify(this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.lostFrom, toSeq: this.lostTo, reason })));
+    this.lostCount = 0;
+    this.lostTo = 0;
+    this.sendGapBytes(gap);
+  }
+
+  private sendGapBytes(gap: Buffer): void {
+    if (this.bin) {
+      // a message of its own, before the events after it
+      const item = Buffer.allocUnsafe(ITEM_HEADER_BYTES + gap.length);
+      writeItemHeader(item, 0, KIND_JSON, gap.length);
+      item.set(gap, ITEM_HEADER_BYTES);
+      this.sendNow(item, true);
+    } else if (this.batch) {
+      this.sendNow(gap, false);
+    } else {
+      this.send(gap);
+      this.sent--; // the gap stands for missed events; it is not one of them
+    }
+  }
+
+  /**
+   * Sends the queued seqs that pass the filter, in the observer's format, while the socket has
+   * room. True when the queue is empty.
+   */
+  private pumpQueue(reason: 'slow-observer' | 'history-evicted'): boolean {
+    const bus = this.bus;
+    const filter = this.options.filter;
+    let budget = CATCH_UP_BATCH;
+    this.at = 0;
+    while (this.queued() && budget > 0 && !this.congested()) {
+      if (this.lostCount > 0 && (this.queueHead >= this.queue.length || this.queue[this.queueHead] > this.lostTo)) {
+        this.sendGap(reason);
+        continue;
+      }
+      const seq = this.queue[this.queueHead++];
+      if (seq < bus.oldestSeq) {
+        this.lose(seq, seq); // evicted while it waited
+        continue;
+      }
+      if (!bus.matchesAt(seq, filter)) continue;
+      this.sendQueued(seq);
+      budget--;
+    }
+    this.flushQueued();
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return !this.queued();
+  }
+
+  /** Adds one event to what the queue pump sends, in the observer's format. */
+  private sendQueued(seq: number): void {
+    const bus = this.bus;
+    this.sent++;
+    if (!this.batch) {
+      this.send(bus.bytesAt(seq)!);
+      return;
+    }
+    const kind = this.bin ? bus.kindAt(seq) : KIND_JSON;
+    const bytes = this.bin ? bus.keptAt(seq) : bus.bytesAt(seq)!;
+    const size = this.bin ? ITEM_HEADER_BYTES + bytes.length : bytes.length + 1;
+    if (this.at + size > BATCH_BYTES) this.flushQueued();
+    if (size > BATCH_BYTES) {
+      // larger than a whole batch: a message of its own
+      if (this.bin) {
+        const alone = Buffer.allocUnsafe(size);
+        writeItemHeader(alone, 0, kind, bytes.length);
+        alone.set(bytes, ITEM_HEADER_BYTES);
+        this.sendNow(alone, true);
+      } else {
+        this.sendNow(Buffer.from(bytes), false);
+      }
+      return;
+    }
+    if (this.bin) {
+      writeItemHeader(scratch, this.at, kind, bytes.length);
+      scratch.set(bytes, this.at + ITEM_HEADER_BYTES);
+    } else {
+      scratch.set(bytes, this.at);
+      scratch[this.at + bytes.length] = NEWLINE;
+    }
+    this.at += size;
+  }
+
+  private flushQueued(): void {
+    if (this.at > 0) this.flushBatch(this.at);
+    this.at = 0;
+  }
+
   private onEvent(entry: BusEntry): void {
     if (this.caughtUp && entry.seq === this.cursor && !this.congested()) {
       this.cursor++;
@@ -155,6 +309,11 @@ export class Observer {
       this.schedule();
       return;
     }
+    if (this.queued() && !this.pumpQueue(reason)) {
+      this.schedule();
+      return;
+    }
+    if (this.scoped) return;
     const oldest = this.bus.oldestSeq;
     if (this.cursor < oldest) {
       const dropped = oldest - this.cursor;

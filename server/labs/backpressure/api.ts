@@ -71,8 +71,7 @@ export const flowApi: LabApiFactory = ({ bus, registry, link, origin, sessionGua
           const started = await startConsumer(link, origin(), `flow${++consumerCounter}`, query, (linkConditions ?? {}) as Record<string, unknown>);
           // the consumer is the caller's: they may change and close it (and its link) in a workshop
           const owner = requestOwner(req);
-          const record = registry.get(started.conn);
-          if (record) record.meta.owner = owner;
+          registry.setOwner(started.conn, owner);
           const lc = link.conns.get(started.link);
           if (lc) lc.owner = owner;
           consumers.set(started.conn, started.ws);

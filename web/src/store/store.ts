@@ -95,9 +95,25 @@ export class EventStore {
   connect(base: string = location.origin): void {
     this.stopped = false;
     const url = new URL('/__wslab/events', base.replace(/^http/, 'ws'));
-    url.searchParams.set('since', String(this.lastSeq + 1));
+    // a page that opens starts from a recent window (and each live connection's opening events),
+    // not the whole history; after a reconnect it resumes where it was
+    if (this.lastSeq === 0) url.searchParams.set('recent', String(RECENT_WINDOW));
+    else url.searchParams.set('since', String(this.lastSeq + 1));
     url.searchParams.set('format', 'bin');
     this.setStatus('connecting');
+    if (ticketSource) {
+      // the workshop presenter: a one-use ticket opens the stream of the whole room
+      void ticketSource().then((ticket) => {
+        if (this.stopped) return;
+        if (ticket) url.searchParams.set('ticket', ticket);
+        this.open(url, base);
+      });
+      return;
+    }
+    this.open(url, base);
+  }
+
+  private open(url: URL, base: string): void {
     const onOpen = () => {
       this.retry = 0;
       this.setStatus('open');
@@ -122,6 +138,7 @@ export class EventStore {
       this.worker.postMessage({ type: 'connect', url: url.href } satisfies ToWorker);
       return;
     }
+    this.ws?.close();
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
@@ -333,6 +350,21 @@ export class EventStore {
 }
 
 let shared: EventStore | null = null;
+
+/** Events a page starts from (`?recent=`): the server adds each live connection's conn.open, handshake and state. */
+export const RECENT_WINDOW = 2000;
+
+let ticketSource: (() => Promise<string | null>) | null = null;
+
+/**
+ * Workshop presenter: from now on the page's stream opens with a ticket from `source` (the
+ * presenter's whole-room view) instead of the participant's own scope; reconnects at once.
+ */
+export function streamWithTicket(source: () => Promise<string | null>): void {
+  if (ticketSource) return;
+  ticketSource = source;
+  shared?.connect(); // the same since: what it already holds is not sent again
+}
 
 /** The page's one store, following this server's event stream from the start of its history. */
 export function getStore(): EventStore {

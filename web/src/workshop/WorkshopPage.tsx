@@ -3,8 +3,8 @@
 // controls), and, when the server runs without --workshop, how to start one.
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Page } from '../shell/Page.tsx';
-import { getStore } from '../store/store.ts';
-import { checkPresenter } from './api.ts';
+import { getStore, streamWithTicket } from '../store/store.ts';
+import { checkPresenter, streamTicket } from './api.ts';
 import { forgetPresenterKey, presenterKey } from './key.ts';
 import { START_COMMAND } from './model.ts';
 import { Room } from './room.ts';
@@ -28,7 +28,11 @@ export function WorkshopPage() {
   useEffect(() => {
     if (!key || room.status !== 'on' || check !== 'checking') return;
     void checkPresenter(key).then((r) => {
-      if (r.ok) return setCheck('ok');
+      if (r.ok) {
+        // participants' streams carry only their own connections; the presenter's carries the room
+        streamWithTicket(() => streamTicket(key));
+        return setCheck('ok');
+      }
       if (r.status === 401 || r.status === 403) {
         forgetPresenterKey();
         setCheck('wrong');

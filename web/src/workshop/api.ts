@@ -52,3 +52,7 @@ export const getConnections = () => call<{ count: number; connections: ConnSnaps
 export const checkPresenter = (key: string) => call<{ presenter: true }>('GET', '/__wslab/workshop/presenter', undefined, 'same-origin', bearer(key));
 export const presenterAction = (key: string, body: PresenterBody) =>
   call<{ event: EventOf<'workshop'>; skipped: number }>('POST', '/__wslab/workshop/action', body, 'same-origin', bearer(key));
+
+/** A one-use ticket for the presenter's event stream (the whole room; a WebSocket cannot carry the key). */
+export const streamTicket = (key: string) =>
+  call<{ ticket: string; expiresInMs: number }>('POST', '/__wslab/events/ticket', undefined, 'same-origin', bearer(key)).then((r) => (r.ok ? r.value.ticket : null));

@@ -1,0 +1,191 @@
+// A workshop room at scale: `wslab start --workshop` in its own process, N participants as real
+// clients. Each joins with a cookie, opens its event stream exactly as the participant page does
+// (`/__wslab/events?recent=2000&format=bin` with its wslab_session cookie), and one lab connection
+// through the chaos link (`/lab/echo?link=pN`) sending one message a second. Before they come, a
+// ticker fills the history (events no participant owns). Measured over 10 s from each page's open:
+// the bytes each page read, "I send, I see my frame" (send → that message's c2s event on the
+// sender's own stream) p50/p99, GET /__wslab/health p99, and gap events seen.
+//
+// Rooms: BENCH_ROOM=50,200 (the default). The baseline column is the same room, in the same run, as
+// it was before streams were scoped: every page reads every participant's events from seq 1.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ROOT } from '../server/paths.ts';
+import { renderBatch } from '../server/core/events/records.ts';
+import type { BenchRow } from './table.ts';
+
+const RUN_MS = 10_000;
+const MiB = 1024 * 1024;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(workshop: boolean): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), 'start', ...(workshop ? ['--workshop'] : []), '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('wslab listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`room bench: the server exited (${code}) before listening`)));
+  });
+  child.stdout!.resume();
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** A request once more when a kept-alive connection was closed under it (undici's "other side closed"). */
+async function retry<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fn();
+  }
+}
+
+function open(url: string, headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+interface Participant {
+  bytes: number;
+  gaps: number;
+  stream: WebSocket;
+  lab: WebSocket;
+  /** marker → when it was sent */
+  sent: Map<string, number>;
+  openedAt: number;
+}
+
+/**
+ * `scoped`: wslab start --workshop, pages opening as they do now. `before`: the same room as it was
+ * before streams were scoped: every page reads every event from seq 1 (a server without
+ * --workshop, whose streams carry everything, and `since=1`), measured in the same run.
+ */
+async function room(n: number, mode: 'scoped' | 'before'): Promise<{ p50: number; p99: number; health: number; mib: number; gaps: number; rss: number }> {
+  const { child, url } = await startServer(mode === 'scoped');
+  const query = mode === 'scoped' ? 'recent=2000&format=bin' : 'since=1&format=bin';
+  const ws = url.replace('http', 'ws');
+  try {
+    // fill the history with traffic nobody in the room owns
+    const fill = Number(process.env.BENCH_ROOM_FILL_MS ?? 3000);
+    if (fill > 0) {
+      const ticker = await open(`${ws}/lab/ticker?rate=5000&size=64`, {});
+      await new Promise((r) => setTimeout(r, fill));
+      ticker.close();
+      // until the server has settled from it (its health answers quickly again)
+      for (let i = 0; i < 50; i++) {
+        const t0 = performance.now();
+        await fetch(`${url}/__wslab/health`);
+        if (performance.now() - t0 < 20) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    const latencies: number[] = [];
+    const people: Participant[] = [];
+    for (let start = 0; start < n; start += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, n - start) }, async (_, k) => {
+          const i = start + k;
+          const cookie = `wslab_session=bench-room-${i}`;
+          if (mode === 'scoped') await retry(() => fetch(`${url}/__wslab/workshop/join`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: `P${i}` }) }));
+          const p: Participant = { bytes: 0, gaps: 0, stream: null as unknown as WebSocket, lab: null as unknown as WebSocket, sent: new Map(), openedAt: 0 };
+          p.stream = await open(`${ws}/__wslab/events?${query}`, { Cookie: cookie });
+          p.openedAt = performance.now();
+          p.stream.on('message', (data: Buffer) => {
+            const now = performance.now();
+            if (now - p.openedAt <= RUN_MS) p.bytes += data.length;
+            if (p.sent.size === 0) return;
+            const text = renderBatch(new Uint8Array(data));
+            if (text.includes('"type":"gap"')) p.gaps++;
+            for (const [marker, at] of p.sent) {
+              if (text.includes(marker)) {
+                latencies.push(now - at);
+                p.sent.delete(marker);
+              }
+            }
+          });
+          p.lab = await open(`${ws}/lab/echo?link=p${i}`, { Cookie: cookie });
+          people.push(p);
+        }),
+      );
+    }
+    // one message a second each, spread over the second
+    let seq = 0;
+    const timers = people.map((p, i) =>
+      setTimeout(() => {
+        const send = () => {
+          const marker = `m${i}x${seq++}q`;
+          p.sent.set(marker, performance.now());
+          p.lab.send(marker);
+        };
+        send();
+        timers.push(setInterval(send, 1000));
+      }, (i * 1000) / people.length),
+    );
+    const health: number[] = [];
+    const ends = performance.now() + RUN_MS;
+    while (performance.now() < ends) {
+      const t0 = performance.now();
+      await retry(() => fetch(`${url}/__wslab/health`).then((r) => r.json()));
+      health.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const t of timers) clearTimeout(t);
+    const h = (await fetch(`${url}/__wslab/health`).then((r) => r.json())) as { memory: { rss: number } };
+    for (const p of people) {
+      p.stream.terminate();
+      p.lab.terminate();
+    }
+    return {
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      health: quantile(health, 0.99),
+      mib: people.reduce((s, p) => s + p.bytes, 0) / people.length / MiB,
+      gaps: people.reduce((s, p) => s + p.gaps, 0),
+      rss: h.memory.rss,
+    };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+export async function runRoomBench(): Promise<BenchRow[]> {
+  const sizes = (process.env.BENCH_ROOM ?? '50,200').split(',').map(Number).filter((x) => x > 0);
+  const rows: BenchRow[] = [];
+  for (const n of sizes) {
+    const before = await room(n, 'before');
+    const r = await room(n, 'scoped');
+    for (const [label, x] of [['before scoping', before], ['scoped', r]] as const) {
+      process.stderr.write(`bench room ${n} ${label}: I send, I see my frame p50 ${x.p50.toFixed(1)} / p99 ${x.p99.toFixed(1)} ms; health p99 ${x.health.toFixed(1)} ms; each page read ${x.mib.toFixed(3)} MiB in 10 s; gaps ${x.gaps}; server RSS ${(x.rss / MiB).toFixed(0)} MiB\n`);
+    }
+    rows.push(
+      { name: `room of ${n}: "I send, I see my frame" p99 (baseline: before scoping)`, ours: r.p99, theirs: before.p99, unit: 'ms', target: '≤ 100 ms', higherIsBetter: false },
+      { name: `room of ${n}: health p99 (baseline: before scoping)`, ours: r.health, theirs: before.health, unit: 'ms', target: '≤ 50 ms', higherIsBetter: false },
+      { name: `room of ${n}: bytes each page read in its first 10 s (baseline: before scoping)`, ours: r.mib, theirs: before.mib, unit: 'MiB', target: '≤ 1 MiB', higherIsBetter: false },
+    );
+  }
+  return rows;
+}
