@@ -16,14 +16,14 @@ const record = JSON.parse(readFileSync(join(WEB_DIST, RECORD_FILE), 'utf8')) as 
 describe('the record the build wrote', () => {
   test('lists the server modules the web app imports as values, found in the module graph', () => {
     const files = Object.keys(record.files);
-    for (const f of ['server/labs/hol.ts', 'server/labs/transports-feed.ts', 'server/labs/transports-stats.ts', 'server/flow/producer.ts', 'server/wire/decoder.ts', 'server/events/event-types.ts']) {
+    for (const f of ['server/core/labs/hol.ts', 'server/core/labs/transports-feed.ts', 'server/core/labs/transports-stats.ts', 'server/core/labs/flow.ts', 'server/core/wire/decoder.ts', 'server/core/events/event-types.ts']) {
       expect(files).toContain(f);
     }
     expect(files).toContain('package-lock.json');
     expect(files).toContain('web/src/main.tsx');
     expect(files.filter((f) => f.startsWith('lessons/')).length).toBeGreaterThan(10);
     expect(files.some((f) => f.includes('node_modules'))).toBe(false);
-    expect(record.files['server/labs/hol.ts']).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.files['server/core/labs/hol.ts']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('the checkout this suite runs in is current (the global setup just built it)', () => {
@@ -55,12 +55,12 @@ describe('a temp copy of the inputs', () => {
     expect(staleReason(root, dist)).toBeNull();
   });
 
-  test('a constant changed in server/labs/hol.ts: stale, naming the file', () => {
-    const hol = join(root, 'server', 'labs', 'hol.ts');
+  test('a constant changed in server/core/labs/hol.ts: stale, naming the file', () => {
+    const hol = join(root, 'server', 'core', 'labs', 'hol.ts');
     const text = readFileSync(hol, 'utf8');
     expect(text).toMatch(/HOL_MAX_PAYLOAD = /);
     writeFileSync(hol, text.replace(/HOL_MAX_PAYLOAD = ([^;\n]+)/, 'HOL_MAX_PAYLOAD = 1234'));
-    expect(staleReason(root, dist)).toBe('server/labs/hol.ts changed');
+    expect(staleReason(root, dist)).toBe('server/core/labs/hol.ts changed');
   });
 
   test('a new lesson file (picked up by a glob import): stale', () => {
@@ -74,8 +74,8 @@ describe('a temp copy of the inputs', () => {
   });
 
   test('an input removed, the record removed, or no build at all: stale', () => {
-    unlinkSync(join(root, 'server', 'flow', 'producer.ts'));
-    expect(staleReason(root, dist)).toBe('server/flow/producer.ts is gone');
+    unlinkSync(join(root, 'server', 'core', 'labs', 'flow.ts'));
+    expect(staleReason(root, dist)).toBe('server/core/labs/flow.ts is gone');
     unlinkSync(join(dist, RECORD_FILE));
     expect(staleReason(root, dist)).toBe('the build has no record of its inputs');
     unlinkSync(join(dist, 'index.html'));
