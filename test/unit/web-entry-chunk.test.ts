@@ -47,14 +47,14 @@ describe('the entry chunk', () => {
   test('the source graph of main.tsx imports no zod and not the event schema', () => {
     expect(files.size).toBeGreaterThan(5);
     expect([...packages].sort()).not.toContain('zod');
-    expect([...files].map(rel)).not.toContain('server/events/schema.ts');
+    expect([...files].map(rel)).not.toContain('server/core/events/schema.ts');
   });
 
   test('the event store every page shares imports no zod either: it takes the event types from event-types.ts', () => {
     const store = entryGraph(join(ROOT, 'web', 'src', 'store', 'store.ts'));
     expect([...store.packages]).not.toContain('zod');
-    expect([...store.files].map(rel)).toContain('server/events/event-types.ts');
-    expect([...store.files].map(rel)).not.toContain('server/events/schema.ts');
+    expect([...store.files].map(rel)).toContain('server/core/events/event-types.ts');
+    expect([...store.files].map(rel)).not.toContain('server/core/events/schema.ts');
   });
 
   test('the pages are not in it: each route is its own lazy chunk', () => {

@@ -3,7 +3,7 @@
 // animation frame, and each slice (frames, connections, events) has its own version so a view
 // re-renders only when the part it shows changed.
 import type { EventOf, WslabEvent } from '../../../server/core/events/schema.ts';
-import { EVENT_TYPES } from '../../../server/core/events/schema.ts';
+import { EVENT_TYPES } from '../../../server/core/events/event-types.ts';
 import type { FromWorker, ToWorker } from './stream.worker.ts';
 import { readStreamMessage } from './stream-message.ts';
 
