@@ -6,8 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.ts';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 import { ChatClient, login, nodeUrl } from '../helpers/chat.ts';
 
 const SHOTS = process.env.WSLAB_SHOTS ?? '/work/shots/fleet';
@@ -46,15 +47,12 @@ describeWithChromium('bidi overrides in the chat view', () => {
   let browser: Browser;
   let mallory: ChatClient;
 
-  beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 }, fanout: { nodes: 1 } });
-    browser = await launchChromium();
+  useBrowserSuite((s) => ({ server, browser } = s), { server: { heartbeat: { intervalMs: 0 }, fanout: { nodes: 1 } } });
+  beforeAll(() => {
     mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {
     await mallory?.terminate();
-    await browser?.close();
-    await server?.close();
   });
 
   for (const viewport of [
@@ -63,7 +61,6 @@ describeWithChromium('bidi overrides in the chat view', () => {
   ]) {
     test(`a U+202E chat message does not reverse the "via n1" after it (${viewport.width}×${viewport.height})`, async () => {
       const page = await browser.newPage({ viewport });
-      page.setDefaultTimeout(10_000);
       try {
         await page.goto(`${server.url}/labs/chat`);
         const a = page.getByTestId('chat-client-A');

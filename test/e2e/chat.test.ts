@@ -6,34 +6,29 @@
 // both pages, light and dark, at 1280×720.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
+import type { WslabServer } from '../../server/app.ts';
 import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 describeWithChromium('chat / fan-out lab in Chromium', () => {
   let server: WslabServer;
-  let browser: Browser;
   let context: BrowserContext;
   let pageA: Page;
   let pageB: Page;
   const events: WslabEvent[] = [];
   let stop: () => void = () => {};
 
+  let browser: Browser;
+  useBrowserSuite((s) => ({ server, browser } = s));
+  // pages A and B (and the later tests' pages) share one browser context, as two tabs would
   beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
     stop = server.bus.subscribe((e) => events.push(e));
-    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     pageA = await context.newPage();
     pageB = await context.newPage();
-    for (const p of [pageA, pageB]) p.setDefaultTimeout(10_000);
   });
-
-  afterAll(async () => {
-    stop();
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => stop());
 
   const client = (page: Page, name: 'A' | 'B') => page.getByTestId(`chat-client-${name}`);
 
@@ -137,7 +132,6 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
     await pageA.close();
     await pageB.close();
     const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
     await page.goto(`${server.url}/labs/chat`);
     const a = client(page, 'A');
     const b = client(page, 'B');
@@ -180,7 +174,7 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
     await expect.poll(() => page.getByTestId('chat-node-B').textContent()).toBe(nodeB);
     expect(await b.locator('.chat-item.chat-dm').count()).toBe(1); // the acked DM does not come again
 
-    // delivery guarantees: 30 messages with B's node paused for 1 s, in pub/sub and then in Streams.
+    // delivery guarantees: 30 messages with B's node paused for ten of them, in pub/sub and then in Streams.
     // A run's row appears when the run has settled (chat/run.ts): every message acknowledged, and
     // each one either received by B or reported lost by B's node; waiting for the row is waiting for that.
     const run = page.getByRole('button', { name: /^A sends 30; pause/ });
@@ -208,7 +202,6 @@ describeWithChromium('chat / fan-out lab in Chromium', () => {
 
   test('crash a node: its sockets vanish without close frames and leave the registry, their presence rows outlive them; start brings the node back', async () => {
     const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
     await page.goto(`${server.url}/labs/chat`);
     const a = client(page, 'A');
     const b = client(page, 'B');

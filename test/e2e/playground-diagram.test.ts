@@ -5,8 +5,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.ts';
+import type { WslabServer } from '../../server/app.ts';
+import { describeWithChromium } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 const SHOTS = process.env.WSLAB_SHOTS_DIR;
 
@@ -16,6 +17,7 @@ describeWithChromium('/playground diagram, anatomy and foreign URLs in Chromium'
   let page: Page;
   // another WebSocket server on loopback: "the learner's own app"
   let other: Server;
+  let wss: WebSocketServer | undefined;
   let otherPort = 0;
   const otherUrls: string[] = [];
 
@@ -23,24 +25,21 @@ describeWithChromium('/playground diagram, anatomy and foreign URLs in Chromium'
     if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png` });
   };
 
+  useBrowserSuite((s) => ({ server, browser, page } = s), { server: { heartbeat: { intervalMs: 0 } }, page: { viewport: { width: 1440, height: 900 } } });
   beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 } });
     other = createServer();
-    const wss = new WebSocketServer({ server: other });
+    wss = new WebSocketServer({ server: other });
     wss.on('connection', (ws, req) => {
       otherUrls.push(req.url ?? '');
       ws.on('message', (m) => ws.send(m));
     });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     otherPort = (other.address() as { port: number }).port;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   });
-
   afterAll(async () => {
-    await browser?.close();
+    // the page is still open (the browser closes after this hook): end its sockets here
+    for (const ws of wss?.clients ?? []) ws.terminate();
     await new Promise((r) => other?.close(r));
-    await server?.close();
   });
 
   test('before anything is connected the diagram draws nothing, though the chat nodes exist', async () => {

@@ -1,11 +1,12 @@
 // The /playground in a real browser against the real server (in-process, any free port): the
 // browser WebSocket and its readyState, the live sequence diagram, the terminal with a puppet
 // client, the frame builder's broken frames, and hostile payloads that must stay inert text.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
+import type { WslabServer } from '../../server/app.ts';
 import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
+import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 const HOSTILE_HTML = '</script><img src=x onerror=alert(1)>';
 const HOSTILE_DIRECTIVE = '%%{init: {"securityLevel":"loose"}}%%';
@@ -45,21 +46,14 @@ describeWithChromium('/playground in Chromium', () => {
     await page.keyboard.press('Enter');
   }
 
+  useBrowserSuite((s) => ({ server, browser, page } = s), { page: { colorScheme: 'light' } });
   beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
     server.bus.subscribe((e) => events.push(e));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
     });
     page.on('pageerror', (err) => pageErrors.push(err.message));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   test('connects the browser to /lab/echo, shows readyState 0 → 1 and the echo of hello', async () => {

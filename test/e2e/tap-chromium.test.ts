@@ -2,11 +2,12 @@
 // frame event must match what the browser put on the wire (its own 4-byte masks, exact lengths,
 // opcodes), the server's heartbeat ping must come back as the browser's automatic pong, and the
 // browser's close(1000, 'bye') must be a clean close started by the client — all in order.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { startWslab, type WslabServer } from '../../server/app.ts';
+import type { WslabServer } from '../../server/app.ts';
 import { parseEvent, type EventOf, type WslabEvent } from '../../server/core/events/schema.ts';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.ts';
+import { describeWithChromium } from '../helpers/chromium.ts';
+import { useBrowserSuite } from '../helpers/browser-suite.ts';
 
 describeWithChromium("the tap sees exactly what Chromium's WebSocket sent", () => {
   let server: WslabServer;
@@ -15,21 +16,14 @@ describeWithChromium("the tap sees exactly what Chromium's WebSocket sent", () =
   const events: WslabEvent[] = [];
   const invalid: string[] = [];
 
+  useBrowserSuite((s) => ({ server, browser, page } = s));
   beforeAll(async () => {
-    server = await startWslab({ port: 0, host: '127.0.0.1' });
     server.bus.subscribe((e) => {
       const checked = parseEvent(JSON.parse(JSON.stringify(e)));
       if (!checked.ok) invalid.push(checked.error);
       events.push(e);
     });
-    browser = await launchChromium();
-    page = await browser.newPage();
     await page.goto(`${server.url}/decode`); // any page of this origin: the upgrade carries its Origin
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const until = async <T extends WslabEvent>(pred: (e: WslabEvent) => e is T, what: string): Promise<T> => {

@@ -1,21 +1,16 @@
 // permessage-deflate on /lab/echo: RSV1 frames on the wire, inflated by the tap so the events show
 // what the application sent, and (?deflate=takeover) the context window shrinking a repeated
 // message. ?deflate=1 negotiates no context takeover and 1 KiB windows: a few KiB a connection.
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
-import { collect, openClient, shut, startTestServer, type EventLog, type TestServer } from '../helpers/server.ts';
+import { collect, openClient, shut, type EventLog, type TestServer, useLabServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let log: (EventLog & { stop(): void }) | undefined;
 let ws: WebSocket | undefined;
 
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.close();
-});
+useLabServer((server) => (t = server));
 afterEach(async () => {
   await shut(ws, true);
   ws = undefined;

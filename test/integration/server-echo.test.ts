@@ -1,22 +1,11 @@
 // /lab/echo through the tap, with a real ws client: the event stream shows exactly the bytes that
 // crossed the socket, in order, in both directions.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import WebSocketClient from 'ws';
 import type WebSocket from 'ws';
 import { computeAccept } from '../../server/core/wire/index.ts';
 import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
-import {
-  closed,
-  collect,
-  openClient,
-  rawUpgrade,
-  shut,
-  startTestServer,
-  upgradeRequest,
-  type EventLog,
-  type TestServer,
-  type WslabEvent,
-} from '../helpers/server.ts';
+import { closed, collect, openClient, rawUpgrade, shut, upgradeRequest, type EventLog, type TestServer, type WslabEvent, useLabServer } from '../helpers/server.ts';
 
 const MASK = [0x37, 0xfa, 0x21, 0x3d];
 const fixedMask = { generateMask: (mask: Buffer) => mask.set(MASK) };
@@ -25,12 +14,7 @@ let t: TestServer;
 let log: EventLog & { stop(): void };
 let ws: WebSocket | undefined;
 
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.close();
-});
+useLabServer((server) => (t = server));
 afterEach(async () => {
   await shut(ws, true);
   ws = undefined;

@@ -1,20 +1,15 @@
 // Server heartbeats: a client that stops answering pings is terminated after the allowed misses
 // (a ghost connection does not linger), a healthy one keeps getting measured pongs, and the
 // heartbeat can be changed at runtime over HTTP.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
-import { collect, openClient, shut, startTestServer, type EventLog, type TestServer } from '../helpers/server.ts';
+import { collect, openClient, shut, type EventLog, type TestServer, useLabServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let log: (EventLog & { stop(): void }) | undefined;
 const clients: WebSocket[] = [];
 
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.close();
-});
+useLabServer((server) => (t = server));
 afterEach(async () => {
   for (const c of clients.splice(0)) {
     (c as unknown as { _socket?: { resume(): void } })._socket?.resume();

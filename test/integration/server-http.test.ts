@@ -2,10 +2,10 @@
 // app's client-side routes.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import { WEB_DIST } from '../../server/paths.ts';
-import { collect, openClient, shut, startTestServer, until, type EventLog, type TestServer } from '../helpers/server.ts';
+import { openClient, shut, until, type EventLog, type TestServer, useLabServer } from '../helpers/server.ts';
 import { publicSessionId } from '../../server/http/session.ts';
 
 interface Listed {
@@ -28,14 +28,9 @@ let t: TestServer;
 let log: EventLog & { stop(): void };
 const clients: WebSocket[] = [];
 
-beforeAll(async () => {
-  t = await startTestServer();
-  log = collect(t);
-});
-afterAll(async () => {
-  log?.stop();
-  expect(log?.invalid ?? []).toEqual([]);
-  await t?.close();
+useLabServer((server, events) => {
+  t = server;
+  log = events;
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) await shut(c, true);

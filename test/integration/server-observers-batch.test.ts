@@ -1,20 +1,15 @@
 // ?batch=1: the events of one event-loop turn arrive as one text message of newline-separated
 // JSON, in order, nothing lost, nothing duplicated. ?format=bin (what the web app asks for): the
 // same events as one binary message of items per turn, which render to the very same JSON.
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startWslab, type WslabServer } from '../../server/app.ts';
 import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
 import { renderBatch } from '../../server/core/events/records.ts';
-import { rawUpgrade, upgradeRequest } from '../helpers/server.ts';
+import { rawUpgrade, upgradeRequest, useLabServer } from '../helpers/server.ts';
 
 let server: WslabServer;
-beforeAll(async () => {
-  server = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 } });
-});
-afterAll(async () => {
-  await server.close();
-});
+useLabServer((t) => (server = t.server), { heartbeat: { intervalMs: 0 } });
 
 test('a batch observer gets every event once, in seq order, several per message', async () => {
   const observer = await batchObserver(server.url, '');

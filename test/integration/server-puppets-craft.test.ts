@@ -1,18 +1,19 @@
 // The puppet-client and frame-builder APIs against the real server: what the browser API cannot
 // do, done by the server's own clients, and seen by the tap like any other client.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startWslab, type WslabServer } from '../../server/app.ts';
+import { expect, test } from 'vitest';
+import { useLabServer } from '../helpers/server.ts';
+import type { WslabServer } from '../../server/app.ts';
 import type { EventOf, WslabEvent } from '../../server/core/events/schema.ts';
 
 let server: WslabServer;
 const events: WslabEvent[] = [];
-beforeAll(async () => {
-  server = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 } });
-  server.bus.subscribe((e) => events.push(e));
-});
-afterAll(async () => {
-  await server.close();
-});
+useLabServer(
+  (t) => {
+    server = t.server;
+    server.bus.subscribe((e) => events.push(e));
+  },
+  { heartbeat: { intervalMs: 0 } },
+);
 
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) });

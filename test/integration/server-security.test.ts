@@ -3,32 +3,18 @@
 // answered without hanging or crashing the server.
 import { networkInterfaces } from 'node:os';
 import { connect } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
 import { startWslab } from '../../server/app.ts';
-import {
-  collect,
-  openClient,
-  rawUpgrade,
-  shut,
-  startTestServer,
-  upgradeRequest,
-  type EventLog,
-  type TestServer,
-} from '../helpers/server.ts';
+import { openClient, rawUpgrade, shut, startTestServer, upgradeRequest, type EventLog, type TestServer, useLabServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let log: EventLog & { stop(): void };
 const clients: WebSocket[] = [];
 
-beforeAll(async () => {
-  t = await startTestServer();
-  log = collect(t);
-});
-afterAll(async () => {
-  log?.stop();
-  expect(log?.invalid ?? []).toEqual([]);
-  await t?.close();
+useLabServer((server, events) => {
+  t = server;
+  log = events;
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) await shut(c, true);

@@ -4,10 +4,10 @@
 // hundred fits the caps. Without --workshop the endpoints say how to turn it on.
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { WORKSHOP_OFF } from '../../server/workshop/api.ts';
-import { closed, collect, observe, openClient, rawUpgrade, shut, startTestServer, until, upgradeRequest, type Collector, type Observer, type TestServer } from '../helpers/server.ts';
+import { closed, collect, observe, openClient, rawUpgrade, shut, startTestServer, until, upgradeRequest, type Collector, type Observer, type TestServer, useLabServer } from '../helpers/server.ts';
 import { startWslab } from '../../server/app.ts';
 import type { EventOf } from '../../server/core/events/schema.ts';
 import { publicSessionId } from '../../server/http/session.ts';
@@ -50,12 +50,7 @@ let t: TestServer;
 let log: Collector;
 const clients: WebSocket[] = [];
 
-beforeAll(async () => {
-  t = await startTestServer({ workshop: { presenterKey: KEY } });
-});
-afterAll(async () => {
-  await t?.close();
-});
+useLabServer((server) => (t = server), { workshop: { presenterKey: KEY } });
 afterEach(async () => {
   for (const c of clients.splice(0)) await shut(c, true);
   // a clean room for the next test
@@ -314,7 +309,11 @@ describe('presenter actions', () => {
     for (const c of [ann.conn, bob.conn]) {
       const term = await log.waitForType('heartbeat', (e) => e.conn === c && e.action === 'terminate', 3000);
       expect(term).toMatchObject({ missed: 2, maxMisses: 2, intervalMs: 100 });
-      const after = log.ofType('heartbeat', c).filter((e) => e.seq > hole.seq && e.seq <= term.seq);
+      // a pong already past the link when the blackhole began may still arrive after it: count
+      // from the last pong the server got
+      const lastPong = log.ofType('heartbeat', c).filter((e) => e.action === 'pong' && e.seq < term.seq).at(-1)!;
+      const from = Math.max(hole.seq, lastPong.seq);
+      const after = log.ofType('heartbeat', c).filter((e) => e.seq > from && e.seq <= term.seq);
       expect(after.filter((e) => e.action !== 'ping').map((e) => [e.action, e.missed])).toEqual([
         ['miss', 1],
         ['miss', 2],
@@ -328,7 +327,9 @@ describe('presenter actions', () => {
     expect(ann.client.readyState).toBe(WebSocket.OPEN);
     expect(bob.client.readyState).toBe(WebSocket.OPEN);
     // the non-participant was not in the tunnel
-    expect(log.ofType('heartbeat', otherConn).filter((e) => e.seq > hole.seq && e.action === 'miss')).toEqual([]);
+    // (on a loaded machine a pong can take over 100 ms and count one miss: what matters is that it stays)
+    expect(log.ofType('heartbeat', otherConn).filter((e) => e.seq > hole.seq && e.action === 'terminate')).toEqual([]);
+    expect(t.server.registry.get(otherConn)).toBeDefined();
     expect(log.ofType('heartbeat', otherConn).filter((e) => e.seq > hole.seq && e.action === 'pong').length).toBeGreaterThan(0);
 
     // after 1 s the timer lifts the blackhole; the forgotten connections are reset

@@ -1,11 +1,13 @@
 // One run of the chat lab's delivery-guarantees experiment, outside React: client A sends RUN_SIZE
-// chat messages to #lobby, ten a second, and B's node is paused for PAUSE_MS after the PAUSE_AT-th.
+// chat messages to #lobby, ten a second, and B's node is paused after the PAUSE_AT-th until the
+// next PAUSED_MESSAGES have been sent (about PAUSE_MS): counted in messages, not in time, so a slow
+// tab whose timers run late still sends ten messages into the pause.
 // The run ends on events, not after a guessed wait: when the server has acknowledged every message
 // A sent and each of them has either reached B or been reported lost by B's node (its `lost` hops
 // on the event stream). In pub/sub mode the pause loses messages for good; in Streams mode the node
 // resumes where it stopped and nothing is lost.
 import { getStore, type EventStore } from '../../store/store.ts';
-import { getFanout, pauseNode } from './api.ts';
+import { getFanout, pauseNode, resumeNode } from './api.ts';
 import type { LabChatClient } from './client.ts';
 import { ackedIds, countRun, lostInRun } from './model.ts';
 
@@ -14,6 +16,8 @@ export const PAUSE_AT = 8;
 export const PAUSE_MS = 1000;
 /** the pace of the run: ten messages a second, so the pause covers about ten of them */
 export const SEND_EVERY_MS = 100;
+/** the messages sent while B's node is paused */
+export const PAUSED_MESSAGES = PAUSE_MS / SEND_EVERY_MS;
 /** how long the run waits for every message to be accounted for after the last was sent */
 export const SETTLE_TIMEOUT_MS = 10_000;
 const JOIN_TIMEOUT_MS = 5_000;
@@ -91,12 +95,28 @@ export async function runGuarantees({ a, b, target, n, onProgress = () => {}, si
   const mode = before.value.mode;
 
   const refs: string[] = [];
-  for (let i = 1; i <= RUN_SIZE && !signal?.aborted; i++) {
-    onProgress(`sending ${i}/${RUN_SIZE}${i > PAUSE_AT && i <= PAUSE_AT + PAUSE_MS / SEND_EVERY_MS ? ` — ${target} paused` : ''}`);
-    const ref = a.send('chat', { room: 'lobby', text: `${prefix}${i}` });
-    if (ref) refs.push(ref);
-    if (i === PAUSE_AT) await pauseNode(target, PAUSE_MS);
-    if (i < RUN_SIZE) await pace(SEND_EVERY_MS, signal);
+  let pausedAt: number | null = null;
+  let pausedMs = 0;
+  const resume = async () => {
+    if (pausedAt === null) return;
+    pausedMs = Math.round(performance.now() - pausedAt);
+    pausedAt = null;
+    await resumeNode(target);
+  };
+  try {
+    for (let i = 1; i <= RUN_SIZE && !signal?.aborted; i++) {
+      if (i === PAUSE_AT + PAUSED_MESSAGES + 1) await resume();
+      onProgress(`sending ${i}/${RUN_SIZE}${pausedAt !== null ? ` — ${target} paused` : ''}`);
+      const ref = a.send('chat', { room: 'lobby', text: `${prefix}${i}` });
+      if (ref) refs.push(ref);
+      if (i === PAUSE_AT) {
+        const paused = await pauseNode(target);
+        if (paused.ok) pausedAt = performance.now();
+      }
+      if (i < RUN_SIZE) await pace(SEND_EVERY_MS, signal);
+    }
+  } finally {
+    await resume();
   }
 
   onProgress('waiting until every message has arrived or been reported lost…');
@@ -117,5 +137,5 @@ export async function runGuarantees({ a, b, target, n, onProgress = () => {}, si
     signal,
   );
   const { received, lost } = tally();
-  return { n, mode, sent: refs.length, received, lost, unaccounted: Math.max(0, refs.length - received - lost), paused: `${target} for ${PAUSE_MS} ms` };
+  return { n, mode, sent: refs.length, received, lost, unaccounted: Math.max(0, refs.length - received - lost), paused: `${target} for ${pausedMs} ms` };
 }
