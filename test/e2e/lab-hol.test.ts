@@ -80,7 +80,9 @@ describeWithChromium('head-of-line blocking lab in Chromium', () => {
     const two = await runAndWait('Run on two connections', 2);
     console.log('[hol lab] two connections', two);
     expect(two.order).toBe('before');
-    expect(two.urgent).toBeLessThan(300);
+    // on its own connection the urgent message does not wait for the bulk one: it is back in a
+    // small fraction of the time the bulk one takes to cross the throttled link, measured in this run
+    expect(two.urgent).toBeLessThan(two.bulk / 4);
     expect(two.bulk).toBeGreaterThanOrEqual(MIN_MS);
     expect(two.bulk).toBeLessThanOrEqual(MAX_MS);
     expect(await page.getByTestId('hol-run-2').getByRole('link').count()).toBe(2);
