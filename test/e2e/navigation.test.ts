@@ -22,10 +22,12 @@ async function heading(page: Page, text: string): Promise<void> {
 
 /** Scrolls the window to its bottom and returns where it ended (the page is taller than the window). */
 async function scrollToBottom(page: Page): Promise<number> {
-  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-  const y = await scrollY(page);
-  expect(y).toBeGreaterThan(1000);
-  return y;
+  // the page may still be laying out (lazy route, lesson blocks): scroll until it is tall enough
+  await poll(async () => {
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    return scrollY(page);
+  }).toBeGreaterThan(1000);
+  return scrollY(page);
 }
 
 describeWithChromium('navigation in Chromium', () => {
