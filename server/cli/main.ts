@@ -252,18 +252,11 @@ async function runStart(args: string[]): Promise<number> {
       return 1;
     }
   }
-  const { ensureWebBuild } = await import('./build.ts');
+  const { prepareToServe } = await import('./serve.ts');
   const { startWslab } = await import('../app.ts');
-  const { keepServingOnUncaught, untilSignal } = await import('../process/shutdown.ts');
+  const { untilSignal } = await import('../process/shutdown.ts');
   const { describeReduced } = await import('../process/limits.ts');
-  // whatever a bug throws later, the server keeps serving everyone else (and says so on stderr)
-  keepServingOnUncaught();
-  try {
-    await ensureWebBuild((line) => process.stderr.write(line + '\n'));
-  } catch (err) {
-    process.stderr.write(`wslab start: building the web app failed: ${(err as Error).message}\n`);
-    return 1;
-  }
+  if (!(await prepareToServe('start'))) return 1;
   let server;
   try {
     server = await startWslab({

@@ -53,16 +53,10 @@ export async function runProxy(args: string[], help: string): Promise<number> {
     process.stderr.write(`wslab proxy: ${(err as Error).message}\n`);
     return 2;
   }
-  const { ensureWebBuild } = await import('./build.ts');
+  const { prepareToServe } = await import('./serve.ts');
   const { startWslab } = await import('../app.ts');
-  const { keepServingOnUncaught, untilSignal } = await import('../process/shutdown.ts');
-  keepServingOnUncaught();
-  try {
-    await ensureWebBuild((line) => process.stderr.write(line + '\n'));
-  } catch (err) {
-    process.stderr.write(`wslab proxy: building the web app failed: ${(err as Error).message}\n`);
-    return 1;
-  }
+  const { untilSignal } = await import('../process/shutdown.ts');
+  if (!(await prepareToServe('proxy'))) return 1;
   let server;
   try {
     server = await startWslab({
