@@ -318,19 +318,7 @@ export class Observer {
     if (this.cursor < oldest) {
       const dropped = oldest - this.cursor;
       this.dropped += dropped;
-      const gap = Buffer.from(JSON.stringify(this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason })));
-      if (this.bin) {
-        // a message of its own, before the events after it
-        const item = Buffer.allocUnsafe(ITEM_HEADER_BYTES + gap.length);
-        writeItemHeader(item, 0, KIND_JSON, gap.length);
-        item.set(gap, ITEM_HEADER_BYTES);
-        this.sendNow(item, true);
-      } else if (this.batch) {
-        this.sendNow(gap, false);
-      } else {
-        this.send(gap);
-        this.sent--; // the gap stands for missed events; it is not one of them
-      }
+      this.sendGapBytes(Buffer.from(JSON.stringify(this.bus.publishPrivate({ type: 'gap', dropped, fromSeq: this.cursor, toSeq: oldest - 1, reason }))));
       this.cursor = oldest;
     }
     const head = this.bus.headSeq;
