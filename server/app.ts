@@ -42,6 +42,7 @@ import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
 import { challengeRoutes } from './challenges/api.ts';
 import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
+import { conformServeMount } from './conform/serve-api.ts';
 import { OPEN_STREAMS, workshopStreams } from './workshop/stream-access.ts';
 
 export interface WslabOptions {
@@ -161,6 +162,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // in a workshop, each participant's event stream carries only their own connections' events
   const presenterKey = workshopOn ? ((typeof options.workshop === 'object' && options.workshop.presenterKey) || newPresenterKey()) : null;
   const streams = presenterKey ? workshopStreams(presenterKey) : OPEN_STREAMS;
+  const conformServe = conformServeMount();
   const upgrades = createUpgradeHandler({
     streamScope: streams.scopeOf,
     labs: LABS,
@@ -174,7 +176,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     allowOrigins,
     limiter: new RateLimiter(rate.perSecond, rate.burst),
     budget,
-    route: (url, req, socket, head) => (fanout?.route(url, req, socket, head) ?? false) || (proxy?.route(url, req, socket, head) ?? false),
+    route: (url, req, socket, head) => (fanout?.route(url, req, socket, head) ?? false) || conformServe.route(url, req, socket, head) || (proxy?.route(url, req, socket, head) ?? false),
   });
   const serveStatic = createStaticHandler(options.webRoot ?? WEB_DIST);
   let origin = '';
@@ -275,6 +277,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...challengeRoutes(challenges),
     ...chatRoutes(() => fanout, roomGuard),
     ...illustratedRoutes({ bus, target }),
+    ...conformServe.routes,
     ...streams.routes,
   ]);
 
@@ -384,6 +387,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     transports.close();
     upgrades.close();
     proxy?.close();
+    conformServe.close();
     for (const record of registry.all()) record.ws?.terminate();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -6,9 +6,13 @@ import { CASES, selectCases } from '../core/conform/cases.ts';
 import { caseFailed } from '../core/conform/verdict.ts';
 import type { CaseResult } from '../core/conform/types.ts';
 import { parseTarget, runCase, runSuite, type Target } from '../conform/runner.ts';
+import { startConformServer } from '../conform/serve-server.ts';
+import { servedCases } from '../core/conform/serve.ts';
 import { caseJson, summaryJson, summaryLines, tableLines, TABLE_HEADER, writeAutobahnReports } from '../conform/report.ts';
 
-export const CONFORM_USAGE = 'usage: wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME] [--time-scale N]';
+export const CONFORM_USAGE =
+  'usage: wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME] [--time-scale N]\n' +
+  '       wslab conform --serve [--port N] [--host H] [--cases PATTERN[,PATTERN]] [--out DIR] [--time-scale N] [--allow-origin O]';
 
 interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -28,6 +32,10 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
         agent: { type: 'string' },
         'time-scale': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        serve: { type: 'boolean' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
       },
       strict: true,
     });
@@ -39,6 +47,13 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
   if (values.help) {
     io.stdout.write(`${CONFORM_USAGE}\n`);
     return 0;
+  }
+  if (values.serve) return runServe(values, positionals, io);
+  for (const flag of ['port', 'host', 'allow-origin'] as const) {
+    if (values[flag] !== undefined) {
+      io.stderr.write(`wslab conform: --${flag} goes with --serve (the fuzzing server that tests clients)\n${CONFORM_USAGE}\n`);
+      return 2;
+    }
   }
   if (positionals.length !== 1) {
     io.stderr.write(`wslab conform: give exactly one URL, the WebSocket echo server to test (e.g. ws://127.0.0.1:9001/)\n${CONFORM_USAGE}\n`);
@@ -104,4 +119,61 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
     }
   }
   return results.some(caseFailed) ? 1 : 0;
+}
+
+interface ServeValues {
+  cases?: string;
+  json?: boolean;
+  out?: string;
+  agent?: string;
+  'time-scale'?: string;
+  port?: string;
+  host?: string;
+  'allow-origin'?: string[];
+}
+
+/**
+ * `wslab conform --serve`: the fuzzing server that tests clients, until Ctrl-C (or `stop`
+ * resolves, for tests). Exit status 0 when it stopped, 1 when it could not listen, 2 for usage.
+ */
+export async function runServe(values: ServeValues, positionals: string[], io: Io, stop?: Promise<void>): Promise<number> {
+  const usage = (msg: string) => {
+    io.stderr.write(`wslab conform: ${msg}\n${CONFORM_USAGE}\n`);
+    return 2;
+  };
+  if (positionals.length) return usage('--serve takes no URL: clients connect to it');
+  if (values.json || values.agent !== undefined) return usage('--json and --agent are for testing a server; with --serve each client names itself (?agent=NAME)');
+  const port = values.port === undefined ? 9001 : Number(values.port);
+  if (values.port !== undefined && (!/^\d{1,5}$/.test(values.port) || port > 65535)) return usage('--port must be a port number from 0 to 65535 (0 picks a free one)');
+  const host = values.host ?? '127.0.0.1';
+  if (!/^[\w.:-]{1,253}$/.test(host)) return usage('--host must be an address to bind, like 127.0.0.1, 0.0.0.0 or ::1');
+  const scaleText = values['time-scale'];
+  const timeScale = scaleText === undefined ? 1 : Number(scaleText);
+  if (!/^\d+(\.\d+)?$/.test(scaleText ?? '1') || !(timeScale >= 0.1 && timeScale <= 20)) return usage('--time-scale must be a number from 0.1 to 20 (2 doubles every timer of the cases)');
+  const cases = selectCases((values.cases ?? '*').split(',').map((p) => p.trim()).filter((p) => p !== ''), servedCases(CASES));
+  if (cases.length === 0) return usage(`no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 7.* (--serve runs chapters 1-7)`);
+  const color = Boolean(io.stdout.isTTY) && !process.env.NO_COLOR;
+  let server;
+  try {
+    server = await startConformServer({
+      cases, timeScale, port, host, outDir: values.out, allowOrigins: values['allow-origin'],
+      onResult: (agent, r) => io.stdout.write(`${agent}: ${tableLines(r, color).join('\n')}\n`),
+      onReports: (agent, w) => io.stderr.write('path' in w ? `wslab conform: reports for "${agent}" in ${w.path}\n` : `wslab conform: ${w.error}\n`),
+    });
+  } catch (err) {
+    io.stderr.write(`wslab conform: cannot listen on ${host}:${port}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  io.stdout.write(
+    `Fuzzing server for WebSocket clients at ${server.url}/ (${cases.length} cases)\n` +
+      `  a client runs case N (1-${cases.length}) at ${server.url}/runCase?case=N&agent=NAME and echoes every message;\n` +
+      `  ${server.url}/getCaseCount, /getCaseInfo?case=N, /getCaseStatus?case=N&agent=NAME, /updateReports?agent=NAME` +
+      `${values.out === undefined ? ' (add --out DIR to write reports)' : ` (reports go to ${values.out})`}\n${TABLE_HEADER}\n`,
+  );
+  await (stop ?? new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  }));
+  await server.close();
+  return 0;
 }

@@ -82,7 +82,7 @@ function autobahnEvent(e: Observed): unknown[] {
 }
 
 /** Writes index.json and one JSON file per case into `dir` (created if needed). Returns the index's path. */
-export function writeAutobahnReports(dir: string, agent: string, results: readonly CaseResult[]): string {
+export function writeAutobahnReports(dir: string, agent: string, results: readonly CaseResult[], options: { isServer?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
   const index: Record<string, Record<string, unknown>> = { [agent]: {} };
   const order = new Map(CASES.map((c, i) => [c.id, i + 1]));
@@ -114,7 +114,7 @@ export function writeAutobahnReports(dir: string, agent: string, results: readon
       localCloseCode: r.close.localCloseCode,
       remoteCloseCode: r.close.remoteCloseCode,
       remoteCloseReason: r.close.remoteCloseReason,
-      isServer: false,
+      isServer: options.isServer === true,
       wirelog: r.wire,
     };
     writeFileSync(join(dir, reportfile), JSON.stringify(report, null, 3) + '\n');

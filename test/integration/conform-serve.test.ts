@@ -1,0 +1,144 @@
+// `wslab conform --serve` against real clients over real sockets: the ws library's client, driven
+// the way Autobahn's fuzzingserver expects (ws's own test/autobahn.js: /getCaseCount, then each
+// /runCase echoing every message, then /updateReports), passes chapters 1-7; clients broken on
+// purpose fail exactly the cases that test their flaw.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { CASES } from '../../server/core/conform/cases.ts';
+import { caseFailed } from '../../server/core/conform/verdict.ts';
+import { servedCases, swapRoles } from '../../server/core/conform/serve.ts';
+import type { CaseResult } from '../../server/core/conform/types.ts';
+import { startConformServer, type ConformServer } from '../../server/conform/serve-server.ts';
+import { caseReportFilename } from '../../server/conform/report.ts';
+
+const SLOW = 300_000;
+const SERVED = servedCases(CASES);
+
+/** What the ws client gets besides OK/OK: 6.4.x NON-STRICT (it checks UTF-8 when a message is complete), the informational cases. */
+const WS_NOT_PLAIN_OK: Record<string, [string, string]> = {
+  '6.4.1': ['NON-STRICT', 'OK'],
+  '6.4.2': ['NON-STRICT', 'OK'],
+  '6.4.3': ['NON-STRICT', 'OK'],
+  '6.4.4': ['NON-STRICT', 'OK'],
+  '7.1.6': ['INFORMATIONAL', 'INFORMATIONAL'],
+  '7.13.1': ['INFORMATIONAL', 'INFORMATIONAL'],
+  '7.13.2': ['INFORMATIONAL', 'INFORMATIONAL'],
+};
+
+function verdicts(results: readonly CaseResult[]): Record<string, [string, string]> {
+  return Object.fromEntries(results.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => [r.id, [r.behavior, r.behaviorClose]]));
+}
+
+/** Opens one endpoint; resolves with the text messages it sent and the close code. */
+function ask(url: string, options: WebSocket.ClientOptions = {}): Promise<{ messages: string[]; code: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    const messages: string[] = [];
+    ws.on('message', (d) => messages.push(String(d)));
+    ws.on('close', (code) => resolve({ messages, code }));
+    ws.on('error', reject);
+  });
+}
+
+/** The Autobahn client convention, with a ws client made with `options`. */
+async function runClient(base: string, agent: string, options: WebSocket.ClientOptions = {}): Promise<void> {
+  const count = Number((await ask(`${base}/getCaseCount`)).messages[0]);
+  for (let n = 1; n <= count; n++) {
+    await new Promise<void>((resolve) => {
+      const ws = new WebSocket(`${base}/runCase?case=${n}&agent=${encodeURIComponent(agent)}`, options);
+      ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
+      ws.on('close', () => resolve());
+      ws.on('error', () => {});
+    });
+  }
+  await ask(`${base}/updateReports?agent=${encodeURIComponent(agent)}`);
+}
+
+describe('the fuzzing server', () => {
+  let server: ConformServer;
+  let out: string;
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'conform-serve-'));
+    // timers ×4: a correct client on a loaded machine is never cut short; a broken one is still caught
+    server = await startConformServer({ cases: SERVED, port: 0, timeScale: 4, outDir: out });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  test('answers /getCaseCount with the number of cases and /getCaseInfo with a case\'s id and words for the server side', async () => {
+    expect(await ask(`${server.url}/getCaseCount`)).toEqual({ messages: [String(SERVED.length)], code: 1000 });
+    const i = SERVED.findIndex((c) => c.id === '3.1') + 1;
+    expect(await ask(`${server.url}/getCaseInfo?case=${i}`)).toEqual({
+      messages: [JSON.stringify({ id: '3.1', description: 'Send a small text message with RSV = 1.' })],
+      code: 1000,
+    });
+    expect(SERVED.map((c) => c.id).some((id) => id.startsWith('w.'))).toBe(false);
+  });
+
+  test('refuses a /runCase without an agent, a case out of range and an unknown path with 400/404 and a sentence', async () => {
+    const status = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve) => {
+        const ws = new WebSocket(`${server.url}${path}`);
+        ws.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.on('error', () => {});
+      });
+    expect(await status('/runCase?case=1')).toEqual({ status: 400, body: '/runCase needs ?agent=NAME: the name your client\'s results are reported under.\n' });
+    expect(await status(`/runCase?case=${SERVED.length + 1}&agent=x`)).toEqual({ status: 400, body: `case must be a number from 1 to ${SERVED.length}, got "${SERVED.length + 1}".\n` });
+    expect((await status('/nope')).status).toBe(404);
+  });
+
+  test('the ws client passes chapters 1-7: 6.4.x NON-STRICT, 7.1.6 and 7.13.x INFORMATIONAL, the rest OK; reports written as Autobahn writes them', async () => {
+    await runClient(server.url, 'ws client');
+    const results = server.serve.results('ws client');
+    expect(results.map((r) => r.id)).toEqual(SERVED.map((c) => c.id));
+    expect(verdicts(results)).toEqual(WS_NOT_PLAIN_OK);
+    expect(results.filter(caseFailed)).toEqual([]);
+    const r = results.find((x) => x.id === '3.1')!;
+    expect(r.close.remoteCloseCode).toBe(1002);
+    expect(r.why).toBe('RSV1-3 must be 0 unless an extension gave them a meaning; none was negotiated, so the client must fail the connection (1002). The client did exactly that.');
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(Object.keys(index['ws client'])).toEqual(SERVED.map((c) => c.id));
+    expect(index['ws client']['6.4.1']).toMatchObject({ behavior: 'NON-STRICT', behaviorClose: 'OK', reportfile: caseReportFilename('ws client', '6.4.1') });
+    const one = JSON.parse(readFileSync(join(out, caseReportFilename('ws client', '2.2')), 'utf8'));
+    expect(one).toMatchObject({ agent: 'ws client', id: '2.2', behavior: 'OK', behaviorClose: 'OK', isServer: true, received: [['pong', 'Hello, world!']] });
+    expect(await ask(`${server.url}/getCaseStatus?case=1&agent=${encodeURIComponent('ws client')}`)).toEqual({ messages: ['{"behavior":"OK"}'], code: 1000 });
+  }, SLOW);
+
+  test('clients broken on purpose fail exactly the cases that test their flaw: one answers no Pings, one accepts invalid UTF-8', async () => {
+    // both at once, on a server of their own with shorter timers: each waits out the timers its flaw runs into
+    const broken = await startConformServer({ cases: SERVED, port: 0, timeScale: 1.5 });
+    try {
+      await Promise.all([runClient(broken.url, 'no pongs', { autoPong: false }), runClient(broken.url, 'no utf8 check', { skipUTF8Validation: true })]);
+    } finally {
+      await broken.close();
+    }
+    const noPongs = broken.serve.results('no pongs');
+    expect(noPongs.filter(caseFailed).map((r) => r.id)).toEqual(['2.1', '2.2', '2.3', '2.4', '2.6', '2.9', '2.10', '2.11', '5.6', '5.7', '5.8', '5.19', '5.20']);
+    const r = noPongs.find((x) => x.id === '2.2')!;
+    expect([r.behavior, r.rfc]).toEqual(['FAILED', '5.5.2']);
+    expect(r.why).toBe('A Ping must be answered by a Pong with the same payload. Expected a Pong of 13 bytes, but the client sent nothing.');
+
+    const noUtf8 = broken.serve.results('no utf8 check');
+    // the cases where the client must fail the connection with 1007 (7.7.5 is a valid Close carrying code 1007)
+    const invalid = SERVED.filter((c) => c.expectedClose.closeCode.includes(1007) && !c.expectedClose.requireClean).map((c) => c.id);
+    expect(invalid.length).toBe(76);
+    expect(noUtf8.filter(caseFailed).map((x) => x.id)).toEqual(invalid);
+    const u = noUtf8.find((x) => x.id === '6.3.1')!;
+    expect([u.behavior, u.behaviorClose, u.rfc]).toEqual(['FAILED', 'FAILED', '8.1']);
+  }, SLOW);
+});
+
+test('swapRoles turns the suite-as-client sentences into suite-as-server ones and back', () => {
+  const s = "The server closed the connection where the client was to close it; the Server's code, clients.";
+  expect(swapRoles(s)).toBe("The client closed the connection where the server was to close it; the Client's code, servers.");
+  expect(swapRoles(swapRoles(s))).toBe(s);
+});
