@@ -21,6 +21,7 @@ const ChallengesPage = lazy(() => import('./challenges/ChallengesPage.tsx').then
 const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ default: m.RevisePage })));
 const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
 const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
+const ConformClientPage = lazy(() => import('./conform-client/ConformClientPage.tsx').then((m) => ({ default: m.ConformClientPage })));
 const IllustratedPage = lazy(() => import('./illustrated/IllustratedPage.tsx').then((m) => ({ default: m.IllustratedPage })));
 
 
@@ -36,6 +37,7 @@ export function App() {
         <Route path="decode" element={<DecodePage />} />
         <Route path="workshop" element={<WorkshopPage />} />
         <Route path="challenges" element={<ChallengesPage />} />
+        <Route path="conform/client" element={<ConformClientPage />} />
         <Route path="labs" element={<LabsIndex />} />
         <Route path="labs/:id" element={<LabPage />} />
         <Route path="revise" element={<RevisePage />} />
