@@ -142,3 +142,39 @@ test('swapRoles turns the suite-as-client sentences into suite-as-server ones an
   expect(swapRoles(s)).toBe("The client closed the connection where the server was to close it; the Client's code, servers.");
   expect(swapRoles(swapRoles(s))).toBe(s);
 });
+
+describe('wslab conform --serve', () => {
+  test('prints its URL, serves the endpoints on 127.0.0.1, prints each verdict, writes reports on /updateReports and stops cleanly', async () => {
+    const { runServe } = await import('../../server/cli/conform.ts');
+    let out = '';
+    let err = '';
+    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) } };
+    const dir = mkdtempSync(join(tmpdir(), 'conform-serve-cli-'));
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const code = runServe({ port: '0', cases: '1.1.1,2.2', out: dir }, [], io, stopped);
+    await expect.poll(() => /at (ws:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1]).toBeTruthy();
+    const base = /at (ws:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
+    expect(out).toContain('(2 cases)');
+    await runClient(base, 'cli');
+    await expect.poll(() => err).toContain(`reports for "cli" in ${join(dir, 'index.json')}`);
+    expect(out).toMatch(/cli: 1\.1\.1 +OK +OK /);
+    expect(out).toMatch(/cli: 2\.2 +OK +OK /);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).cli)).toEqual(['1.1.1', '2.2']);
+    stop();
+    expect(await code).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('usage errors exit 2 with a sentence: a URL with --serve, --port without --serve, a bad port', async () => {
+    const { runConform } = await import('../../server/cli/conform.ts');
+    const run = async (args: string[]) => {
+      let err = '';
+      const code = await runConform(args, { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) } });
+      return { code, first: err.split('\n')[0] };
+    };
+    expect(await run(['--serve', 'ws://x/'])).toEqual({ code: 2, first: 'wslab conform: --serve takes no URL: clients connect to it' });
+    expect(await run(['ws://x/', '--port', '9001'])).toEqual({ code: 2, first: 'wslab conform: --port goes with --serve (the fuzzing server that tests clients)' });
+    expect(await run(['--serve', '--port', '70000'])).toEqual({ code: 2, first: 'wslab conform: --port must be a port number from 0 to 65535 (0 picks a free one)' });
+  });
+});
