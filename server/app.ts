@@ -41,6 +41,7 @@ import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
 import { challengeRoutes } from './challenges/api.ts';
+import { conformRoutes } from './conform/api.ts';
 import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
 import { OPEN_STREAMS, workshopStreams } from './workshop/stream-access.ts';
 
@@ -275,6 +276,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...challengeRoutes(challenges),
     ...chatRoutes(() => fanout, roomGuard),
     ...illustratedRoutes({ bus, target }),
+    ...conformRoutes({ target, roomGuard }),
     ...streams.routes,
   ]);
 
