@@ -3,6 +3,7 @@
 //
 //   POST   /__wslab/conform             {url, cases?} → 202 {id, ...}: start a run
 //   GET    /__wslab/conform             the caller's runs (newest first, without their cases)
+//   GET    /__wslab/conform/cases       every case by chapter (id, RFC section, description)
 //   GET    /__wslab/conform/:id         one run with every case judged so far
 //   GET    /__wslab/conform/:id/stream  NDJSON: the run, each case (past ones first), then the end
 //   DELETE /__wslab/conform/:id         cancel (the case under way finishes, no later one starts)
@@ -33,6 +34,22 @@ export const MAX_KEPT_RUNS = 16;
 export const MAX_STREAMS_PER_RUN = 8;
 /** A stream reader this far behind is ended (it can GET the run instead). */
 const MAX_STREAM_BACKLOG = 8 * 1024 * 1024;
+
+/** Autobahn|Testsuite's chapter names, and wslab's own. */
+export const CHAPTER_TITLES: Record<string, string> = {
+  '1': 'Framing',
+  '2': 'Pings and Pongs',
+  '3': 'Reserved bits',
+  '4': 'Opcodes',
+  '5': 'Fragmentation',
+  '6': 'UTF-8 handling',
+  '7': 'Close handling',
+  '9': 'Limits and performance',
+  '10': 'Miscellaneous',
+  '12': 'Compression (payloads)',
+  '13': 'Compression (parameters)',
+  w: "wslab's own (rules Autobahn cannot test)",
+};
 
 export interface ConformApiOptions {
   /** this server's address, known once it listens */
@@ -198,6 +215,20 @@ export function conformRoutes({ target, roomGuard, runOptions = {} }: ConformApi
         const owner = ownerOf(req);
         const mine = [...runs.values()].filter((r) => r.owner === owner).reverse();
         sendJson(res, 200, { runs: mine.map(info), maxRuns: MAX_RUNS, running });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/__wslab/conform/cases',
+      handle: ({ res }) => {
+        const chapters: { chapter: string; title: string; cases: { id: string; rfc: string; description: string }[] }[] = [];
+        for (const c of CASES) {
+          const chapter = c.id.split('.')[0]!;
+          let ch = chapters.find((x) => x.chapter === chapter);
+          if (!ch) chapters.push((ch = { chapter, title: CHAPTER_TITLES[chapter] ?? `Chapter ${chapter}`, cases: [] }));
+          ch.cases.push({ id: c.id, rfc: c.rfc, description: c.description });
+        }
+        sendJson(res, 200, { chapters });
       },
     },
     {

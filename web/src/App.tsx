@@ -22,6 +22,7 @@ const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ d
 const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
 const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
 const IllustratedPage = lazy(() => import('./illustrated/IllustratedPage.tsx').then((m) => ({ default: m.IllustratedPage })));
+const ConformPage = lazy(() => import('./conform/ConformPage.tsx').then((m) => ({ default: m.ConformPage })));
 
 
 export function App() {
@@ -42,6 +43,7 @@ export function App() {
         <Route path="glossary" element={<GlossaryPage />} />
         <Route path="cheatsheet" element={<CheatsheetPage />} />
         <Route path="illustrated" element={<IllustratedPage />} />
+        <Route path="conform" element={<ConformPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
