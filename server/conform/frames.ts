@@ -4,6 +4,7 @@
 // case sends broken frames on purpose, and the page must show them as they were. Bounded: at most
 // MAX_FRAMES per case and FRAME_PREVIEW_BYTES of each payload are kept.
 import { FrameDecoder, frameFields, opcodeName, parseClosePayload, toHex, decodeUtf8Lossy, type FrameRules, type WireEvent } from '../core/wire/index.ts';
+import { isUtf8 } from 'node:buffer';
 import { EVENT_SCHEMA_VERSION, FRAME_PREVIEW_BYTES } from '../core/events/version.ts';
 import type { EventOf } from '../core/events/schema.ts';
 
@@ -132,7 +133,8 @@ export class CaseFrames {
       fields,
       payloadHex: toHex(shown, ''),
       truncated: f.payloadLength > shown.length,
-      text: textual ? decodeUtf8Lossy(shown) : null,
+      // text only when the bytes kept are valid UTF-8 (a case's broken text shows as hex)
+      text: textual && isUtf8(shown) ? decodeUtf8Lossy(shown) : null,
       closeCode: close ? close.code : null,
       closeReason: close ? close.reason : null,
       inflated: null,
