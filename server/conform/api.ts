@@ -103,10 +103,16 @@ export function conformRoutes({ target, roomGuard, runOptions = {} }: ConformApi
   const runs = new Map<string, Run>();
   let running = 0;
 
-  const isSelf = (t: Target): boolean => {
+  /**
+   * Is the URL this server itself: a loopback name with this server's port, or exactly the Host the
+   * request came to (already checked against the Hosts this server answers: server/http/hosts.ts),
+   * which is what the page's default URL names in a workshop room.
+   */
+  const isSelf = (t: Target, req: IncomingMessage): boolean => {
     const self = target();
-    const loop = new Set(['127.0.0.1', 'localhost', '::1', self.host]);
-    return !t.secure && t.port === self.port && loop.has(t.host);
+    if (t.secure || t.port !== self.port) return false;
+    if (new Set(['127.0.0.1', 'localhost', '::1', self.host]).has(t.host)) return true;
+    return req.headers.host !== undefined && t.url.host === req.headers.host.toLowerCase();
   };
 
   function keep(run: Run): void {
@@ -185,7 +191,7 @@ export function conformRoutes({ target, roomGuard, runOptions = {} }: ConformApi
         if (t.url.username || t.url.password) throw new HttpError(400, 'The URL may not carry a user name or password.');
         const cases = selectCases(body.cases && body.cases.length ? body.cases : ['*']);
         if (cases.length === 0) throw new HttpError(400, `No case matches ${body.cases!.join(', ')}; case ids look like 1.1.1, 6.4.*, 7.*, w.1.1 (${CASES.length} cases in all).`);
-        if (!isSelf(t) && !roomGuard(req, res, "run the conformance cases against another server than this one (the server connects from itself, inside the room's network)")) return;
+        if (!isSelf(t, req) && !roomGuard(req, res, "run the conformance cases against another server than this one (the server connects from itself, inside the room's network)")) return;
         const owner = ownerOf(req);
         const mine = [...runs.values()].find((r) => r.owner === owner && r.status === 'running');
         if (mine) throw new HttpError(409, `Your run ${mine.id} against ${mine.url} is still under way; cancel it (DELETE /__wslab/conform/${mine.id}) or wait for it to end.`);

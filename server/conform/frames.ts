@@ -14,8 +14,11 @@ type FrameEvent = EventOf<'frame'>;
 export const MAX_FRAMES = 300;
 /** An HTTP head longer than this is not looked into for frames. */
 const MAX_HEAD = 16 * 1024;
-/** Largest frame the display decoder reads whole (binary frames are cut to the preview). */
-const MAX_DISPLAY_PAYLOAD = 64 * 1024 * 1024;
+/**
+ * Largest frame the display decoder reads (the runner's own limit); a larger one stops it. Text
+ * frames are read whole while they arrive, binary ones only up to the preview.
+ */
+const MAX_DISPLAY_PAYLOAD = 16 * 1024 * 1024;
 
 const ANYTHING: FrameRules = {
   firstByte: () => null,

@@ -4,6 +4,7 @@
 // once, cancel by its owner only, a cross-site POST refused, and in a workshop another server than
 // this one needs the presenter key.
 import { createServer, type Server, type Socket } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mustParse, startTestServer, type TestServer } from '../helpers/server.ts';
 import { MAX_RUNS } from '../../server/conform/api.ts';
@@ -169,7 +170,7 @@ describe('conform API', () => {
 describe('conform API in a workshop', () => {
   let room: TestServer;
   beforeAll(async () => {
-    room = await startTestServer({ workshop: { presenterKey: 'k3y-for-tests' } });
+    room = await startTestServer({ workshop: { presenterKey: 'k3y-for-tests' }, allowHosts: ['wslab.test'] });
   });
   afterAll(() => room.close());
 
@@ -182,5 +183,21 @@ describe('conform API in a workshop', () => {
     const run = (await own.json()) as { id: string };
     const lines = await (await fetch(`${room.httpUrl}/__wslab/conform/${run.id}/stream`)).text();
     expect(lines).toContain('"behavior":"OK"');
+  });
+
+  test('the URL naming the Host the page came to (a room address) counts as this server; another port on it does not', { timeout: 30_000 }, async () => {
+    const host = `wslab.test:${room.port}`;
+    const postAs = (url: string, cookie: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ url, cases: ['1.1.1'] });
+        const req = request({ host: '127.0.0.1', port: room.port, path: '/__wslab/conform', method: 'POST', headers: { Host: host, 'Content-Type': 'application/json', cookie } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await postAs(`ws://${host}/lab/echo`, 'wslab_session=p2')).toBe(202);
+    expect(await postAs(`ws://wslab.test:${room.port + 1}/lab/echo`, 'wslab_session=p3')).toBe(401);
   });
 });
