@@ -17,6 +17,7 @@ const SECTIONS: Record<string, string> = {
   room: 'a workshop room of 50 and 200 participants (BENCH_ROOM=…): streams opened as the participant page opens them',
   pageweight: 'cold loads of /lessons, /inspect and /playground in Chromium: bytes transferred vs the same responses uncompressed',
   proxy: 'echo through wslab proxy (tapped, observer attached) vs the same ws upstream reached directly',
+  conform: 'wslab conform, the default run against /lab/echo, vs the same cases through a plain ws client',
 };
 
 const asked = process.argv.slice(2);

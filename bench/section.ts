@@ -23,6 +23,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   pageweight: async () => (await import('./pageweight.ts')).runPageWeightBench(),
   proxy: async () => (await import('./proxy.ts')).runProxyBench(),
   room: async () => (await import('./room.ts')).runRoomBench(),
+  conform: async () => (await import('./conform.ts')).runConformBench(),
 };
 
 export const SECTION_NAMES = Object.keys(SECTIONS);

@@ -41,6 +41,7 @@ import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
 import { challengeRoutes } from './challenges/api.ts';
+import { conformRoutes } from './conform/api.ts';
 import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
 import { conformServeMount } from './conform/serve-api.ts';
 import { OPEN_STREAMS, workshopStreams } from './workshop/stream-access.ts';
@@ -278,6 +279,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...chatRoutes(() => fanout, roomGuard),
     ...illustratedRoutes({ bus, target }),
     ...conformServe.routes,
+    ...conformRoutes({ target, roomGuard }),
     ...streams.routes,
   ]);
 

@@ -30,6 +30,8 @@ export interface RunOptions {
   caseCapMs?: number;
   /** largest frame or message accepted from the server */
   maxPayload?: number;
+  /** sees every byte the case's socket writes (c2s) and reads (s2c), the HTTP heads included */
+  tap?: ((dir: 'c2s' | 's2c', bytes: Uint8Array) => void) | null;
 }
 
 export interface Target {
@@ -119,6 +121,16 @@ class CaseConnection {
       const s = secure ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
       this.socket = s;
       s.setNoDelay(true);
+      const tap = this.opts.tap;
+      if (tap) {
+        s.on('data', (b: Buffer) => tap('s2c', b));
+        const write = s.write.bind(s) as (chunk: Uint8Array, cb?: () => void) => boolean;
+        s.write = ((chunk: Uint8Array | string, cb?: () => void) => {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+          tap('c2s', bytes);
+          return write(bytes, cb);
+        }) as typeof s.write;
+      }
       let settled = false;
       const settle = (ok: boolean) => {
         if (!settled) {
@@ -421,6 +433,7 @@ const DEFAULTS: Required<RunOptions> = {
   openTimeoutMs: 5000,
   caseCapMs: 60_000,
   maxPayload: 16 * 1024 * 1024,
+  tap: null,
 };
 
 /** Runs one case against the target and judges it. Never throws. */

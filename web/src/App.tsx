@@ -23,6 +23,7 @@ const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => 
 const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
 const ConformClientPage = lazy(() => import('./conform-client/ConformClientPage.tsx').then((m) => ({ default: m.ConformClientPage })));
 const IllustratedPage = lazy(() => import('./illustrated/IllustratedPage.tsx').then((m) => ({ default: m.IllustratedPage })));
+const ConformPage = lazy(() => import('./conform/ConformPage.tsx').then((m) => ({ default: m.ConformPage })));
 
 
 export function App() {
@@ -44,6 +45,7 @@ export function App() {
         <Route path="glossary" element={<GlossaryPage />} />
         <Route path="cheatsheet" element={<CheatsheetPage />} />
         <Route path="illustrated" element={<IllustratedPage />} />
+        <Route path="conform" element={<ConformPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -12,6 +12,7 @@ const NAV = [
   { to: '/labs', label: 'Labs' },
   { to: '/inspect', label: 'Inspect' },
   { to: '/decode', label: 'Decode' },
+  { to: '/conform', label: 'Conform' },
   { to: '/workshop', label: 'Workshop' },
 ];
 
