@@ -184,7 +184,7 @@ function Joined({
         </button>
       </p>
       {state.graceMs !== undefined && (
-        <p className="lab-small muted" data-testid="wk-grace">
+        <p className="lab-small muted wk-grace" data-testid="wk-grace">
           Close every wslab page and you leave the room {Math.round(state.graceMs / 1000)} s later; come back within that time and you are still here, and this browser keeps its name afterwards too.
         </p>
       )}
