@@ -85,7 +85,7 @@ export interface WslabOptions {
    * their connections, presenter actions behind a key (random per start unless given), and caps
    * sized for a room
    */
-  workshop?: boolean | { presenterKey?: string };
+  workshop?: boolean | { presenterKey?: string; presenterName?: string; graceMs?: number };
   /**
    * bytes every buffer a client can make the server fill draws from: push labs' send buffers,
    * history readers, deflate contexts (server/process/budget.ts; default 256 MiB)
@@ -165,7 +165,12 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const streams = presenterKey ? workshopStreams(presenterKey) : OPEN_STREAMS;
   const conformServe = conformServeMount();
   const upgrades = createUpgradeHandler({
-    streamScope: streams.scopeOf,
+    // a participant's page counts as open while its event stream is (the room's grace period)
+    streamScope: (req, url) => {
+      const scope = streams.scopeOf(req, url);
+      if (room && scope && typeof scope === 'object' && scope.owner) room.pageOpened(scope.owner, req.socket);
+      return scope;
+    },
     labs: LABS,
     bus,
     registry,
@@ -199,7 +204,8 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   // every request is counted as it arrives, so each one's bytes are its own (server/http/wire-meter.ts)
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
-  const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat }) : null;
+  const roomOptions = typeof options.workshop === 'object' ? options.workshop : {};
+  const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat, graceMs: roomOptions.graceMs, presenterName: roomOptions.presenterName }) : null;
   let joinUrls: string[] = [];
   // challenges: each learner's progress, watched from the bus (server/challenges/)
   const challenges = new ChallengeTracker({ bus, registry });

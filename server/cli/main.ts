@@ -6,6 +6,7 @@ import { runWatch } from './watch.ts';
 import { computeAccept } from '../core/wire/index.ts';
 import type { WorkshopInfo } from '../app.ts';
 import { isLoopbackHost } from '../workshop/lan.ts';
+import { qrText } from '../workshop/qr.ts';
 import { splitHost } from '../http/hosts.ts';
 import { parseMemoryBudget } from '../process/budget.ts';
 
@@ -15,7 +16,7 @@ Usage:
   wslab start [--port N] [--host H] [--workshop] [--heartbeat MS] [--misses N] [--history N]
               [--max-payload BYTES] [--memory-budget SIZE] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
-              [--jwt-secret SECRET]
+              [--jwt-secret SECRET] [--presenter-name NAME]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
       Prints "wslab listening on http://HOST:PORT" once ready, and the connection caps it
       lowered to fit the open-file limit (ulimit -n), if any. SIGINT/SIGTERM close every
@@ -25,7 +26,11 @@ Usage:
       --workshop         workshop mode for a room: participants join at /workshop with a name;
                          prints a presenter URL holding a secret key (random per start) whose
                          page shows everyone's connections and breaks their network on purpose.
-                         Add --host 0.0.0.0 so participants on your network can connect
+                         Add --host 0.0.0.0 so participants on your network can connect; the
+                         join URL is printed as text and as a QR code. A participant whose pages
+                         are all gone leaves after 30 s (back within it: still in the room)
+      --presenter-name N your name in a workshop: no participant may join as it (nor as
+                         Presenter, Instructor, Host, Admin or Teacher)
       --heartbeat MS     server ping interval for lab connections; 0 = off (default 30000)
       --misses N         terminate after N unanswered pings in a row (default 2)
       --history N        events kept for replay (default 100000)
@@ -210,6 +215,7 @@ async function runStart(args: string[]): Promise<number> {
         'broker-mode': { type: 'string' },
         'jwt-secret': { type: 'string' },
         workshop: { type: 'boolean' },
+        'presenter-name': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -284,7 +290,7 @@ async function runStart(args: string[]): Promise<number> {
         jwtSecret,
       },
       heartbeat: { ...(heartbeat !== undefined && { intervalMs: heartbeat }), ...(misses !== undefined && { maxMisses: misses }) },
-      workshop: values.workshop ?? false,
+      workshop: values.workshop ? { presenterName: values['presenter-name'] } : false,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -318,6 +324,7 @@ function printWorkshop(w: WorkshopInfo, host: string): void {
   process.stdout.write(`workshop presenter (keep this URL to yourself: it holds the presenter key): ${w.presenterUrl}\n`);
   if (w.joinUrls.length) {
     process.stdout.write(`workshop participants open: ${w.joinUrls.join('  or  ')}\n`);
+    process.stdout.write(`${qrText(w.joinUrls[0])}\n`);
   } else if (isLoopbackHost(host)) {
     const why = host === '127.0.0.1' ? 'the server listens on 127.0.0.1 only (the safe default)' : `the server listens on ${host} only`;
     process.stderr.write(`workshop: ${why}, so only this machine can join. Participants on your network need --host 0.0.0.0: wslab start --workshop --host 0.0.0.0\n`);

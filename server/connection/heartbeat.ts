@@ -40,6 +40,11 @@ export class Heartbeat {
     this.schedule();
   }
 
+  /** Publishes the current setting as a `config` event (a new connection's, before its first ping). */
+  announce(): void {
+    this.event('config', null);
+  }
+
   describe(): HeartbeatState {
     return { ...this.config, missed: this.missed, lastRtt: this.lastRtt };
   }

@@ -90,6 +90,9 @@ export class Registry {
     if (!record.ws) return;
     if (config.intervalMs === 0 && config.maxMisses === this.heartbeatDefaults().maxMisses) return;
     record.heartbeat = new Heartbeat(record.ws, record.tap, this.bus, record.meta.conn, config);
+    // say the setting now: a page that knows connections from the stream alone (a workshop
+    // participant's) would otherwise show the heartbeat as off until the first ping, an interval later
+    record.heartbeat.announce();
   }
 
   /** Changes a connection's heartbeat (making it if it had none); false while it has no WebSocket yet. */

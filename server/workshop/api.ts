@@ -7,6 +7,8 @@
 //   POST /__wslab/workshop/leave      leave the room
 //   GET  /__wslab/workshop/presenter  Authorization: Bearer KEY → 200 when the key is right
 //   POST /__wslab/workshop/action     Authorization: Bearer KEY; {action, participant?, ...}
+//   POST /__wslab/workshop/remove     Authorization: Bearer KEY; {participant}: takes them out of the
+//                                     room (their lab connections close with 4003; they cannot rejoin)
 //
 // Without --workshop every one of them answers 404 with the command that turns it on.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -54,6 +56,7 @@ export function workshopRoutes(options: WorkshopApiOptions): Route[] {
       participants: room!.participants().map((p) => ({ id: p.id, name: p.name, joinedAt: p.joinedAt, conns: counts.get(p.name) ?? 0 })),
       effects: room!.activeEffects(),
       heartbeat: room!.heartbeat,
+      graceMs: room!.graceMs,
       joinUrls: options.joinUrls(),
       you: you ? { id: you.id, name: you.name } : null,
     };
@@ -96,6 +99,13 @@ export function workshopRoutes(options: WorkshopApiOptions): Route[] {
       path: '/__wslab/workshop/action',
       handle: inRoom(async ({ req, res }, room) => {
         if (requirePresenter(req, res)) sendJson(res, 200, room.act(await readJsonObject(req)));
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/__wslab/workshop/remove',
+      handle: inRoom(async ({ req, res }, room) => {
+        if (requirePresenter(req, res)) sendJson(res, 200, { event: room.remove((await readJsonObject(req)).participant) });
       }),
     },
   ];

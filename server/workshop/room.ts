@@ -11,7 +11,7 @@ import { intervalProblem, missesProblem, type HeartbeatConfig } from '../core/ap
 import type { ChaosLink } from '../link/link.ts';
 import { MAX_DELAY_MS, NO_CONDITIONS } from '../core/api/link.ts';
 import { HttpError } from '../http/json.ts';
-import { NAME_MAX, nameKey, sanitizeName, uniqueName, impersonatesPresenter } from '../core/workshop/names.ts';
+import { NAME_MAX, nameKey, sanitizeName, uniqueName, impersonation } from '../core/workshop/names.ts';
 import { publicSessionId } from '../http/session.ts';
 import { safeTimeout } from '../process/safe.ts';
 
@@ -19,6 +19,18 @@ import { safeTimeout } from '../process/safe.ts';
 export const MAX_PARTICIPANTS = 500;
 /** The longest timed blackhole or latency, seconds. */
 export const MAX_ACTION_SECONDS = 600;
+/** How long a participant whose pages are all gone stays in the room, ms (coming back within it keeps them). */
+export const GRACE_MS = 30_000;
+/** Sessions whose names are kept for them after the grace period, at most (the oldest is forgotten first). */
+export const MAX_FORMER = 2000;
+/** Sessions the presenter removed, remembered at most (the oldest is forgotten first). */
+export const MAX_REMOVED = 2000;
+/** The close code a removed participant's lab connections get (4000-4999: the application's). */
+export const REMOVED_CODE = 4003;
+/** The close reason that goes with it (at most 123 bytes: a close frame's limit). */
+export const REMOVED_REASON = 'The presenter removed you from the workshop room.';
+/** What a removed participant is told when they try to join again. */
+export const REMOVED_SENTENCE = 'The presenter removed you from this workshop room; ask the presenter if you think that was a mistake.';
 
 export const PRESENTER_ACTIONS = ['blackhole', 'latency', 'reset', 'restore', 'heartbeat'] as const;
 export type PresenterAction = (typeof PRESENTER_ACTIONS)[number];
@@ -29,6 +41,8 @@ export interface Participant {
   name: string;
   /** the wslab_session cookie that identifies them (never sent back out) */
   session: string;
+  /** its public id (what connections and event streams carry as their owner) */
+  owner: string;
   /** ms on the event clock */
   joinedAt: number;
 }
@@ -49,6 +63,10 @@ export interface RoomDeps {
   link: ChaosLink;
   /** the server's heartbeat setting (for maxMisses when an action gives none) */
   heartbeat: () => HeartbeatConfig;
+  /** how long a participant whose pages are all gone stays, ms (default GRACE_MS) */
+  graceMs?: number;
+  /** the presenter's display name, which no participant may take (null: none given) */
+  presenterName?: string | null;
 }
 
 export interface ActionResult {
@@ -62,20 +80,47 @@ export class WorkshopRoom {
   private readonly byId = new Map<string, Participant>();
   private readonly effects = new Set<ActiveEffect>();
   private counter = 0;
+  /** owner → participant, for presence */
+  private readonly byOwner = new Map<string, Participant>();
+  /** owner → that session's open pages (event streams) and lab connections */
+  private readonly presence = new Map<string, { pages: number; conns: number }>();
+  /** lab connection → its owner (participants' only), to count it out when it closes */
+  private readonly connOwner = new Map<string, string>();
+  /** participants without a page, each with the timer that makes them leave */
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  /** sessions that left after the grace period → the id and name they had (kept for their return) */
+  private readonly former = new Map<string, { id: string; name: string }>();
+  /** sessions the presenter removed (refused when they try to join again) */
+  private readonly removed = new Set<string>();
+  readonly graceMs: number;
+  presenterName: string | null;
   /** the heartbeat the presenter set for the whole room; participants' new connections get it too */
   heartbeat: HeartbeatConfig | null = null;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: RoomDeps) {
+    this.graceMs = deps.graceMs ?? GRACE_MS;
+    this.presenterName = deps.presenterName ?? null;
     deps.registry.participantName = (session) => this.bySession.get(session)?.name ?? null;
     // A new connection of a participant already carries their name (the registry asked above when
     // it was registered); say so in the stream once its conn.open is out. After the current event:
     // a subscriber must not publish in the middle of another event's delivery.
     this.unsubscribe = deps.bus.subscribe(
       (e) => {
-        if (e.type === 'conn.open') queueMicrotask(() => this.onOpen(e.conn));
+        if (e.type === 'conn.open') {
+          queueMicrotask(() => {
+            this.countConn(e.conn);
+            this.onOpen(e.conn);
+          });
+        } else if (e.type === 'close') {
+          const owner = this.connOwner.get(e.conn);
+          if (owner !== undefined) {
+            this.connOwner.delete(e.conn);
+            queueMicrotask(() => this.presenceChange(owner, 'conns', -1));
+          }
+        }
       },
-      { types: new Set(['conn.open']) },
+      { types: new Set(['conn.open', 'close']) },
     );
   }
 
@@ -96,6 +141,65 @@ export class WorkshopRoom {
     return this.bySession.get(session);
   }
 
+  /** A lab connection opened: it counts as its owner being here. */
+  private countConn(conn: string): void {
+    const owner = this.deps.registry.get(conn)?.meta.owner;
+    if (!owner) return;
+    this.connOwner.set(conn, owner);
+    this.presenceChange(owner, 'conns', 1);
+  }
+
+  /**
+   * An event stream (a page) opened with this owner's cookie: it counts as them being here until
+   * its socket closes. Every wslab page follows the event stream, so "all their pages are gone"
+   * is "no event stream and no lab connection left".
+   */
+  pageOpened(owner: string, socket: { once(event: 'close', listener: () => void): unknown }): void {
+    this.presenceChange(owner, 'pages', 1);
+    socket.once('close', () => this.presenceChange(owner, 'pages', -1));
+  }
+
+  /** Whether a participant has a page or a lab connection open now. */
+  isPresent(p: Participant): boolean {
+    const n = this.presence.get(p.owner);
+    return !!n && n.pages + n.conns > 0;
+  }
+
+  private presenceChange(owner: string, kind: 'pages' | 'conns', delta: 1 | -1): void {
+    let n = this.presence.get(owner);
+    if (!n) {
+      if (delta < 0) return;
+      n = { pages: 0, conns: 0 };
+      this.presence.set(owner, n);
+    }
+    n[kind] = Math.max(0, n[kind] + delta);
+    const p = this.byOwner.get(owner);
+    if (n.pages + n.conns === 0) {
+      this.presence.delete(owner);
+      if (p) this.startGrace(p);
+    } else if (p) {
+      this.stopGrace(p);
+    }
+  }
+
+  /** Starts the grace period of a participant with nothing open (no-op when it runs already). */
+  private startGrace(p: Participant): void {
+    if (this.graceTimers.has(p.session)) return;
+    const timer = safeTimeout('a workshop grace period', () => {
+      this.graceTimers.delete(p.session);
+      if (this.bySession.get(p.session) !== p || this.isPresent(p)) return;
+      this.leave(p.session, 'timer');
+    }, this.graceMs);
+    timer.unref();
+    this.graceTimers.set(p.session, timer);
+  }
+
+  private stopGrace(p: Participant): void {
+    const timer = this.graceTimers.get(p.session);
+    if (timer) clearTimeout(timer);
+    this.graceTimers.delete(p.session);
+  }
+
   private onOpen(conn: string): void {
     const record = this.deps.registry.get(conn);
     if (!record || record.meta.name === null) return;
@@ -108,13 +212,18 @@ export class WorkshopRoom {
     if (typeof rawName !== 'string') throw new HttpError(400, `send {"name": NAME}: your display name, 1-${NAME_MAX} characters`);
     const clean = sanitizeName(rawName);
     if (!clean) throw new HttpError(400, 'the name is empty once spaces and control characters are taken out');
-    if (impersonatesPresenter(clean)) throw new HttpError(400, `"${clean}" reads as "Presenter": that name is kept for the presenter so nobody can pass for them; choose another`);
+    const role = impersonation(clean, this.presenterName);
+    if (role !== null) throw new HttpError(400, `"${clean}" reads as "${role}": that name is kept for the presenter so nobody can pass for them; choose another`);
+    if (this.removed.has(session)) throw new HttpError(403, REMOVED_SENTENCE);
     const existing = this.bySession.get(session);
     if (existing && existing.name === clean) return { participant: existing, event: null };
     if (!existing && this.bySession.size >= MAX_PARTICIPANTS) throw new HttpError(503, `the room is full: ${MAX_PARTICIPANTS} participants at most`);
     const taken = new Set<string>();
     for (const p of this.byId.values()) if (p !== existing) taken.add(nameKey(p.name));
-    const name = uniqueName(clean, taken);
+    // names of those who left after the grace period stay theirs: coming back, they get them again
+    const before = existing ? undefined : this.former.get(session);
+    for (const [s, f] of this.former) if (s !== session) taken.add(nameKey(f.name));
+    const name = before && nameKey(before.name) === nameKey(clean) && !taken.has(nameKey(before.name)) ? before.name : uniqueName(clean, taken);
     if (existing) {
       if (existing.name === name) return { participant: existing, event: null };
       const records = this.recordsOf(existing);
@@ -122,12 +231,17 @@ export class WorkshopRoom {
       for (const r of records) this.deps.registry.bindName(r.meta.conn, name);
       return { participant: existing, event: this.publish('rename', 'participant', existing, { conns: records.length }) };
     }
-    const participant: Participant = { id: `p${++this.counter}`, name, session, joinedAt: Math.round(this.deps.bus.now() * 1000) / 1000 };
+    this.former.delete(session);
+    const owner = publicSessionId(session);
+    const id = before && !this.byId.has(before.id) ? before.id : `p${++this.counter}`;
+    const participant: Participant = { id, name, session, owner, joinedAt: Math.round(this.deps.bus.now() * 1000) / 1000 };
     this.bySession.set(session, participant);
     this.byId.set(participant.id, participant);
+    this.byOwner.set(owner, participant);
+    // joined without a page (a script): the grace period runs from now
+    if (!this.isPresent(participant)) this.startGrace(participant);
     // connections opened before joining: those opened with this session's cookie
     let bound = 0;
-    const owner = publicSessionId(session);
     for (const r of this.deps.registry.all()) {
       if (r.meta.owner === owner && r.meta.name !== name) {
         this.deps.registry.bindName(r.meta.conn, name);
@@ -137,15 +251,47 @@ export class WorkshopRoom {
     return { participant, event: this.publish('join', 'participant', participant, { conns: bound }) };
   }
 
-  /** The holder of `session` leaves: their connections lose the name. Null when they were not in the room. */
-  leave(session: string): WslabEvent | null {
+  /**
+   * The holder of `session` leaves: their connections lose the name. By the participant (they
+   * asked) or by the timer (their pages were all gone for the grace period: their name stays
+   * theirs for when they come back). Null when they were not in the room.
+   */
+  leave(session: string, by: 'participant' | 'timer' = 'participant'): WslabEvent | null {
     const p = this.bySession.get(session);
     if (!p) return null;
+    const records = this.forget(p);
+    if (by === 'timer') {
+      this.former.set(session, { id: p.id, name: p.name });
+      if (this.former.size > MAX_FORMER) this.former.delete(this.former.keys().next().value!);
+    }
+    return this.publish('leave', by, p, { conns: records.length });
+  }
+
+  /**
+   * The presenter removes a participant: they leave the room, their lab connections are closed
+   * with REMOVED_CODE and REMOVED_REASON, and their session cannot join again.
+   */
+  remove(id: unknown): WslabEvent {
+    if (typeof id !== 'string') throw new HttpError(400, 'participant must be a participant id such as "p3"');
+    const p = this.byId.get(id);
+    if (!p) throw new HttpError(404, `no participant ${id.slice(0, 40)} in the room`);
+    const records = this.forget(p);
+    this.removed.add(p.session);
+    if (this.removed.size > MAX_REMOVED) this.removed.delete(this.removed.keys().next().value!);
+    const event = this.publish('remove', 'presenter', p, { conns: records.length });
+    for (const r of records) r.ws?.close(REMOVED_CODE, REMOVED_REASON);
+    return event;
+  }
+
+  /** Takes a participant out of the room's maps; returns the connections that carried their name. */
+  private forget(p: Participant): ConnectionRecord[] {
     const records = this.recordsOf(p);
     for (const r of records) this.deps.registry.bindName(r.meta.conn, null);
-    this.bySession.delete(session);
+    this.stopGrace(p);
+    this.bySession.delete(p.session);
     this.byId.delete(p.id);
-    return this.publish('leave', 'participant', p, { conns: records.length });
+    if (this.byOwner.get(p.owner) === p) this.byOwner.delete(p.owner);
+    return records;
   }
 
   /** Live connections of one participant (null: of everyone in the room). */
@@ -305,6 +451,8 @@ export class WorkshopRoom {
 
   close(): void {
     this.unsubscribe();
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
     this.dropEffects(null, null);
     if (this.deps.registry.participantName) this.deps.registry.participantName = null;
   }

@@ -84,7 +84,7 @@ describeWithChromium('/workshop in Chromium', () => {
     await poll(() => presenter.getByTestId('wk-participants').textContent()).toBe('2');
     await poll(() => presenter.getByTestId('wk-live').textContent()).toBe('2');
     const roster = presenter.getByTestId('wk-roster');
-    const names = await roster.locator('tbody th.wk-who').allTextContents();
+    const names = await roster.locator('tbody th.wk-who .wk-name').allTextContents();
     expect(names).toEqual(['Ada', 'Grace <b>Hopper</b>']);
     for (const name of names) {
       const group = roster.locator('tbody', { has: presenter.locator('th.wk-who', { hasText: name }) });

@@ -8,6 +8,7 @@ import { ROOT } from '../../server/paths.ts';
 import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
 import { startWslab } from '../../server/app.ts';
 import { openClient, shut, startTestServer, type TestServer } from '../helpers/server.ts';
+import { qrText } from '../../server/workshop/qr.ts';
 
 const BIN = join(ROOT, 'bin', 'wslab.js');
 
@@ -304,6 +305,12 @@ describe('wslab start --workshop', () => {
     if (addresses.length) {
       const join = await c.waitForLine((l) => l.startsWith('workshop participants open: '), 30_000, 'participants line');
       expect(join).toBe(`workshop participants open: ${addresses.map((a) => `http://${a}:${port}/workshop`).join('  or  ')}`);
+      // then the first of them as a QR code: the lines qrText draws for it, right after
+      const qr = qrText(`http://${addresses[0]}:${port}/workshop`).split('\n');
+      await c.waitForLine((l) => l === qr.at(-1), 10_000, 'the QR code\'s last line');
+      const at = c.lines.indexOf(join);
+      expect(c.lines.slice(at + 1, at + 1 + qr.length)).toEqual(qr);
+      expect(qr.length).toBeGreaterThan(10);
     }
     c.proc.kill('SIGTERM');
     expect(await c.exited).toBe(0);

@@ -57,6 +57,7 @@ describe('heartbeat', () => {
 
     const hb = l.ofType('heartbeat', conn).map((e) => [e.action, e.missed]);
     expect(hb).toEqual([
+      ['config', 0], // the setting, published as the connection opens
       ['ping', 0],
       ['miss', 1],
       ['ping', 1],
@@ -110,7 +111,8 @@ describe('heartbeat', () => {
     const { status, json } = await postHeartbeat({ conn, intervalMs: 100, maxMisses: 1 });
     expect(status).toBe(200);
     expect(json).toMatchObject({ conn, intervalMs: 100, maxMisses: 1, missed: 0 });
-    const config = await l.waitForType('heartbeat', (e) => e.conn === conn && e.action === 'config');
+    // the connection announced the default (30000, 2) as it opened; then the change
+    const config = await l.waitForType('heartbeat', (e) => e.conn === conn && e.action === 'config' && e.intervalMs !== 30_000);
     expect(config).toMatchObject({ intervalMs: 100, maxMisses: 1 });
 
     // now it pings every 100 ms; a client that stops answering goes after one miss
@@ -123,8 +125,8 @@ describe('heartbeat', () => {
       ['miss', 1],
       ['terminate', 1],
     ]);
-    // the other connection kept its default
-    expect(l.ofType('heartbeat', other.conn)).toEqual([]);
+    // the other connection kept its default: nothing after the setting it announced as it opened
+    expect(l.ofType('heartbeat', other.conn).map((e) => [e.action, e.intervalMs, e.maxMisses])).toEqual([['config', 30_000, 2]]);
     const list = await connections();
     expect(list.connections.find((c) => c.conn === other.conn)?.heartbeat).toMatchObject({ intervalMs: 30_000 });
   });

@@ -1,6 +1,6 @@
 // The workshop's small modules: display names, the presenter key check, network origins.
 import { describe, expect, test } from 'vitest';
-import { NAME_MAX, sanitizeName, uniqueName } from '../../server/core/workshop/names.ts';
+import { NAME_MAX, impersonation, sanitizeName, uniqueName } from '../../server/core/workshop/names.ts';
 import { checkPresenter, newPresenterKey } from '../../server/http/presenter.ts';
 import { networkOrigins } from '../../server/workshop/lan.ts';
 
@@ -68,5 +68,37 @@ describe('networkOrigins', () => {
     expect(networkOrigins('0.0.0.0', 8080, ifaces)).toEqual(['http://192.168.1.20:8080', 'http://10.0.0.7:8080']);
     expect(networkOrigins('::', 8080, ifaces)).toEqual(['http://192.168.1.20:8080', 'http://10.0.0.7:8080', 'http://[2001:db8::5]:8080']);
     expect(networkOrigins('192.168.1.20', 9000, ifaces)).toEqual(['http://192.168.1.20:9000']);
+  });
+});
+
+describe('impersonation', () => {
+  test('roles are refused as the whole name or one of its words, whatever the case, spacing, digits after them or look-alike letters; words that only contain one are fine', () => {
+    const cases: [string, string | null][] = [
+      ['Host', 'Host'],
+      ['the host', 'Host'],
+      ['H0st', 'Host'],
+      ['Host2', 'Host'],
+      ['Ｈｏｓｔ', 'Host'],
+      ['\u0430dmin', 'Admin'],
+      ['Dr. Admin', 'Admin'],
+      ['T-e-a-c-h-e-r', 'Teacher'],
+      ['instruct0r', 'Instructor'],
+      ['Presenter fan', 'Presenter'],
+      ['Ghost', null],
+      ['Badminton', null],
+      ['Hostess', null],
+      ['Thomas', null],
+      ['Ada', null],
+    ];
+    for (const [name, role] of cases) expect(impersonation(name), name).toBe(role);
+  });
+
+  test("the presenter's own name is refused as the whole name (compared the same way), not as a part of one", () => {
+    expect(impersonation('Grace Hopper', 'Grace Hopper')).toBe('Grace Hopper');
+    expect(impersonation('grace  HOPPER', 'Grace Hopper')).toBe('Grace Hopper');
+    expect(impersonation('Grace-Hopper', 'Grace Hopper')).toBe('Grace Hopper');
+    expect(impersonation('Gr\u0430ce Hopper', 'Grace Hopper')).toBe('Grace Hopper'); // Cyrillic а
+    expect(impersonation('Grace', 'Grace Hopper')).toBeNull();
+    expect(impersonation('Grace Hopper')).toBeNull();
   });
 });

@@ -432,11 +432,12 @@ export const WorkshopEvent = z.object({
   ...base,
   type: z.literal('workshop'),
   /**
-   * join, rename, leave: a participant (by "participant"). blackhole, latency, reset, heartbeat,
-   * restore: the presenter acting on the room or one participant (by "presenter"), or a timed
-   * action running out (restore, by "timer").
+   * join, rename, leave: a participant (by "participant"), or leave by "timer" when their pages
+   * were all gone for the grace period. remove: the presenter took a participant out of the room.
+   * blackhole, latency, reset, heartbeat, restore: the presenter acting on the room or one
+   * participant (by "presenter"), or a timed action running out (restore, by "timer").
    */
-  action: z.enum(['join', 'rename', 'leave', 'blackhole', 'latency', 'reset', 'heartbeat', 'restore']),
+  action: z.enum(['join', 'rename', 'leave', 'remove', 'blackhole', 'latency', 'reset', 'heartbeat', 'restore']),
   by: z.enum(['participant', 'presenter', 'timer']),
   /** the participant ("p3") it is about; null for the whole room */
   participant: z.string().nullable(),

@@ -36,7 +36,7 @@ export function uniqueName(name: string, taken: ReadonlySet<string>): string {
   }
 }
 
-// Letters from other scripts (and digits or signs) that read as the Latin letters of "presenter".
+// Letters from other scripts (and digits or signs) that read as Latin letters.
 const LOOKALIKES: Record<string, string> = {
   р: 'p', ρ: 'p', ϱ: 'p', þ: 'p',
   г: 'r', ʀ: 'r', ᴦ: 'r',
@@ -44,7 +44,30 @@ const LOOKALIKES: Record<string, string> = {
   ѕ: 's', ꜱ: 's', $: 's', '5': 's', ʂ: 's',
   п: 'n', η: 'n', ν: 'n', ո: 'n', ռ: 'n', ɴ: 'n',
   т: 't', τ: 't', ţ: 't', '7': 't', '+': 't', ᴛ: 't',
+  а: 'a', α: 'a', '@': 'a', '4': 'a', ɑ: 'a',
+  о: 'o', ο: 'o', '0': 'o', σ: 'o',
+  с: 'c', ϲ: 'c', '¢': 'c', '(': 'c',
+  һ: 'h', н: 'h', ћ: 'h', '#': 'h',
+  і: 'i', ı: 'i', ι: 'i', '1': 'i', '!': 'i', '|': 'i', l: 'i', ӏ: 'i',
+  ԁ: 'd', ɗ: 'd',
+  м: 'm', ṃ: 'm',
+  υ: 'u', ս: 'u', ц: 'u',
 };
+
+/** A name folded to what it reads as: no case, accents, compatibility forms or look-alike letters. */
+function skeleton(name: string): string {
+  const folded = name.normalize('NFKC').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  let out = '';
+  for (const ch of folded) out += LOOKALIKES[ch] ?? ch;
+  return out;
+}
+
+/**
+ * The roles a participant's name may not read as (besides "Presenter", refused anywhere in a
+ * name): refused when the whole name, or one word of it, is the role ("Host", "the admin",
+ * "Teacher 2"); a word that only contains one ("Ghost", "Badminton") is fine. Each as its skeleton.
+ */
+const ROLES: Record<string, string> = { instructor: 'Instructor', host: 'Host', admin: 'Admin', teacher: 'Teacher' };
 
 /**
  * True when a (sanitized) name reads as "Presenter": whatever the case, spacing or punctuation
@@ -53,8 +76,30 @@ const LOOKALIKES: Record<string, string> = {
  * A participant named so could pass for the presenter on everyone's screen.
  */
 export function impersonatesPresenter(name: string): boolean {
-  const folded = name.normalize('NFKC').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-  let skeleton = '';
-  for (const ch of folded) skeleton += LOOKALIKES[ch] ?? ch;
-  return skeleton.replace(/[^a-z0-9]/g, '').includes('presenter');
+  return skeleton(name).replace(/[^a-z0-9]/g, '').includes('presenter');
+}
+
+/**
+ * What a (sanitized) name would pass for, or null when it is fine: "Presenter" (anywhere in it),
+ * "Instructor", "Host", "Admin" or "Teacher" (the name or one of its words, digits aside), or the
+ * presenter's own display name (the whole name, compared the same way). Case, spacing, accents,
+ * full-width forms and look-alike letters from other scripts do not help.
+ */
+export function impersonation(name: string, presenterName: string | null = null): string | null {
+  if (impersonatesPresenter(name)) return 'Presenter';
+  const folded = skeleton(name);
+  const whole = folded.replace(/[^a-z]/g, '');
+  if (ROLES[whole]) return ROLES[whole];
+  // words as typed ("Host2": a number after a word is a counter, not a letter)
+  for (const word of name.normalize('NFKC').split(/[\s\p{P}\p{S}]+/u)) {
+    for (const form of [word, word.replace(/\d+$/, '')]) {
+      const letters = skeleton(form).replace(/[^a-z]/g, '');
+      if (ROLES[letters]) return ROLES[letters];
+    }
+  }
+  if (presenterName) {
+    const own = skeleton(presenterName).replace(/[^a-z0-9]/g, '');
+    if (own && skeleton(name).replace(/[^a-z0-9]/g, '') === own) return presenterName;
+  }
+  return null;
 }

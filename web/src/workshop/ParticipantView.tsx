@@ -38,6 +38,8 @@ export function ParticipantView({ room, wrongKey }: { room: Room; wrongKey: bool
   const you = room.state!.you;
   const [problem, setProblem] = useState<string | null>(null);
   const [renaming, setRenaming] = useState(false);
+  // the presenter took this browser out of the room: say so, and join no more by itself
+  const [removed, setRemoved] = useState(false);
 
   async function join(name: string) {
     const r = await joinRoom(name);
@@ -51,7 +53,7 @@ export function ParticipantView({ room, wrongKey }: { room: Room; wrongKey: bool
   // back after a reload or a server restart: join again with the name this browser kept
   useEffect(() => {
     const name = savedName();
-    if (!you && name && sanitizeName(name)) void join(name);
+    if (!you && !removed && name && sanitizeName(name)) void join(name);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [you?.id]);
 
@@ -62,7 +64,12 @@ export function ParticipantView({ room, wrongKey }: { room: Room; wrongKey: bool
           That presenter key is not this server&apos;s (a key from an earlier start?). Open the presenter URL wslab printed this time.
         </p>
       )}
-      {!you || renaming ? <JoinForm initial={you?.name ?? savedName()} onJoin={join} onCancel={you ? () => setRenaming(false) : undefined} /> : null}
+      {removed && !you && (
+        <p className="lab-problem" role="alert" data-testid="wk-removed">
+          The presenter removed you from the room: your connection was closed with code 4003, and this browser cannot join again.
+        </p>
+      )}
+      {(!you && !removed) || renaming ? <JoinForm initial={you?.name ?? savedName()} onJoin={join} onCancel={you ? () => setRenaming(false) : undefined} /> : null}
       {problem && (
         <p className="lab-problem" role="alert">
           {problem}
@@ -73,6 +80,11 @@ export function ParticipantView({ room, wrongKey }: { room: Room; wrongKey: bool
           room={room}
           you={you}
           onRename={() => setRenaming(true)}
+          onRemoved={() => {
+            saveName(null);
+            setRemoved(true);
+            void room.refresh();
+          }}
           onLeave={async () => {
             const r = await leaveRoom();
             if (!r.ok) return setProblem(r.error);
@@ -121,7 +133,19 @@ function JoinForm({ initial, onJoin, onCancel }: { initial: string; onJoin: (nam
   );
 }
 
-function Joined({ room, you, onRename, onLeave }: { room: Room; you: { id: string; name: string }; onRename: () => void; onLeave: () => void }) {
+function Joined({
+  room,
+  you,
+  onRename,
+  onLeave,
+  onRemoved,
+}: {
+  room: Room;
+  you: { id: string; name: string };
+  onRename: () => void;
+  onLeave: () => void;
+  onRemoved: () => void;
+}) {
   const store = useThrottledSlice('conns', 200);
   useThrottledSlice('events', 200);
   const now = useNow(500, () => room.serverNow());
@@ -139,6 +163,11 @@ function Joined({ room, you, onRename, onLeave }: { room: Room; you: { id: strin
   const effects = state.effects.filter((e) => e.until === null || e.until > now);
   const hint = watchHint(effects, you.id);
   const log = recentWorkshopEvents(store.events, 6);
+  const removal = recentWorkshopEvents(store.events, 50).find((e) => e.action === 'remove' && e.participant === you.id);
+  useEffect(() => {
+    if (removal) onRemoved();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [removal?.seq]);
   const browser = socket.readyState;
   const serverSays = !mine ? '—' : mine.state === 'closed' ? (mine.closeText?.startsWith('terminated') ? 'TERMINATED' : 'CLOSED') : mine.state.toUpperCase();
   const ghost = mine?.state === 'closed' && browser === 1;
@@ -154,6 +183,11 @@ function Joined({ room, you, onRename, onLeave }: { room: Room; you: { id: strin
           leave
         </button>
       </p>
+      {state.graceMs !== undefined && (
+        <p className="lab-small muted wk-grace" data-testid="wk-grace">
+          Close every wslab page and you leave the room {Math.round(state.graceMs / 1000)} s later; come back within that time and you are still here, and this browser keeps its name afterwards too.
+        </p>
+      )}
 
       <section className={`wk-now${effects.length ? ' wk-alert' : ''}`} aria-label="Right now" aria-live="polite" data-testid="wk-now">
         <h2>Right now</h2>

@@ -9,6 +9,7 @@ import { presenterAction, type PresenterBody } from './api.ts';
 import { ago, describeEffect, describeEvent, displayPath, rosterRows, rttText, totals, type RosterConn } from './model.ts';
 import type { Room } from './room.ts';
 import { useNow } from './useNow.ts';
+import { JoinQr, RecordButton, RemoveButton } from './RoomTools.tsx';
 import '../labs/labs.css';
 import '../connection/connection.css';
 
@@ -18,21 +19,29 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
   const state = room.state!;
   const rows = rosterRows(state.participants, store.conns.values(), room.snapshot, now);
   const sum = totals(rows);
+  const [removal, setRemoval] = useState<{ ok: boolean; text: string } | null>(null);
+  const onRemoved = (text: string, ok: boolean) => {
+    setRemoval({ ok, text });
+    void room.refresh();
+  };
 
   return (
     <Page title="Workshop · presenter">
-      <p className="wk-join-banner" data-testid="wk-join">
-        {state.joinUrls.length ? (
-          <>
-            Join at <strong>{state.joinUrls[0]}</strong>
-            {state.joinUrls.length > 1 && <span className="muted"> (or {state.joinUrls.slice(1).join(', ')})</span>}
-          </>
-        ) : (
-          <>
-            Only this machine can join: restart with <code>--host 0.0.0.0</code> to let the room in.
-          </>
-        )}
-      </p>
+      <div className="wk-join-row">
+        <p className="wk-join-banner" data-testid="wk-join">
+          {state.joinUrls.length ? (
+            <>
+              Join at <strong>{state.joinUrls[0]}</strong>
+              {state.joinUrls.length > 1 && <span className="muted"> (or {state.joinUrls.slice(1).join(', ')})</span>}
+            </>
+          ) : (
+            <>
+              Only this machine can join: restart with <code>--host 0.0.0.0</code> to let the room in.
+            </>
+          )}
+        </p>
+        {state.joinUrls.length > 0 && <JoinQr url={state.joinUrls[0]} />}
+      </div>
 
       <div className="lab-figures wk-totals">
         <Figure label="participants" value={String(sum.participants)} testId="wk-participants" tone="accent" />
@@ -48,6 +57,11 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
       </div>
 
       <Controls room={room} presenterKey={presenterKey} now={now} />
+      {removal && (
+        <p className={removal.ok ? 'wk-result' : 'lab-problem'} role={removal.ok ? 'status' : 'alert'} data-testid="wk-remove-result">
+          {removal.text}
+        </p>
+      )}
 
       <section className="lab-panel wk-panel" aria-label="Roster">
         <h2>Roster</h2>
@@ -75,6 +89,7 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
                     <tr>
                       <th scope="row" className="wk-who">
                         <span className="wk-name">{r.name}</span>
+                        <RemoveButton id={r.id} name={r.name} presenterKey={presenterKey} onDone={onRemoved} />
                       </th>
                       <td colSpan={8} className="muted">
                         no connection
@@ -86,6 +101,7 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
                         {i === 0 && (
                           <th scope="row" rowSpan={r.conns.length} className="wk-who">
                             <span className="wk-name">{r.name}</span>
+                        <RemoveButton id={r.id} name={r.name} presenterKey={presenterKey} onDone={onRemoved} />
                           </th>
                         )}
                         <ConnCells c={c} />
@@ -98,6 +114,8 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
           </div>
         )}
       </section>
+
+      <RecordButton presenterKey={presenterKey} />
     </Page>
   );
 }

@@ -22,6 +22,8 @@ export interface RoomState {
   participants: RoomParticipant[];
   effects: Effect[];
   heartbeat: HeartbeatConfig | null;
+  /** how long a participant with no page open stays in the room, ms */
+  graceMs?: number;
   joinUrls: string[];
   you: { id: string; name: string } | null;
 }
@@ -56,3 +58,22 @@ export const presenterAction = (key: string, body: PresenterBody) =>
 /** A one-use ticket for the presenter's event stream (the whole room; a WebSocket cannot carry the key). */
 export const streamTicket = (key: string) =>
   call<{ ticket: string; expiresInMs: number }>('POST', '/__wslab/events/ticket', undefined, 'same-origin', bearer(key)).then((r) => (r.ok ? r.value.ticket : null));
+
+/** Takes a participant out of the room (their lab connections close with 4003; they cannot rejoin). */
+export const removeParticipant = (key: string, participant: string) =>
+  call<{ event: EventOf<'workshop'> }>('POST', '/__wslab/workshop/remove', { participant }, 'same-origin', bearer(key));
+
+/** The room's whole event stream (GET /__wslab/events with the key: every participant's), as a file to save. */
+export async function downloadRecording(key: string): Promise<{ ok: true; blob: Blob; fileName: string; events: number } | { ok: false; error: string }> {
+  let res: Response;
+  try {
+    res = await fetch('/__wslab/events?since=0', { headers: bearer(key), credentials: 'same-origin' });
+  } catch (err) {
+    return { ok: false, error: `the server did not answer (${(err as Error).message})` };
+  }
+  if (!res.ok) return { ok: false, error: `the server refused the recording (HTTP ${res.status}): ${(await res.text()).slice(0, 300)}` };
+  const text = await res.text();
+  const events = text === '' ? 0 : text.split('\n').filter((l) => l !== '').length;
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  return { ok: true, blob: new Blob([text], { type: 'application/x-ndjson' }), fileName: `wslab-workshop-${stamp}.ndjson`, events };
+}

@@ -202,7 +202,9 @@ export function describeEvent(e: EventOf<'workshop'>, you: string | null): strin
     case 'rename':
       return self === 'You' ? `You are now called ${e.name}.` : `A participant is now called ${e.name}.`;
     case 'leave':
-      return `${self} left.`;
+      return e.by === 'timer' ? `${self} left: no page open for the grace period.` : `${self} left.`;
+    case 'remove':
+      return self === 'You' ? 'The presenter removed you from the room.' : `The presenter removed ${self} from the room.`;
     case 'blackhole':
       return `The presenter blackholed ${who}${time}${n}.`;
     case 'latency':
