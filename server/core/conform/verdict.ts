@@ -165,7 +165,10 @@ export function judgeEcho(c: ConformCase, o: EchoOutcome, f: CloseFacts): Pick<C
     words = close.verdict === 'OK' ? 'The server did exactly that.' : `${close.result} (Observed: ${describeClose(f)}.)`;
   } else {
     behavior = 'FAILED';
-    words = `${o.failure ?? `Only ${o.echoed} of ${e.count} messages came back within ${e.waitSeconds} s.`}${close.verdict === 'OK' ? '' : ` ${close.result}`}`;
+    const early = f.closedByMe
+      ? `Only ${o.echoed} of ${e.count} messages came back within ${e.waitSeconds} s.`
+      : `Only ${o.echoed} of ${e.count} messages came back before the server closed the connection${f.remoteCloseCode !== null ? ` with ${f.remoteCloseCode}` : ''}.`;
+    words = `${o.failure ?? early}${close.verdict === 'OK' ? '' : ` ${close.result}`}`;
   }
   const accepted = o.deflate ? `; the server accepted "${o.deflate}"` : '';
   return {
