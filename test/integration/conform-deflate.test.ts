@@ -2,7 +2,10 @@
 // library's echo server passes 9 and 10, gets UNIMPLEMENTED for every compression case without
 // permessage-deflate and OK for all of them with it (ws's published Autobahn results), and
 // permessage-deflate servers broken on purpose fail exactly the cases that catch their flaw.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { ROOT } from '../../server/paths.ts';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import { buildCases, selectCases } from '../../server/core/conform/cases.ts';
 import { caseFailed } from '../../server/core/conform/verdict.ts';
@@ -111,5 +114,37 @@ describe('permessage-deflate servers broken on purpose', () => {
     const r = results.find((x) => x.id === '13.3.1')!;
     expect(r.close.opened).toBe(false);
     expect(r.why).toContain('server_max_window_bits=15 is larger than the 9 the client asked for');
+  }, SLOW);
+});
+
+describe('wslab conform --scale', () => {
+  // Asynchronous: the echo server under test runs in this process.
+  const wslab = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout, stderr });
+      });
+    });
+
+  test('sizes chapter 9 and the compression cases by F (a fraction or a decimal); anything outside 1/4096-1 is a usage error', async () => {
+    const s = await echoServer(true);
+    servers.push(s);
+    const r = await wslab(['conform', s.url, '--scale', '1/4096', '--cases', '9.1.6,9.7.1,12.1.1']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('9.1.6 '))).toMatch(/^9\.1\.6 +OK +OK .* Send a text message with a payload of 4 KiB \(Autobahn: 16 MiB\) in one frame\.$/);
+    expect(lines.find((l) => l.startsWith('9.7.1 '))).toContain('Send 1 text message of 0 bytes one after another (Autobahn: 1000)');
+    expect(lines.find((l) => l.startsWith('12.1.1 '))).toMatch(/^12\.1\.1 +OK +OK .* Send 1 compressed text message \(Autobahn: 1000\) of 16 bytes/);
+    for (const bad of ['2', '0', '1/8192', 'half']) {
+      const u = await wslab(['conform', s.url, '--scale', bad]);
+      expect([u.status, u.stderr]).toEqual([2, "wslab conform: --scale must be a number from 1/4096 to 1, as 0.25 or 1/64 (1 = Autobahn's sizes in chapters 9, 12 and 13)\n"]);
+    }
   }, SLOW);
 });

@@ -110,7 +110,7 @@ function deflateCase(id: string, data: CorpusName, offers: DeflateOffer[], size:
   return {
     id,
     rfc: '7692',
-    description: `Send ${count} compressed ${info.binary ? 'binary' : 'text'} messages (Autobahn: ${count0}) of ${length} bytes of ${info.description.charAt(0).toLowerCase()}${info.description.slice(1)} (generated stand-in), ${fragmentSize ? `auto-fragmented to ${fragmentSize} bytes` : 'each in one frame'}. ${offerWords}`,
+    description: `Send ${count} compressed ${info.binary ? 'binary' : 'text'} message${count === 1 ? '' : 's'} (Autobahn: ${count0}) of ${length} bytes of ${info.description.charAt(0).toLowerCase()}${info.description.slice(1)} (generated stand-in), ${fragmentSize ? `auto-fragmented to ${fragmentSize} bytes` : 'each in one frame'}. ${offerWords}`,
     expectation: `Every message is echoed as sent within ${waitSeconds} s; clean close with code 1000. A server that does not accept permessage-deflate: UNIMPLEMENTED.`,
     rule: RULE,
     steps: [],

@@ -80,7 +80,7 @@ export function chapter9(scale: number): ConformCase[] {
     const count = scaled(1000, scale);
     rtts.forEach(([length, secs], i) => {
       const kind = binary ? 'binary' : 'text';
-      out.push(echoCase(`9.${sub}.${i + 1}`, `Send ${count} ${kind} messages of ${words(length)} one after another (Autobahn: 1000), to measure the round-trip time.`,
+      out.push(echoCase(`9.${sub}.${i + 1}`, `Send ${count} ${kind} message${count === 1 ? '' : 's'} of ${words(length)} one after another (Autobahn: 1000), to measure the round-trip time.`,
         'An echo server answers each message as it comes; the case measures how long a round trip takes.', {
           binary, length, count, source: { repeat: Uint8Array.of(binary ? 0xfe : 0x2a) }, checkContent: false, waitSeconds: secs,
         }));
