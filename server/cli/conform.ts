@@ -2,7 +2,7 @@
 // verdict. Exit status 0 when no case failed, 1 otherwise (or when the server cannot be reached),
 // 2 for usage errors.
 import { parseArgs } from 'node:util';
-import { CASES, selectCases } from '../core/conform/cases.ts';
+import { buildCases, CASES, DEFAULT_SCALE, selectCases } from '../core/conform/cases.ts';
 import { caseFailed } from '../core/conform/verdict.ts';
 import type { CaseResult } from '../core/conform/types.ts';
 import { parseTarget, runCase, runSuite, type Target } from '../conform/runner.ts';
@@ -11,7 +11,7 @@ import { servedCases } from '../core/conform/serve.ts';
 import { caseJson, summaryJson, summaryLines, tableLines, TABLE_HEADER, writeAutobahnReports } from '../conform/report.ts';
 
 export const CONFORM_USAGE =
-  'usage: wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME] [--time-scale N]\n' +
+  'usage: wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME] [--time-scale N] [--scale F]\n' +
   '       wslab conform --serve [--port N] [--host H] [--cases PATTERN[,PATTERN]] [--out DIR] [--time-scale N] [--allow-origin O]';
 
 interface Io {
@@ -31,6 +31,7 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
         out: { type: 'string' },
         agent: { type: 'string' },
         'time-scale': { type: 'string' },
+        scale: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         serve: { type: 'boolean' },
         port: { type: 'string' },
@@ -66,10 +67,17 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
     io.stderr.write(`wslab conform: ${(err as Error).message}\n`);
     return 2;
   }
+  const sizeText = values.scale;
+  const scale = sizeText === undefined ? DEFAULT_SCALE : /^\d+\/\d+$/.test(sizeText) ? Number(sizeText.split('/')[0]) / Number(sizeText.split('/')[1]) : Number(sizeText);
+  if ((sizeText !== undefined && !/^(\d+(\.\d+)?|\d+\/\d+)$/.test(sizeText)) || !(scale >= 1 / 4096 && scale <= 1)) {
+    io.stderr.write('wslab conform: --scale must be a number from 1/4096 to 1, as 0.25 or 1/64 (1 = Autobahn\'s sizes in chapters 9, 12 and 13)\n');
+    return 2;
+  }
+  const all = buildCases(scale);
   const patterns = (values.cases ?? '*').split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const cases = selectCases(patterns);
+  const cases = selectCases(patterns, all);
   if (cases.length === 0) {
-    io.stderr.write(`wslab conform: no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 7.*, w.1.1 (${CASES.length} cases in all)\n`);
+    io.stderr.write(`wslab conform: no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 7.*, 12.*, w.1.1 (${all.length} cases in all)\n`);
     return 2;
   }
   if (values.agent !== undefined && !/^[\w .:/@+-]{1,64}$/.test(values.agent)) {
@@ -85,7 +93,7 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
   }
 
   // One handshake first: a server that cannot be reached is one sentence, not a table of failures.
-  const probe = await runCase(target, { ...cases[0], id: 'probe', steps: [], expected: { OK: [] }, expectedClose: { closedByMe: true, closeCode: [1000], requireClean: false }, end: { after: 'close', seconds: 0 } }, { caseCapMs: 10_000 });
+  const probe = await runCase(target, { ...cases[0], echo: undefined, deflate: undefined, id: 'probe', steps: [], expected: { OK: [] }, expectedClose: { closedByMe: true, closeCode: [1000], requireClean: false }, end: { after: 'close', seconds: 0 } }, { caseCapMs: 10_000 });
   if (!probe.close.opened) {
     io.stderr.write(`wslab conform: cannot open a WebSocket to ${target.url.href}: ${probe.close.notCleanReason ?? 'no answer'}\n`);
     return 1;

@@ -112,16 +112,20 @@ Usage:
       when no server answers the first time).
 
   wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME]
-                    [--time-scale N]
+                    [--time-scale N] [--scale F]
       Test a WebSocket server that echoes what it receives against the conformance cases of
       Autobahn|Testsuite (chapters 1-7: framing, pings, reserved bits, opcodes, fragmentation,
-      UTF-8, closing) and wslab's own chapter w.1 (unmasked client frames, control frames that
-      lie about their length). Prints a table, each verdict with the RFC rule behind it.
+      UTF-8, closing; 9: limits and performance; 10: auto-fragmentation; 12-13:
+      permessage-deflate, UNIMPLEMENTED when the server does not accept it) and wslab's own
+      chapter w.1 (unmasked client frames, control frames that lie about their length). Prints
+      a table, each verdict with the RFC rule behind it.
       --cases P,P    only cases whose id matches a pattern; * matches anything (6.4.*, w.*)
       --json         one NDJSON object per case, then {"summary":{...}}
       --out DIR      also write Autobahn-format reports: DIR/index.json and one file per case
       --agent NAME   the name in the reports (default: the server's Server header, or HOST:PORT)
       --time-scale N multiply the cases' timers (Autobahn's: 0.5-10 s) by N for a slow server
+      --scale F      chapter 9's message sizes and round trips and chapters 12-13's message
+                     counts are Autobahn's times F (default 1/64; 1 = Autobahn's, 16 MiB messages)
       Exit status: 0 no case failed, 1 a case failed (or the server cannot be reached), 2 usage.
 
   wslab conform --serve [--port N] [--host H] [--cases P,P] [--out DIR] [--time-scale N]

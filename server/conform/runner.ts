@@ -5,13 +5,18 @@
 // starts the closing handshake when a case says so, fails the connection with 1001 when a case's
 // timer runs out, gives a closing handshake `closeTimeoutMs` to finish and the server
 // `dropTimeoutMs` to end TCP after it. Every timer is bounded; a case never outlives `caseCapMs`.
+// Echo cases (chapters 9, 12, 13) send their messages one at a time, each once the previous came
+// back; with permessage-deflate offered and accepted (12, 13) the client compresses what it sends
+// and inflates what it receives (node:zlib, deflate.ts).
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { createReader, encodeFrame, validateUpgradeResponse, parseClosePayload, type WireReader } from '../core/wire/index.ts';
-import { allExpectedMet, frameLine, judge } from '../core/conform/verdict.ts';
-import type { CaseResult, CloseFacts, ConformCase, Observed, Step, WireRecord } from '../core/conform/types.ts';
+import { allExpectedMet, frameLine, judge, judgeEcho } from '../core/conform/verdict.ts';
+import { checkDeflateAnswer, echoPayload, offerHeader } from '../core/conform/cases-12-13.ts';
+import type { CaseResult, CloseFacts, ConformCase, EchoOutcome, Observed, Step, WireRecord } from '../core/conform/types.ts';
+import { DeflateSession } from './deflate.ts';
 
 export interface RunOptions {
   /**
@@ -88,6 +93,13 @@ class CaseConnection {
   readonly finished = new Promise<void>((resolve) => (this.done = resolve));
   private handshakeBuf = Buffer.alloc(0);
   private key = randomBytes(16).toString('base64');
+  /** the negotiated permessage-deflate, when the case offered it and the server accepted */
+  private deflate: DeflateSession | null = null;
+  /** the first frame of the message being received had RSV1 set */
+  private compressed = false;
+  readonly outcome: EchoOutcome = { deflate: null, echoed: 0, failure: null, elapsedMs: 0 };
+  private echoExpected: Uint8Array | null = null;
+  private echoStart = 0;
 
   constructor(
     readonly target: Target,
@@ -149,7 +161,9 @@ class CaseConnection {
         const hostHeader = url.port ? `${url.hostname}:${url.port}` : url.hostname;
         s.write(
           `GET ${resource} HTTP/1.1\r\nHost: ${hostHeader}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: wslab-conform\r\n\r\n`,
+            `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\nUser-Agent: wslab-conform\r\n` +
+            (this.c.deflate ? `Sec-WebSocket-Extensions: ${offerHeader(this.c.deflate)}\r\n` : '') +
+            '\r\n',
         );
       });
       s.on('data', (chunk: Buffer) => {
@@ -178,11 +192,26 @@ class CaseConnection {
           settle(false);
           return;
         }
+        let maxPayload = this.opts.maxPayload;
+        if (this.c.echo) maxPayload = Math.max(maxPayload, this.c.echo.length + 1024);
+        if (this.c.deflate) {
+          const answer = checkDeflateAnswer(this.c.deflate, headers['sec-websocket-extensions']);
+          if (answer.kind === 'invalid') {
+            this.facts.notCleanReason = `the opening handshake failed: ${answer.reason} (RFC 7692 §7.1)`;
+            this.drop();
+            settle(false);
+            return;
+          }
+          if (answer.kind === 'accepted') {
+            this.deflate = new DeflateSession(answer.params, maxPayload);
+            this.outcome.deflate = answer.text;
+          } else this.outcome.deflate = false;
+        }
         this.serverHeader = headers.server ?? null;
         this.facts.opened = true;
         this.state = OPEN;
-        // The client never offers an extension, so RSV bits from the server are errors too.
-        this.reader = createReader({ direction: 'server', maxPayload: this.opts.maxPayload, isUtf8 });
+        // Without permessage-deflate accepted, RSV bits from the server are errors too.
+        this.reader = createReader({ direction: 'server', maxPayload, isUtf8, perMessageDeflate: this.deflate !== null });
         this.note(`handshake: ${head[0]}`);
         settle(true);
         const rest = this.handshakeBuf.subarray(end + 4);
@@ -214,11 +243,12 @@ class CaseConnection {
       const f = ev.frame;
       const rsv = (f.rsv1 ? 4 : 0) | (f.rsv2 ? 2 : 0) | (f.rsv3 ? 1 : 0);
       this.record('rx', frameLine(f.opcode, f.fin, rsv, f.payloadLength, f.payload, f.masked ? 'masked' : null));
-      this.onFrame(f.opcode, f.fin, f.payload);
+      this.onFrame(f.opcode, f.fin, f.payload, f.rsv1);
+      if (this.state === CLOSED) return;
     }
   }
 
-  private onFrame(opcode: number, fin: boolean, payload: Uint8Array): void {
+  private onFrame(opcode: number, fin: boolean, payload: Uint8Array, rsv1 = false): void {
     if (opcode === 8) return this.onCloseFrame(payload);
     if (opcode === 9) {
       if (this.state === OPEN) this.send(encodeFrame({ opcode: 10, payload, maskingKey: randomBytes(4) }), 'auto-reply');
@@ -227,6 +257,7 @@ class CaseConnection {
     }
     if (opcode === 10) return this.push({ type: 'pong', payload: payload.slice() });
     if (opcode !== 0) {
+      this.compressed = rsv1;
       this.fragmentOpcode = opcode;
       this.fragments = [];
       this.fragmentBytes = 0;
@@ -234,15 +265,32 @@ class CaseConnection {
     this.fragments.push(payload.slice());
     this.fragmentBytes += payload.length;
     if (fin) {
-      const whole = Buffer.concat(this.fragments, this.fragmentBytes);
+      let whole: Uint8Array = Buffer.concat(this.fragments, this.fragmentBytes);
       this.fragments = [];
       this.fragmentBytes = 0;
-      this.push({ type: 'message', binary: this.fragmentOpcode === 2, payload: new Uint8Array(whole) });
+      if (this.compressed && this.deflate) {
+        const r = this.deflate.inflate(whole);
+        if ('error' in r) {
+          this.facts.serverViolation = `a compressed message does not inflate: ${r.error} (RFC 7692 §7.2.2)`;
+          this.note(`server broke a rule: ${this.facts.serverViolation}`);
+          this.failConnection(1007, 'a compressed message does not inflate');
+          return;
+        }
+        whole = r.data;
+        if (this.fragmentOpcode === 1 && !isUtf8(whole)) {
+          this.facts.serverViolation = 'a compressed text message inflates to invalid UTF-8 (RFC 6455 §8.1)';
+          this.note(`server broke a rule: ${this.facts.serverViolation}`);
+          this.failConnection(1007, 'invalid UTF-8 in a text message');
+          return;
+        }
+      }
+      this.push({ type: 'message', binary: this.fragmentOpcode === 2, payload: new Uint8Array(whole.buffer, whole.byteOffset, whole.length) });
     }
   }
 
   /** Autobahn's onMessage/onPing/onPong then finishWhenDone. */
   private push(e: Observed): void {
+    if (this.c.echo) return this.onEcho(e);
     if (this.received.length >= MAX_EVENTS) {
       this.failConnection(1008, `the server sent more than ${MAX_EVENTS} messages and control frames in one case`);
       return;
@@ -422,6 +470,77 @@ class CaseConnection {
     }
   }
 
+  /** Starts an echo case: UNIMPLEMENTED when its deflate offer was declined, else the first message and WAITSECS. */
+  startEcho(): void {
+    const e = this.c.echo!;
+    if (this.outcome.deflate === false) {
+      this.note('the server did not accept permessage-deflate: the case does not apply');
+      this.sendClose(1000);
+      return;
+    }
+    if (this.deflate) this.note(`permessage-deflate accepted: ${this.outcome.deflate}`);
+    this.after(e.waitSeconds * 1000 * this.opts.timeScale, () => {
+      if (this.state !== OPEN) return;
+      this.outcome.failure = `Only ${this.outcome.echoed} of ${e.count} messages came back within ${e.waitSeconds} s.`;
+      this.sendClose(1000);
+    });
+    this.echoStart = performance.now();
+    this.sendEcho();
+  }
+
+  private sendEcho(): void {
+    const e = this.c.echo!;
+    const i = this.outcome.echoed;
+    const plain = echoPayload(e, i);
+    this.echoExpected = plain;
+    const body = this.deflate ? this.deflate.compress(plain) : plain;
+    const size = e.fragmentSize && e.fragmentSize > 0 ? e.fragmentSize : Math.max(body.length, 1);
+    const frames: Uint8Array[] = [];
+    for (let at = 0; at === 0 || at < body.length; at += size) {
+      frames.push(encodeFrame({
+        opcode: at === 0 ? (e.binary ? 2 : 1) : 0,
+        fin: at + size >= body.length,
+        rsv1: at === 0 && this.deflate !== null,
+        payload: body.subarray(at, at + size),
+        maskingKey: randomBytes(4),
+      }));
+    }
+    if (i < 3 || i === e.count - 1) {
+      this.note(`message ${i + 1} of ${e.count}: ${plain.length} bytes${this.deflate ? `, ${body.length} compressed` : ''}, in ${frames.length} frame${frames.length === 1 ? '' : 's'}${e.chop ? ` written in pieces of ${e.chop} bytes` : ''}`);
+      this.logTx(frames[0]);
+    }
+    const bytes = frames.length === 1 ? frames[0] : Buffer.concat(frames);
+    void this.write(bytes, e.chop, false);
+  }
+
+  private onEcho(ev: Observed): void {
+    if (ev.type !== 'message' || this.state !== OPEN || this.echoExpected === null) return;
+    const e = this.c.echo!;
+    const want = this.echoExpected;
+    const kind = (b: boolean) => (b ? 'binary' : 'text');
+    let failure: string | null = null;
+    if (ev.binary !== e.binary) failure = `Message ${this.outcome.echoed + 1} came back as a ${kind(ev.binary)} message; a ${kind(e.binary)} one was sent.`;
+    else if (ev.payload.length !== want.length) failure = `Message ${this.outcome.echoed + 1} came back with ${ev.payload.length} bytes; ${want.length} were sent.`;
+    else if (e.checkContent && !Buffer.from(ev.payload.buffer, ev.payload.byteOffset, ev.payload.length).equals(want)) {
+      failure = `Message ${this.outcome.echoed + 1} came back with other bytes than were sent.`;
+    }
+    if (failure) {
+      this.outcome.failure = failure;
+      this.echoExpected = null;
+      this.note(failure);
+      this.sendClose(1000);
+      return;
+    }
+    this.outcome.echoed++;
+    this.outcome.elapsedMs = Math.round(performance.now() - this.echoStart);
+    if (this.outcome.echoed < e.count) this.sendEcho();
+    else {
+      this.echoExpected = null;
+      this.note(`all ${e.count} messages came back in ${this.outcome.elapsedMs} ms`);
+      this.sendClose(1000);
+    }
+  }
+
   private streamKey: Uint8Array = new Uint8Array(4);
   private streamAt = 0;
 }
@@ -446,6 +565,8 @@ export async function runCase(target: Target, c: ConformCase, options: RunOption
     closeTimeoutMs: options.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs * scale,
     dropTimeoutMs: options.dropTimeoutMs ?? DEFAULTS.dropTimeoutMs * scale,
   };
+  // An echo case may take its WAITSECS (up to 1000 s at Autobahn's sizes) before its timer fires.
+  if (c.echo) opts.caseCapMs = Math.max(opts.caseCapMs, (c.echo.waitSeconds * opts.timeScale + 10) * 1000);
   const conn = new CaseConnection(target, c, opts);
   const started = performance.now();
   const cap = setTimeout(() => {
@@ -453,7 +574,9 @@ export async function runCase(target: Target, c: ConformCase, options: RunOption
     conn.drop();
   }, opts.caseCapMs);
   try {
-    if (await conn.open()) {
+    if (c.echo) {
+      if (await conn.open()) conn.startEcho();
+    } else if (await conn.open()) {
       await conn.runSteps(c.steps);
       if (!conn.closed) {
         conn.after(c.end.seconds * 1000 * opts.timeScale, () => {
@@ -469,7 +592,7 @@ export async function runCase(target: Target, c: ConformCase, options: RunOption
   } finally {
     clearTimeout(cap);
   }
-  const verdicts = judge(c, conn.received, conn.facts);
+  const verdicts = c.echo ? judgeEcho(c, conn.outcome, conn.facts) : judge(c, conn.received, conn.facts);
   return {
     id: c.id,
     rfc: c.rfc,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { CASES, selectCases } from '../../server/core/conform/cases.ts';
+import { selectCases } from '../../server/core/conform/cases.ts';
 import { caseFailed } from '../../server/core/conform/verdict.ts';
 import type { CaseResult, ConformCase } from '../../server/core/conform/types.ts';
 import { parseTarget, runSuite } from '../../server/conform/runner.ts';
@@ -39,6 +39,9 @@ function failedIds(results: readonly CaseResult[]): string[] {
 }
 
 const ids = (cases: readonly ConformCase[]) => cases.map((c) => c.id);
+
+/** Chapters 1-7 and w.1 (9-13 are proven in conform-deflate.test.ts). */
+const CASES = selectCases(['1.*', '2.*', '3.*', '4.*', '5.*', '6.*', '7.*', 'w.*']);
 
 // Autobahn's timers (0.5-10 s) only fire when a server misbehaves; scaled up, a correct server on a
 // loaded machine is never cut short, and a broken one is still caught.
@@ -99,9 +102,10 @@ describe('servers broken on purpose', () => {
     return (await runSuite(parseTarget(s.url), selectCases(patterns), undefined, { timeScale: 2, ...options })).results;
   }
 
-  test('the same server without its flaw passes every case', async () => {
+  test('the same server without its flaw passes every case (chapters 12-13 UNIMPLEMENTED: it offers no permessage-deflate)', async () => {
     const results = await run(null, ['*'], CORRECT);
-    expect(verdicts(results)).toEqual(NOT_PLAIN_OK);
+    const unimplemented = Object.fromEntries(ids(selectCases(['12.*', '13.*'])).map((id) => [id, ['UNIMPLEMENTED', 'OK']]));
+    expect(verdicts(results)).toEqual({ ...NOT_PLAIN_OK, ...unimplemented });
   }, SLOW);
 
   test('one that echoes invalid UTF-8 fails exactly the cases sending invalid UTF-8 text (6.3, 6.4 and the invalid 6.5-6.21 sequences)', async () => {
@@ -180,7 +184,7 @@ describe('wslab conform, the command', () => {
   });
 
   test("passes every case against wslab's own /lab/echo; --json prints one object per case and the summary; --out writes Autobahn's index.json and case files", async () => {
-    const r = await wslab(['conform', lab.wsUrl('/lab/echo'), '--json', '--out', out, '--agent', 'wslab echo', '--time-scale', '4'], SLOW);
+    const r = await wslab(['conform', lab.wsUrl('/lab/echo'), '--cases', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,w.*', '--json', '--out', out, '--agent', 'wslab echo', '--time-scale', '4'], SLOW);
     expect(r.stderr).toContain('Autobahn-format reports in');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -3,7 +3,7 @@
 // Autobahn's order of checks (who closed, clean, code, who dropped TCP).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CASES, selectCases, utf8Families } from '../../server/core/conform/cases.ts';
+import { buildCases, CASES, checkDeflateAnswer, DEFAULT_SCALE, echoPayload, offerHeader, selectCases, utf8Families } from '../../server/core/conform/cases.ts';
 import { caseFailed, describeEvents, judge, judgeClose, sameEvents, summarize } from '../../server/core/conform/verdict.ts';
 import type { CloseFacts, ConformCase, Observed } from '../../server/core/conform/types.ts';
 import { cleanForFilename } from '../../server/conform/report.ts';
@@ -15,9 +15,10 @@ const facts = (f: Partial<CloseFacts>): CloseFacts => ({
 const byId = (id: string): ConformCase => CASES.find((c) => c.id === id)!;
 
 describe('the case list', () => {
-  it("follows Autobahn's numbering for chapters 1-7, then wslab's own w.1", () => {
+  it("follows Autobahn's numbering for chapters 1-7, 9, 10, 12 and 13, then wslab's own w.1", () => {
     const count = (prefix: string) => CASES.filter((c) => c.id.startsWith(prefix)).length;
-    expect([count('1.'), count('2.'), count('3.'), count('4.'), count('5.'), count('6.'), count('7.'), count('w.')]).toEqual([16, 11, 7, 10, 20, 145, 37, 7]);
+    expect([count('1.'), count('2.'), count('3.'), count('4.'), count('5.'), count('6.'), count('7.'), count('9.'), count('10.'), count('12.'), count('13.'), count('w.')]).toEqual([16, 11, 7, 10, 20, 145, 37, 54, 1, 90, 126, 7]);
+    expect(CASES.map((c) => c.id.split('.')[0]).filter((ch, i, all) => all.indexOf(ch) === i)).toEqual(['1', '2', '3', '4', '5', '6', '7', '9', '10', '12', '13', 'w']);
     expect(new Set(CASES.map((c) => c.id)).size).toBe(CASES.length);
     expect(CASES.slice(0, 3).map((c) => c.id)).toEqual(['1.1.1', '1.1.2', '1.1.3']);
     expect(CASES.filter((c) => c.id.startsWith('6.') && c.id.split('.').length === 3 && Number(c.id.split('.')[1]) >= 5).map((c) => c.id).slice(0, 6)).toEqual(['6.5.1', '6.5.2', '6.5.3', '6.5.4', '6.5.5', '6.6.1']);
@@ -27,6 +28,43 @@ describe('the case list', () => {
       expect(c.rule.endsWith('.'), c.id).toBe(true);
       expect(c.rfc, c.id).toMatch(/^\d+(\.\d+)*$/);
     }
+  });
+
+  it("scales chapter 9's messages and round trips and chapters 12-13's message counts, keeping Autobahn's fragment and chop sizes", () => {
+    const at = (scale: number, id: string) => buildCases(scale).find((c) => c.id === id)!.echo!;
+    expect([at(1, '9.1.6').length, at(1, '9.1.6').waitSeconds, at(1 / 64, '9.1.6').length]).toEqual([16 * 1024 * 1024, 100, 256 * 1024]);
+    expect([at(1, '9.3.1').length, at(1, '9.3.1').fragmentSize, at(1 / 64, '9.3.9').fragmentSize]).toEqual([4 * 1024 * 1024, 64, 64 * 1024]);
+    expect([at(1, '9.5.6').chop, at(1, '9.5.6').waitSeconds, at(1, '9.7.6').count, at(1 / 64, '9.7.6').count, at(1, '9.8.6').length]).toEqual([2048, 1000, 1000, 16, 4096]);
+    expect([at(1, '12.5.18').length, at(1, '12.5.18').count, at(1 / 64, '12.5.18').count, at(1, '12.5.18').fragmentSize, at(1, '12.5.18').binary]).toEqual([131072, 1000, 16, 32768, true]);
+    expect(DEFAULT_SCALE).toBe(1 / 64);
+  });
+
+  it("offers permessage-deflate as autobahn writes it, and checks the server's answer against the offers (RFC 7692 §7.1)", () => {
+    const c13 = (j: number) => CASES.find((c) => c.id === `13.${j}.1`)!.deflate!;
+    expect(offerHeader(c13(1))).toBe('permessage-deflate; client_no_context_takeover; client_max_window_bits');
+    expect(offerHeader(c13(7))).toBe('permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9, permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover, permessage-deflate; client_no_context_takeover; client_max_window_bits');
+    expect(checkDeflateAnswer(c13(1), undefined)).toEqual({ kind: 'none' });
+    expect(checkDeflateAnswer(c13(1), 'permessage-deflate; client_max_window_bits=10')).toMatchObject({ kind: 'accepted', params: { clientMaxWindowBits: 10, serverMaxWindowBits: null } });
+    expect(checkDeflateAnswer(c13(3), 'permessage-deflate')).toEqual({ kind: 'invalid', reason: 'the client asked for server_max_window_bits=9 and the answer leaves it out' });
+    expect(checkDeflateAnswer(c13(3), 'permessage-deflate; server_max_window_bits=10')).toEqual({ kind: 'invalid', reason: 'server_max_window_bits=10 is larger than the 9 the client asked for' });
+    expect(checkDeflateAnswer(c13(2), 'permessage-deflate')).toEqual({ kind: 'invalid', reason: 'the client asked for server_no_context_takeover and the answer leaves it out' });
+    expect(checkDeflateAnswer(c13(7), 'permessage-deflate; server_no_context_takeover; server_max_window_bits=15')).toMatchObject({ kind: 'accepted' });
+    expect(checkDeflateAnswer(c13(1), 'permessage-deflate; client_max_window_bits')).toEqual({ kind: 'invalid', reason: 'client_max_window_bits in an answer needs a value' });
+    expect(checkDeflateAnswer(c13(1), 'permessage-deflate; server_no_context_takeover; server_no_context_takeover')).toEqual({ kind: 'invalid', reason: 'the answer names server_no_context_takeover twice' });
+    expect(checkDeflateAnswer(c13(1), 'x-webkit-deflate-frame')).toEqual({ kind: 'invalid', reason: 'the server answered with the extension x-webkit-deflate-frame, which the client did not offer' });
+    expect(checkDeflateAnswer(c13(1), 'permessage-deflate; server_max_window_bits=7')).toEqual({ kind: 'invalid', reason: 'server_max_window_bits=7 is outside 8-15' });
+  });
+
+  it('sends consecutive slices of a corpus, wrapping at its end, and repeats a pattern to the length', () => {
+    const e = CASES.find((c) => c.id === '12.1.18')!.echo!;
+    const first = echoPayload(e, 0);
+    const second = echoPayload(e, 1);
+    expect([first.length, second.length]).toEqual([131072, 131072]);
+    expect(new TextDecoder().decode(first.subarray(0, 2))).toBe('[\n');
+    // 194056 bytes: the second message wraps to the start.
+    expect(Array.from(second.subarray(194056 - 131072, 194056 - 131072 + 4))).toEqual(Array.from(first.subarray(0, 4)));
+    expect(new TextDecoder().decode(echoPayload(CASES.find((c) => c.id === '9.1.1')!.echo!, 0).subarray(0, 23))).toBe('BAsd7&jh23BAsd7&jh23BAs');
+    expect(Array.from(echoPayload(CASES.find((c) => c.id === '9.2.1')!.echo!, 0).subarray(0, 6))).toEqual([0x00, 0xfe, 0x23, 0xfa, 0xf0, 0x00]);
   });
 
   it('marks each UTF-8 sequence of 6.5-6.23 valid exactly when a strict decoder accepts it', () => {
@@ -49,7 +87,8 @@ describe('the case list', () => {
     expect(selectCases(['6.4.*']).map((c) => c.id)).toEqual(['6.4.1', '6.4.2', '6.4.3', '6.4.4']);
     expect(selectCases(['w.*', '3.1']).map((c) => c.id)).toEqual(['3.1', 'w.1.1', 'w.1.2', 'w.1.3', 'w.1.4', 'w.1.5', 'w.1.6', 'w.1.7']);
     expect(selectCases(['*']).length).toBe(CASES.length);
-    expect(selectCases(['9.*'])).toEqual([]);
+    expect(selectCases(['9.*']).length).toBe(54);
+    expect(selectCases(['8.*'])).toEqual([]);
   });
 
   it('selects, for any exact id, that case alone; for any pattern list, a subsequence of the suite', () => {

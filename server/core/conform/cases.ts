@@ -1,8 +1,14 @@
-// The cases of `wslab conform`, as data. Chapters 1-7 follow Autobahn|Testsuite's numbering, steps
+// The cases of `wslab conform`, as data. Chapters 1-7 (here), 9-10 (cases-9.ts) and 12-13
+// (cases-12-13.ts) follow Autobahn|Testsuite's numbering, steps
 // and expectations (autobahntestsuite/case/caseN_N_N.py) one for one; chapter w.1 is wslab's own:
 // rules Autobahn cannot test because its client always masks and never lies about lengths.
 import { firstInvalidUtf8 } from '../wire/utf8.ts';
 import type { ConformCase, ExpectedClose, Observed, Step } from './types.ts';
+import { chapter9, chapter10 } from './cases-9.ts';
+import { chapter12, chapter13 } from './cases-12-13.ts';
+
+export { chapter9, chapter10, scaled } from './cases-9.ts';
+export { chapter12, chapter13, checkDeflateAnswer, echoPayload, offerHeader, type DeflateAnswer } from './cases-12-13.ts';
 
 const enc = new TextEncoder();
 const text = (s: string): Uint8Array => enc.encode(s);
@@ -470,8 +476,22 @@ function chapterW(): ConformCase[] {
   ];
 }
 
-/** Every case, in Autobahn's order, then wslab's own chapter. */
-export const CASES: readonly ConformCase[] = [...chapter1(), ...chapter2(), ...chapter3(), ...chapter4(), ...chapter5(), ...chapter6(), ...chapter7(), ...chapterW()];
+/**
+ * The default `--scale`: chapter 9's messages (9.1-9.6) and round trips (9.7, 9.8) and the messages
+ * of chapters 12-13 are Autobahn's times this, so that a whole run stays within minutes.
+ */
+export const DEFAULT_SCALE = 1 / 64;
+
+/** Every case at a scale (1 = Autobahn's sizes), in Autobahn's order, then wslab's own chapter. */
+export function buildCases(scale: number = DEFAULT_SCALE): ConformCase[] {
+  return [
+    ...chapter1(), ...chapter2(), ...chapter3(), ...chapter4(), ...chapter5(), ...chapter6(), ...chapter7(),
+    ...chapter9(scale), ...chapter10(), ...chapter12(scale), ...chapter13(scale), ...chapterW(),
+  ];
+}
+
+/** Every case at the default scale. */
+export const CASES: readonly ConformCase[] = buildCases();
 
 /**
  * Cases matching any of the patterns, in suite order. A pattern is a case id where `*` matches

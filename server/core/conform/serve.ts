@@ -17,12 +17,17 @@ export function swapRoles(s: string): string {
     s1 !== undefined ? (s1 === 'S' ? 'Client' : 'client') : c1 === 'C' ? 'Server' : 'server');
 }
 
+/** Autobahn's chapters the server side drives: their steps are frames the server can send as they are. */
+const SERVED_CHAPTERS = new Set(['1', '2', '3', '4', '5', '6', '7']);
+
 /**
- * The cases `--serve` runs: Autobahn's chapters. wslab's own chapter (w.*) tests what a server
- * does with frames a client must never send (unmasked, lying lengths); it has no mirror here.
+ * The cases `--serve` runs: Autobahn's chapters 1-7. wslab's own chapter (w.*) tests what a server
+ * does with frames a client must never send (unmasked, lying lengths), so it has no mirror here;
+ * chapters 9, 10, 12 and 13 are measured echoes and compression (their messages are built by the
+ * client-side runner), not yet driven from the server side.
  */
 export function servedCases(cases: readonly ConformCase[]): ConformCase[] {
-  return cases.filter((c) => !c.id.startsWith('w.'));
+  return cases.filter((c) => SERVED_CHAPTERS.has(c.id.split('.')[0]!));
 }
 
 /**

@@ -2,6 +2,7 @@
 // events expected back, how the connection must end — and a result is the two verdicts Autobahn
 // gives (behaviour, close) with the rule behind them. Pure: the CLI, the tests and a browser page
 // share it.
+import type { CorpusName } from './corpus.ts';
 
 /** Autobahn|Testsuite's verdicts (case.py), for the behaviour and for the close separately. */
 export type Verdict =
@@ -82,6 +83,52 @@ export interface ConformCase {
   suppressClose?: boolean;
   /** after judging: 'wrongCode' turns a WRONG CODE close into a FAILED behaviour; 'informational' marks both verdicts INFORMATIONAL */
   post?: 'wrongCode' | 'informational';
+  /** chapters 9, 12, 13: messages sent one at a time, each once the one before came back (Autobahn's sendOne/onMessage) */
+  echo?: EchoScript;
+  /** chapters 12, 13: the permessage-deflate offers of the opening handshake, in order (Autobahn's CLIENT_OFFERS) */
+  deflate?: DeflateOffer[];
+}
+
+/**
+ * A run of echoes: the behaviour is OK when all `count` messages came back as sent before
+ * `waitSeconds` ran out, FAILED otherwise; the client closes normally either way (closeAfter).
+ */
+export interface EchoScript {
+  binary: boolean;
+  /** bytes per message (Autobahn's DATALEN, LEN) */
+  length: number;
+  /** messages, each sent once the previous one came back */
+  count: number;
+  /** the bytes: `repeat` repeated to `length` (sendFrame's payload_len), or consecutive slices of a corpus (12, 13) */
+  source: { repeat: Uint8Array } | { corpus: CorpusName };
+  /** the message in frames of this many bytes (sendMessage's fragmentSize, autoFragmentSize); 0 or absent: one frame */
+  fragmentSize?: number;
+  /** the one frame written in pieces of this many bytes (sendFrame's chopsize) */
+  chop?: number;
+  /** compare the echo byte for byte (12, 13 compare SHA-1s); chapter 9 checks the type and length only, as Autobahn */
+  checkContent: boolean;
+  /** Autobahn's WAITSECS: then the client closes (1000) and the case has FAILED */
+  waitSeconds: number;
+}
+
+/** One permessage-deflate offer (autobahn's PerMessageDeflateOffer): the client always accepts no_context_takeover and a max window. */
+export interface DeflateOffer {
+  /** server_no_context_takeover */
+  requestNoContextTakeover: boolean;
+  /** server_max_window_bits=N, 0 for none */
+  requestMaxWindowBits: number;
+}
+
+/** What happened in an echo case, for the verdict. */
+export interface EchoOutcome {
+  /** the server accepted permessage-deflate (null: the case offered none) */
+  deflate: string | null | false;
+  /** messages echoed as sent */
+  echoed: number;
+  /** why the run stopped early, in words; null when every echo came back */
+  failure: string | null;
+  /** ms from the first message sent to the last echo received */
+  elapsedMs: number;
 }
 
 /** How one connection ended, from the client's side (the flags of autobahn's protocol). */

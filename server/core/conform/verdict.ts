@@ -3,7 +3,7 @@
 // checks who closed, whether it was clean, the code, and who dropped TCP, in that order. Then each
 // verdict gets a sentence: the rule, what was expected, what happened.
 import { opcodeName } from '../wire/constants.ts';
-import { type CaseResult, type CloseFacts, type ConformCase, type Observed, type Summary, type Verdict, PASSING } from './types.ts';
+import { type CaseResult, type CloseFacts, type ConformCase, type EchoOutcome, type Observed, type Summary, type Verdict, PASSING } from './types.ts';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -138,6 +138,46 @@ export function judge(c: ConformCase, received: readonly Observed[], f: CloseFac
     verdictWords = parts.join(' ');
   }
   return { behavior, behaviorClose, expected, observed, why: `${c.rule} ${verdictWords}` };
+}
+
+/**
+ * Both verdicts of an echo case (chapters 9, 12, 13), as Autobahn's onOpen/onMessage set them: a
+ * compression case whose offer the server declined is UNIMPLEMENTED; otherwise OK once every
+ * message came back as sent, FAILED when one differed or the time ran out. The close is judged as
+ * in every case.
+ */
+export function judgeEcho(c: ConformCase, o: EchoOutcome, f: CloseFacts): Pick<CaseResult, 'behavior' | 'behaviorClose' | 'expected' | 'observed' | 'why'> {
+  const e = c.echo!;
+  const kind = e.binary ? 'binary' : 'text';
+  const close = judgeClose(c, f);
+  let behavior: Verdict;
+  let words: string;
+  const rtt = o.echoed > 0 ? `, ${(o.elapsedMs / o.echoed).toFixed(2)} ms per round trip` : '';
+  const got = `${o.echoed} of ${e.count} ${kind} message${e.count === 1 ? '' : 's'} of ${bytesWord(e.length)} echoed as sent in ${o.elapsedMs} ms${rtt}`;
+  if (!f.opened) {
+    behavior = 'FAILED';
+    words = `The WebSocket never opened: ${f.notCleanReason ?? 'no answer'}.`;
+  } else if (o.deflate === false) {
+    behavior = 'UNIMPLEMENTED';
+    words = 'The server did not accept permessage-deflate, so the case does not apply (Autobahn: UNIMPLEMENTED).';
+  } else if (o.failure === null && o.echoed === e.count) {
+    behavior = 'OK';
+    words = close.verdict === 'OK' ? 'The server did exactly that.' : `${close.result} (Observed: ${describeClose(f)}.)`;
+  } else {
+    behavior = 'FAILED';
+    const early = f.closedByMe
+      ? `Only ${o.echoed} of ${e.count} messages came back within ${e.waitSeconds} s.`
+      : `Only ${o.echoed} of ${e.count} messages came back before the server closed the connection${f.remoteCloseCode !== null ? ` with ${f.remoteCloseCode}` : ''}.`;
+    words = `${o.failure ?? early}${close.verdict === 'OK' ? '' : ` ${close.result}`}`;
+  }
+  const accepted = o.deflate ? `; the server accepted "${o.deflate}"` : '';
+  return {
+    behavior,
+    behaviorClose: close.verdict,
+    expected: `${e.count === 1 ? `a ${kind} message of ${bytesWord(e.length)}` : `${e.count} × ${kind} message of ${bytesWord(e.length)}`} echoed as sent within ${e.waitSeconds} s${c.deflate ? ' (permessage-deflate accepted, or UNIMPLEMENTED)' : ''}; ${describeExpectedClose(c)}`,
+    observed: `${got}${accepted}; ${describeClose(f)}`,
+    why: `${c.rule} ${words}`,
+  };
 }
 
 /** A case fails a CI gate when its behaviour is FAILED or its close verdict is not a passing one. */

@@ -10,7 +10,7 @@ import { apiCall } from '../http.ts';
 import type { ConformCaseView, ConformRunInfo } from '../../../server/core/api/conform.ts';
 import { FrameDetail } from '../inspect/FrameDetail.tsx';
 import { formatT, framePreview, frameName, messageOpcodeOf, type FrameEvent } from '../inspect/model.ts';
-import { chapterOf, countTones, lessonFor, readLines, rfcHref, toneOf, TONE_LABEL, type ChapterInfo, type Tone } from './model.ts';
+import { chapterOf, countTones, lessonFor, readLines, rfcHref, rfcLabel, toneOf, TONE_LABEL, type ChapterInfo, type Tone } from './model.ts';
 import '../inspect/inspect.css';
 import './conform.css';
 
@@ -85,7 +85,7 @@ function CaseDetail({ c, onClose }: { c: ConformCaseView; onClose: () => void })
         <dd>
           {c.rule}{' '}
           <a href={rfcHref(c.rfc)} target="_blank" rel="noreferrer">
-            RFC 6455 §{c.rfc}
+            {rfcLabel(c.rfc)}
           </a>
         </dd>
         <dt>Expected</dt>

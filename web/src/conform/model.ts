@@ -52,9 +52,15 @@ export function lessonFor(rfc: string, caseId = ''): { href: string; label: stri
   return { href: '/lessons/frames-and-opcodes#the-two-bytes-every-frame-starts-with', label: 'Frames and opcodes: the frame header' };
 }
 
-/** The RFC 6455 section on the RFC Editor's site. */
+/** The rule's source on the RFC Editor's site: an RFC 6455 section, or RFC 7692 (permessage-deflate, chapters 12-13). */
 export function rfcHref(rfc: string): string {
+  if (rfc.startsWith('7692')) return 'https://www.rfc-editor.org/rfc/rfc7692';
   return `https://www.rfc-editor.org/rfc/rfc6455#section-${rfc}`;
+}
+
+/** How the rule's source reads on the page: "RFC 6455 §5.4" or "RFC 7692". */
+export function rfcLabel(rfc: string): string {
+  return rfc.startsWith('7692') ? 'RFC 7692' : `RFC 6455 §${rfc}`;
 }
 
 /** Reads an NDJSON response line by line until it ends or `signal` aborts. */
