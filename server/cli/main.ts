@@ -92,6 +92,18 @@ Usage:
       Exit status: 0 clean, 1 a violation, unfinished frame or hole in the capture, 2 not a
       capture (or usage error).
 
+  wslab open FILE [--port N] [--host H]
+      Look at traffic recorded elsewhere: serve the web app with FILE loaded as its history
+      and no live traffic (heartbeats off). FILE is a pcap or pcapng capture (frames decoded
+      from the captured bytes, as decode --pcap does), a HAR with _webSocketMessages
+      (Chrome's, Firefox's or Playwright's; a HAR keeps messages, not frames, so each message
+      is shown as one frame whose FIN, RSV bits, masking key, header bytes and offset are
+      reconstructed and marked so), or a session saved by wslab (the NDJSON of
+      GET /__wslab/events, or /inspect's export). Files up to 64 MiB. Prints "wslab listening
+      on http://HOST:PORT", then what it loaded (connections, frames), what it synthesised
+      and what it could not read. Connections are named i1, i2, …; /inspect, the diagram and
+      the connection view show them. Exit status: 1 when the file cannot be read, 2 usage.
+
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
       A KEY that is not base64 of 16 bytes (RFC 6455 §4.1) gets a warning on stderr; the
@@ -156,6 +168,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./proxy.ts')).runProxy(rest, HELP);
     case 'conform':
       return (await import('./conform.ts')).runConform(rest);
+    case 'open':
+      return (await import('./open.ts')).runOpen(rest, HELP);
     default:
       process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
       return 2;
