@@ -34,8 +34,12 @@ export function readImport(path: string): { ok: true; result: ImportResult } | {
   return { ok: true, result };
 }
 
-/** Publishes an import's events into the history, each at its time in the file (after `offset` ms). */
-export function publishImport(bus: EventBus, result: ImportResult, offset = 0): void {
+/**
+ * Publishes an import's events into the history, each at its time in the file after `offset` ms
+ * on the bus's clock (default now, so `t` keeps growing with seq: the file's times shifted, their
+ * differences kept).
+ */
+export function publishImport(bus: EventBus, result: ImportResult, offset = Math.ceil(bus.now())): void {
   for (const e of result.events) {
     const { t, ...body } = e;
     bus.publish(body as EventBody, offset + t);
