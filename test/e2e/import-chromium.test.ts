@@ -10,6 +10,8 @@ import type { WslabServer } from '../../server/app.ts';
 import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
 import { useBrowserSuite } from '../helpers/browser-suite.ts';
 import { computeAccept } from '../../server/core/wire/index.ts';
+import { importFile } from '../../server/core/import/index.ts';
+import { publishImport } from '../../server/cli/open.ts';
 
 const SHOTS = process.env.WSLAB_SHOTS_DIR;
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -105,5 +107,23 @@ describeWithChromium('/inspect: open a file', () => {
     // what was shown stays
     expect(await rows().count()).toBe(1);
     await shot('import-error-1440');
+  });
+
+  test('what wslab open serves: the diagram draws the file\'s connection and the connection view reads it from the history', async () => {
+    const r = importFile(Buffer.from(JSON.stringify(har)), 'app.har');
+    if (!r.ok) throw new Error(r.error);
+    publishImport(server.bus, r);
+    await page.goto(`${server.url}/playground`);
+    await page.locator('.pg-scope select').selectOption('all');
+    const canvas = page.locator('.pg-live .seq-canvas');
+    await canvas.locator('svg').first().waitFor();
+    await expect.poll(async () => (await canvas.locator('[aria-label^="Select event"]').count()) >= 3).toBe(true);
+    expect(await canvas.textContent()).toContain('{"op":"subscribe"');
+    await shot('open-diagram-1440');
+    await page.goto(`${server.url}/inspect?conn=i1`);
+    const readFrom = page.locator('.conn-imported dd');
+    await readFrom.waitFor();
+    expect(await readFrom.textContent()).toContain('app.har (har: wss://app.example/live?room=7)');
+    await shot('open-connection-1440');
   });
 });

@@ -65,7 +65,7 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
       </div>
       <dl className="conn-facts">
         {open?.imported && (
-          <div className="conn-imported">
+          <div className="conn-imported wide">
             <dt>read from</dt>
             <dd>
               <code>{showControls(open.imported.file)}</code> ({open.imported.format}
