@@ -104,6 +104,15 @@ Usage:
       and what it could not read. Connections are named i1, i2, …; /inspect, the diagram and
       the connection view show them. Exit status: 1 when the file cannot be read, 2 usage.
 
+  wslab export (--har FILE | --pcapng FILE) [--conn ID] [URL | HOST:PORT | PORT | FILE]
+      Write a running server's history (default http://127.0.0.1:8080), or a file wslab open
+      reads (a session, a capture, a HAR), as a HAR in Chrome's shape (_webSocketMessages;
+      control frames, frame bits and masking keys under _-prefixed keys) or as pcapng with
+      synthesised TCP that Wireshark's WebSocket dissector reads. --conn ID: one connection.
+      The history keeps the first 64 payload bytes of each frame: longer
+      ones are marked _truncated in the HAR and written cut in the pcapng.
+      Exit status: 1 nothing to export or the source cannot be read, 2 usage.
+
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
       A KEY that is not base64 of 16 bytes (RFC 6455 §4.1) gets a warning on stderr; the
@@ -170,6 +179,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./conform.ts')).runConform(rest);
     case 'open':
       return (await import('./open.ts')).runOpen(rest, HELP);
+    case 'export':
+      return (await import('./export.ts')).runExport(rest, HELP);
     default:
       process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
       return 2;

@@ -2,7 +2,7 @@
 // (synthesised TCP) and as a HAR. tshark's WebSocket dissector reads the pcapng's frames exactly as
 // the tap recorded them; wslab's own import reads both files back to the same frames and messages.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,5 +127,27 @@ describe('HAR export', () => {
     const readBack = (d: string) => back.events.filter((e): e is Extract<TimedBody, { type: 'frame' }> => e.type === 'frame' && e.conn === 'i1' && e.dir === d).map((f) => [f.opcode, f.opcode === 2 ? Buffer.from(f.payloadHex, 'hex').toString('base64') : f.text]);
     expect(readBack('c2s')).toEqual(sent);
     expect(readBack('s2c')).toEqual(sent);
+  });
+});
+
+describe('wslab export', () => {
+  it('from a running server and from a saved session: the same connections, written where asked', async () => {
+    const { runExport } = await import('../../server/cli/export.ts');
+    const har = join(dir, 'cli.har');
+    const pcapng = join(dir, 'cli.pcapng');
+    expect(await runExport(['--har', har, String(t.port)], '')).toBe(0);
+    expect(await runExport(['--pcapng', pcapng, '--conn', conn, `127.0.0.1:${t.port}`], '')).toBe(0);
+    const h = importFile(readFileSync(har), 'cli.har');
+    const p = importFile(readFileSync(pcapng), 'cli.pcapng');
+    if (!h.ok || !p.ok) throw new Error('export unreadable');
+    expect([h.connections, h.frames, p.connections, p.frames]).toEqual([2, 8, 1, liveFrames().length]);
+    const session = join(dir, 'session.ndjson');
+    writeFileSync(session, events.map((e) => JSON.stringify(e)).join('\n'));
+    const fromFile = join(dir, 'from-session.har');
+    expect(await runExport(['--har', fromFile, session], '')).toBe(0);
+    const f = importFile(readFileSync(fromFile), 'from-session.har');
+    expect(f.ok && [f.connections, f.frames]).toEqual([2, 8]);
+    expect(await runExport(['--har', har, '--pcapng', pcapng], '')).toBe(2);
+    expect(await runExport(['--har', har, '--conn', 'nope', String(t.port)], '')).toBe(1);
   });
 });
