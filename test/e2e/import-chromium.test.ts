@@ -2,7 +2,7 @@
 // page are read in the browser by the same module `wslab open` uses, and shown in place of the
 // live stream: the list, the frame detail (saying which fields were made up) and the connection
 // view (saying where it was read from). A file that is none of the formats gets a sentence.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -125,5 +125,15 @@ describeWithChromium('/inspect: open a file', () => {
     await readFrom.waitFor();
     expect(await readFrom.textContent()).toContain('app.har (har: wss://app.example/live?room=7)');
     await shot('open-connection-1440');
+    // the page's export buttons: what it shows, as a HAR and as pcapng, read back by the import
+    for (const kind of ['HAR', 'pcapng']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: kind, exact: true }).click()]);
+      const path = await download.path();
+      const back = importFile(readFileSync(path), download.suggestedFilename());
+      if (!back.ok) throw new Error(back.error);
+      expect([back.format, back.connections, back.frames]).toEqual([kind === 'HAR' ? 'har' : 'pcapng', 1, 3]);
+      const texts = back.events.filter((e) => e.type === 'frame').map((e) => (e as { text: string | null }).text);
+      expect(texts).toEqual(['{"op":"subscribe","room":7}', '{"op":"joined","members":3}', null]);
+    }
   });
 });

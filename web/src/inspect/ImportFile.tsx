@@ -21,7 +21,7 @@ async function readInto(file: File): Promise<string | null> {
   }
   const r = mod.importFile(bytes, file.name);
   if (!r.ok) return r.error.endsWith('.') ? r.error : r.error + '.';
-  getStore().loadImport(r.events as Omit<WslabEvent, 'v' | 'seq'>[], { summary: mod.describeImport(r), synthesised: r.synthesised, problems: r.problems });
+  getStore().loadImport(r.events as Omit<WslabEvent, 'v' | 'seq'>[], { summary: mod.describeImport(r), startedAt: r.startedAt, synthesised: r.synthesised, problems: r.problems });
   return null;
 }
 
@@ -142,5 +142,56 @@ export function ImportBanner() {
         </details>
       )}
     </section>
+  );
+}
+
+/** Downloads what the page shows (one connection, or all) as a HAR or a pcapng capture. */
+export async function downloadExport(kind: 'har' | 'pcapng', conn: string | null): Promise<string | null> {
+  const store = getStore();
+  const mod = await import('../../../server/core/export/index.ts');
+  let wallClockAtZero: number;
+  if (store.imported) wallClockAtZero = store.imported.startedAt ?? Date.now();
+  else {
+    try {
+      const health = (await (await fetch('/__wslab/health')).json()) as { uptimeMs: number };
+      wallClockAtZero = Date.now() - health.uptimeMs;
+    } catch {
+      wallClockAtZero = Date.now();
+    }
+  }
+  const opts = { wallClockAtZero, ...(conn ? { conn } : {}) };
+  const out = kind === 'har' ? mod.exportHar(store.events, opts) : mod.exportPcapng(store.events, opts);
+  if (out.connections === 0) return conn ? `Connection ${conn} has no handshake in this page's history: nothing to export.` : "No connection with a handshake in this page's history: nothing to export.";
+  const blob = 'json' in out ? new Blob([out.json], { type: 'application/json' }) : new Blob([out.bytes as BlobPart], { type: 'application/octet-stream' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `wslab-${conn ?? 'all'}-${new Date().toISOString().replace(/[:.]/g, '-')}.${kind}`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return null;
+}
+
+/** The HAR and pcapng buttons: the selected connection, or every one. */
+export function ExportButtons({ conn }: { conn: string | null }) {
+  const [error, setError] = useState<string | null>(null);
+  const what = conn ? `connection ${conn}` : 'every connection';
+  const run = (kind: 'har' | 'pcapng') => void downloadExport(kind, conn).then(setError, (err: Error) => setError(err.message));
+  return (
+    <>
+      <button type="button" onClick={() => run('har')} title={`Download ${what} as a HAR (Chrome's shape, with wslab's frame details under _ keys)`}>
+        HAR
+      </button>
+      <button type="button" onClick={() => run('pcapng')} title={`Download ${what} as pcapng (synthesised TCP, for Wireshark)`}>
+        pcapng
+      </button>
+      {error && (
+        <p className="import-error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
   );
 }

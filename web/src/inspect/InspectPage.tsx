@@ -10,7 +10,7 @@ import { useStoreSelector, useStoreSlice, useThrottledSlice } from '../store/hoo
 import { getSelection, select, useSelection } from '../store/selection.ts';
 import { getStore } from '../store/store.ts';
 import { FrameDetail } from './FrameDetail.tsx';
-import { ImportBanner, ImportButton } from './ImportFile.tsx';
+import { ExportButtons, ImportBanner, ImportButton } from './ImportFile.tsx';
 import { FrameList, useStableCallback, type ScrollRequest } from './FrameList.tsx';
 import {
   DEFAULT_FILTER,
@@ -189,7 +189,7 @@ export function InspectPage() {
         <p className={`stream-status ${store.imported ? 'file' : store.status}`} role="status">
           {store.imported ? 'showing a file' : `event stream: ${store.status}`}
         </p>
-        <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} importButton={<ImportButton target={pageRef} />} />
+        <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} importButton={<><ExportButtons conn={filter.conn} /><ImportButton target={pageRef} /></>} />
       </div>
       <ImportBanner />
       <Toolbar filter={filter} patch={patch} error={compiled.error} />

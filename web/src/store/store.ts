@@ -47,6 +47,8 @@ type Slice = 'frames' | 'conns' | 'events' | 'status';
 /** What a page-side import loaded (server/core/import's summary of the file). */
 export interface ImportedInfo {
   summary: string;
+  /** wall-clock ms of the file's t = 0, when it has one */
+  startedAt: number | null;
   synthesised: string[];
   problems: string[];
 }
