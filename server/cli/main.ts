@@ -113,6 +113,15 @@ Usage:
       ones are marked _truncated in the HAR and written cut in the pcapng.
       Exit status: 1 nothing to export or the source cannot be read, 2 usage.
 
+  wslab replay FILE --target URL [--speed X] [--conn ID]
+      Play the client side of a recorded connection (FILE as for open: a capture, a HAR or
+      a session; --conn ID picks one, default the first) against the server at URL (ws://
+      or wss://), with the recorded timing divided by X (default 1; 2 is twice as fast),
+      then compare the server's answers with the recorded ones, in order: each answer that
+      differs, is missing or is extra gets a line. A message recorded cut (the history keeps
+      64 bytes of a frame) is sent as far as it is known, and said so.
+      Exit status: 0 every answer matches, 1 a difference (or no connection), 2 usage.
+
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
       A KEY that is not base64 of 16 bytes (RFC 6455 §4.1) gets a warning on stderr; the
@@ -181,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./open.ts')).runOpen(rest, HELP);
     case 'export':
       return (await import('./export.ts')).runExport(rest, HELP);
+    case 'replay':
+      return (await import('./replay.ts')).runReplay(rest, HELP);
     default:
       process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
       return 2;
