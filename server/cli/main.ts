@@ -97,6 +97,36 @@ Usage:
       Exit status: 0 clean, 1 a violation, unfinished frame or hole in the capture, 2 not a
       capture (or usage error).
 
+  wslab open FILE [--port N] [--host H]
+      Look at traffic recorded elsewhere: serve the web app with FILE loaded as its history
+      and no live traffic (heartbeats off). FILE is a pcap or pcapng capture (frames decoded
+      from the captured bytes, as decode --pcap does), a HAR with _webSocketMessages
+      (Chrome's, Firefox's or Playwright's; a HAR keeps messages, not frames, so each message
+      is shown as one frame whose FIN, RSV bits, masking key, header bytes and offset are
+      reconstructed and marked so), or a session saved by wslab (the NDJSON of
+      GET /__wslab/events, or /inspect's export). Files up to 64 MiB. Prints "wslab listening
+      on http://HOST:PORT", then what it loaded (connections, frames), what it synthesised
+      and what it could not read. Connections are named i1, i2, …; /inspect, the diagram and
+      the connection view show them. Exit status: 1 when the file cannot be read, 2 usage.
+
+  wslab export (--har FILE | --pcapng FILE) [--conn ID] [URL | HOST:PORT | PORT | FILE]
+      Write a running server's history (default http://127.0.0.1:8080), or a file wslab open
+      reads (a session, a capture, a HAR), as a HAR in Chrome's shape (_webSocketMessages;
+      control frames, frame bits and masking keys under _-prefixed keys) or as pcapng with
+      synthesised TCP that Wireshark's WebSocket dissector reads. --conn ID: one connection.
+      The history keeps the first 64 payload bytes of each frame: longer
+      ones are marked _truncated in the HAR and written cut in the pcapng.
+      Exit status: 1 nothing to export or the source cannot be read, 2 usage.
+
+  wslab replay FILE --target URL [--speed X] [--conn ID]
+      Play the client side of a recorded connection (FILE as for open: a capture, a HAR or
+      a session; --conn ID picks one, default the first) against the server at URL (ws://
+      or wss://), with the recorded timing divided by X (default 1; 2 is twice as fast),
+      then compare the server's answers with the recorded ones, in order: each answer that
+      differs, is missing or is extra gets a line. A message recorded cut (the history keeps
+      64 bytes of a frame) is sent as far as it is known, and said so.
+      Exit status: 0 every answer matches, 1 a difference (or no connection), 2 usage.
+
   wslab accept KEY
       Print the Sec-WebSocket-Accept value a server must answer for Sec-WebSocket-Key KEY.
       A KEY that is not base64 of 16 bytes (RFC 6455 §4.1) gets a warning on stderr; the
@@ -174,6 +204,12 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./proxy.ts')).runProxy(rest, HELP);
     case 'conform':
       return (await import('./conform.ts')).runConform(rest);
+    case 'open':
+      return (await import('./open.ts')).runOpen(rest, HELP);
+    case 'export':
+      return (await import('./export.ts')).runExport(rest, HELP);
+    case 'replay':
+      return (await import('./replay.ts')).runReplay(rest, HELP);
     default:
       process.stderr.write(`wslab: unknown command "${command}"\n\n${HELP}`);
       return 2;

@@ -350,9 +350,10 @@ export class EventBus {
     return this.clock();
   }
 
-  publish<T extends EventType>(body: EventBody<T>): WslabEvent {
+  /** `at`: when it happened, ms on this bus's clock (`wslab open` replays a file's times); default now */
+  publish<T extends EventType>(body: EventBody<T>, at?: number): WslabEvent {
     const seq = this.nextSeq++;
-    const micros = Math.round(this.clock() * 1000);
+    const micros = Math.round((at ?? this.clock()) * 1000);
     this.lastMicros = micros;
     const t = micros / 1000;
     const event = { v: EVENT_SCHEMA_VERSION, seq, t, ...body } as WslabEvent;

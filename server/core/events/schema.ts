@@ -50,6 +50,22 @@ export const ConnOpenEvent = z.object({
   client: z.string(),
   /** `wslab proxy`: the connection is relayed unchanged to this upstream URL (lab "proxy") */
   proxy: z.object({ target: z.string() }).optional(),
+  /**
+   * `wslab open FILE` or an import in /inspect: the connection was read from a file, not seen live
+   * (lab "import"). `synthesised` names what wslab made up because the file does not hold it (a
+   * HAR has messages, not frames); everything else came from the file.
+   */
+  imported: z
+    .object({
+      format: z.enum(['pcap', 'pcapng', 'har', 'session']),
+      file: z.string(),
+      /** wall-clock time of t = 0 in the file, ms since the Unix epoch; null when the file has none */
+      startedAt: z.number().nullable(),
+      /** the connection's id in the file (a wslab session), or its 4-tuple (a capture), or its URL (a HAR) */
+      source: z.string(),
+      synthesised: z.array(z.string()),
+    })
+    .optional(),
 });
 
 export const HandshakeEvent = z.object({
@@ -108,6 +124,11 @@ export const FrameEvent = z.object({
   closeReason: z.string().nullable(),
   /** RSV1 on a data frame with permessage-deflate: the message's inflated text (preview) */
   inflated: z.string().nullable(),
+  /**
+   * an imported frame (see conn.open's `imported`): the fields wslab reconstructed because the file
+   * does not record them (a HAR keeps messages: fin, rsv1-3, masking key, header bytes, offset)
+   */
+  synthesised: z.array(z.string()).optional(),
 });
 
 export const MessageEvent = z.object({

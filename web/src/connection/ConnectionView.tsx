@@ -64,6 +64,16 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
         </button>
       </div>
       <dl className="conn-facts">
+        {open?.imported && (
+          <div className="conn-imported wide">
+            <dt>read from</dt>
+            <dd>
+              <code>{showControls(open.imported.file)}</code> ({open.imported.format}
+              {open.imported.format === 'session' ? `, was ${showControls(open.imported.source)}` : `: ${showControls(open.imported.source)}`})
+              {open.imported.synthesised.length > 0 && <span className="muted"> · not in the file, made up: {open.imported.synthesised.map((s) => showControls(s)).join('; ')}</span>}
+            </dd>
+          </div>
+        )}
         {open?.proxy ? (
           <div className="conn-proxy">
             <dt>proxied to</dt>

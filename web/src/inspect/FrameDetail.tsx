@@ -77,6 +77,18 @@ export function FrameDetail({ frame: f, messageOpcode, onShowConnection, onClose
         </p>
         <code className="frame-line detail-line">{showControls(formatFrame(frame))}</code>
       </header>
+      {f.synthesised && (
+        <p className="note warn synthesised-note">
+          Reconstructed from a file that keeps messages, not frames: the payload, opcode, direction and time are from the file;{' '}
+          {f.synthesised.map((name, i) => (
+            <span key={name}>
+              {i > 0 && ', '}
+              <code>{name}</code>
+            </span>
+          ))}{' '}
+          {f.synthesised.length === 1 ? 'was' : 'were'} made up by wslab, so the header below is what such a frame would look like, not what was sent.
+        </p>
+      )}
       {f.truncated && (
         <p className="note warn truncation-note">
           Only the first {bytesLabel(known)} of this {bytesLabel(f.payloadLength)} payload were captured: the unmasking, text and

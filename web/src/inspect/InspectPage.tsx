@@ -10,6 +10,7 @@ import { useStoreSelector, useStoreSlice, useThrottledSlice } from '../store/hoo
 import { getSelection, select, useSelection } from '../store/selection.ts';
 import { getStore } from '../store/store.ts';
 import { FrameDetail } from './FrameDetail.tsx';
+import { ExportButtons, ImportBanner, ImportButton } from './ImportFile.tsx';
 import { FrameList, useStableCallback, type ScrollRequest } from './FrameList.tsx';
 import {
   DEFAULT_FILTER,
@@ -185,11 +186,12 @@ export function InspectPage() {
     <div className="inspect-page" ref={pageRef}>
       <div className="inspect-head">
         <h1 title="Every frame of every lab connection, as it crossed the wire">Inspect</h1>
-        <p className={`stream-status ${store.status}`} role="status">
-          event stream: {store.status}
+        <p className={`stream-status ${store.imported ? 'file' : store.status}`} role="status">
+          {store.imported ? 'showing a file' : `event stream: ${store.status}`}
         </p>
-        <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} />
+        <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} importButton={<><ExportButtons conn={filter.conn} /><ImportButton target={pageRef} /></>} />
       </div>
+      <ImportBanner />
       <Toolbar filter={filter} patch={patch} error={compiled.error} />
       {notices.length > 0 && (
         <div className="list-notices" role="status" aria-label="Frames not in the list">
@@ -212,7 +214,7 @@ export function InspectPage() {
           emptyText={
             total === 0
               ? store.status === 'open'
-                ? 'No frames yet. Connect to a lab (the playground, or wscat -c ws://HOST/lab/echo) and they appear here as they cross the wire.'
+                ? 'No frames yet. Connect to a lab (the playground, or wscat -c ws://HOST/lab/echo) and they appear here as they cross the wire. Or open a capture, a HAR or a saved session: drop it here.'
                 : 'Connecting to the event stream…'
               : 'No frame matches these filters.'
           }
@@ -273,6 +275,7 @@ interface ActionsProps {
   total: number;
   received: number;
   onExport: () => void;
+  importButton: React.ReactNode;
 }
 
 function Toolbar({ filter, patch, error }: ToolbarProps) {
@@ -349,7 +352,7 @@ function Toolbar({ filter, patch, error }: ToolbarProps) {
   );
 }
 
-function Actions({ paused, follow, setFollow, shown, total, received, onExport }: ActionsProps) {
+function Actions({ paused, follow, setFollow, shown, total, received, onExport, importButton }: ActionsProps) {
   const store = getStore();
   const n = (x: number) => x.toLocaleString('en-US');
   return (
@@ -369,6 +372,7 @@ function Actions({ paused, follow, setFollow, shown, total, received, onExport }
       <button type="button" onClick={() => setFollow(!follow)} aria-pressed={follow} className={follow ? 'following' : undefined}>
         {follow ? '⤓ Following' : '⤓ Follow newest'}
       </button>
+      {importButton}
     </div>
   );
 }

@@ -44,6 +44,15 @@ const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 
 type Slice = 'frames' | 'conns' | 'events' | 'status';
 
+/** What a page-side import loaded (server/core/import's summary of the file). */
+export interface ImportedInfo {
+  summary: string;
+  /** wall-clock ms of the file's t = 0, when it has one */
+  startedAt: number | null;
+  synthesised: string[];
+  problems: string[];
+}
+
 export class EventStore {
   readonly limits: StoreLimits;
   /** frames in arrival order; index 0 is the oldest still kept */
@@ -62,6 +71,8 @@ export class EventStore {
   paused = false;
   status: 'connecting' | 'open' | 'closed' = 'connecting';
   lastSeq = 0;
+  /** a file read into the page (/inspect's import): the live stream is off while it is shown */
+  imported: ImportedInfo | null = null;
 
   private readonly versions: Record<Slice, number> = { frames: 0, conns: 0, events: 0, status: 0 };
   private readonly dirty = new Set<Slice>();
@@ -201,6 +212,28 @@ export class EventStore {
   setPaused(paused: boolean): void {
     this.paused = paused;
     this.markDirty('status');
+    this.schedule();
+  }
+
+  /**
+   * Shows a file's events instead of the live stream (/inspect's import): the stream is closed and
+   * everything shown so far is forgotten; reloading the page goes back to live traffic.
+   */
+  loadImport(bodies: readonly Omit<WslabEvent, 'v' | 'seq'>[], info: ImportedInfo): void {
+    // numbered after everything this page has shown, so no view takes them for frames it had
+    const events = bodies.map((b, i) => ({ ...b, v: 1, seq: this.lastSeq + 1 + i }) as WslabEvent);
+    this.lastSeq += events.length;
+    this.disconnect();
+    this.pending = [];
+    this.frames = [];
+    this.events = [];
+    this.conns.clear();
+    this.evictedFrames = this.clearedFrames = this.missed = this.skipped = 0;
+    this.evictedUntil = null;
+    this.paused = false;
+    this.imported = info;
+    for (const e of events) this.pending.push(e);
+    for (const slice of ['frames', 'events', 'conns', 'status'] as const) this.markDirty(slice);
     this.schedule();
   }
 
