@@ -136,6 +136,13 @@ describe('verdicts (autobahn case.py)', () => {
     expect(judge(byId('3.2'), [{ type: 'message', binary: false, payload: hello }], facts({ remoteCloseCode: 1002 })).behavior).toBe('OK');
   });
 
+  it('says why a chapter 7 case with the right events but the wrong close code failed once, not twice', () => {
+    const r = judge(byId('7.7.1'), [], facts({ closedByMe: true, wasClean: true, remoteCloseCode: 1002 }));
+    expect(r).toMatchObject({ behavior: 'FAILED', behaviorClose: 'WRONG CODE' });
+    expect(r.why).toMatch(/The events matched, but /);
+    expect(r.why.split('(Observed: ').length - 1).toBe(1);
+  });
+
   it('counts a case as failed when its behaviour is FAILED or its close verdict is not a passing one', () => {
     expect(caseFailed({ behavior: 'OK', behaviorClose: 'UNCLEAN' })).toBe(true);
     expect(caseFailed({ behavior: 'NON-STRICT', behaviorClose: 'OK' })).toBe(false);

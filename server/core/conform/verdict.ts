@@ -125,16 +125,18 @@ export function judge(c: ConformCase, received: readonly Observed[], f: CloseFac
   else if (behavior === 'INFORMATIONAL') verdictWords = `Informational. Observed: ${describeEvents(received)}; ${describeClose(f)}.`;
   else {
     const parts: string[] = [];
+    let closeSaid = false;
     if (behavior === 'NON-STRICT') parts.push(`Observed: ${describeEvents(received)}. Acceptable, but the strict outcome is: ${describeEvents(c.expected.OK ?? [])}.`);
     else if (behavior === 'FAILED') {
       const exp = c.expected.OK ?? [];
+      closeSaid = sameEvents(received, exp) || Object.values(c.expected).some((l) => sameEvents(received, l!));
       parts.push(
-        sameEvents(received, exp) || Object.values(c.expected).some((l) => sameEvents(received, l!))
-          ? `The events matched, but ${closeResult.charAt(0).toLowerCase()}${closeResult.slice(1)}`
+        closeSaid
+          ? `The events matched, but ${closeResult.charAt(0).toLowerCase()}${closeResult.slice(1)} (Observed: ${describeClose(f)}.)`
           : `Expected ${describeEvents(exp)}, but the server sent ${describeEvents(received)}.`,
       );
     }
-    if (!PASSING.has(behaviorClose) || behaviorClose === 'NON-STRICT') parts.push(`${closeResult} (Observed: ${describeClose(f)}.)`);
+    if (!closeSaid && (!PASSING.has(behaviorClose) || behaviorClose === 'NON-STRICT')) parts.push(`${closeResult} (Observed: ${describeClose(f)}.)`);
     verdictWords = parts.join(' ');
   }
   return { behavior, behaviorClose, expected, observed, why: `${c.rule} ${verdictWords}` };
