@@ -247,10 +247,12 @@ describe('/lessons in parts, and continue where you left off', () => {
     const groups = groupIntoParts(lessons);
     expect(groups.map((g) => g.title)).toEqual(PARTS.map((p) => p.title));
     expect(groups.flatMap((g) => g.lessons.map((l) => l.id))).toEqual(named);
+    // read part by part, the lessons come in the files' order: the parts follow the curriculum
+    expect(named).toEqual(lessons.map((l) => l.id));
   });
 
   test('a lesson no part names still shows, under "More lessons"', () => {
-    const extra = { ...lessons[0], id: 'capstone', number: '17' };
+    const extra = { ...lessons[0], id: 'added-later', number: '18' };
     const groups = groupIntoParts([...lessons, extra]);
     expect(groups.at(-1)).toMatchObject({ title: 'More lessons', lessons: [extra] });
   });
