@@ -193,6 +193,7 @@ describeWithChromium('the capstone lesson in Chromium', () => {
     ]);
     await back.locator('a', { hasText: 'Ghost connections and heartbeats' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Ghost connections and heartbeats');
+    await expect.poll(() => page.evaluate(() => localStorage.getItem('wslab.lessons.visit'))).toContain('"lesson":"ghosts-and-heartbeats"');
     // having read that lesson, the ghosts lab lists it first
     await page.goto(`${server.url}/labs/ghosts`);
     await expect.poll(() => page.getByTestId('lab-lessons').locator('a').first().textContent()).toContain('Ghost connections and heartbeats');
