@@ -46,7 +46,7 @@ describeWithChromium('navigation in Chromium', () => {
     // and the next one after that, from its own bottom
     await scrollToBottom(page);
     await page.locator('a[rel="next"]').click();
-    await heading(page, 'Lifecycle');
+    await heading(page, 'Ghost connections and heartbeats');
     expect(await scrollY(page)).toBe(0);
 
     await page.goBack();
