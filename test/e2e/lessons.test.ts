@@ -13,13 +13,14 @@ describeWithChromium('/lessons in Chromium', () => {
 
   useBrowserSuite((suite) => ({ server, page } = suite));
 
-  test('/lessons lists the 16 lessons with numbers, titles and progress', async () => {
+  test('/lessons lists the 17 lessons with numbers, titles and progress', async () => {
     const res = await page.goto(`${server.url}/lessons`);
     expect(res?.status()).toBe(200);
     await page.locator('li.lesson-card').first().waitFor();
-    expect(await page.locator('li.lesson-card').count()).toBe(16);
+    expect(await page.locator('li.lesson-card').count()).toBe(17);
     expect(await page.locator('.lesson-num').first().textContent()).toBe('01');
-    expect(await page.locator('li.lesson-card h2').nth(3).textContent()).toBe('Frames and opcodes');
+    expect(await page.locator('li.lesson-card h2').nth(3).textContent()).toBe('Lifecycle');
+    expect(await page.locator('li.lesson-card h2').nth(5).textContent()).toBe('Frames and opcodes');
     expect(await page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').textContent()).toBe('0/4 quizzes');
   });
 
@@ -34,7 +35,7 @@ describeWithChromium('/lessons in Chromium', () => {
     expect(await page.locator('main').textContent()).not.toContain('127.0.0.1:8080');
   });
 
-  test('lesson 4 shows real frame bytes: decode blocks with one-line summaries and a link to /decode', async () => {
+  test('the frames lesson shows real frame bytes: decode blocks with one-line summaries and a link to /decode', async () => {
     await page.goto(`${server.url}/lessons/frames-and-opcodes`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Frames and opcodes');
     const first = page.locator('figure.lesson-decode').first();
@@ -145,7 +146,7 @@ describeWithChromium('/lessons in Chromium', () => {
   });
 
   test('previous and next links walk the curriculum; lessons load by number too', async () => {
-    await page.goto(`${server.url}/lessons/4`);
+    await page.goto(`${server.url}/lessons/6`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Frames and opcodes');
     await page.locator('a[rel="next"]').click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Data types');

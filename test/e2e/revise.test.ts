@@ -14,7 +14,7 @@ import { describeWithChromium, screenshot } from '../helpers/chromium.ts';
 import { useBrowserSuite } from '../helpers/browser-suite.ts';
 import { parseLesson, quizzesOf } from '../../web/src/lessons/model.ts';
 
-const FRAMES = parseLesson('04-frames-and-opcodes.md', readFileSync(join(ROOT, 'lessons', '04-frames-and-opcodes.md'), 'utf8'));
+const FRAMES = parseLesson('06-frames-and-opcodes.md', readFileSync(join(ROOT, 'lessons', '06-frames-and-opcodes.md'), 'utf8'));
 const QUIZ = quizzesOf(FRAMES)[0];
 const WRONG = QUIZ.choices.find((_, i) => i !== QUIZ.answer)!;
 const RIGHT = QUIZ.choices[QUIZ.answer];
@@ -70,7 +70,7 @@ describeWithChromium('revision mode in Chromium', () => {
   });
 
   test('progress exported to a file comes back when imported into an emptied browser; a bad file is refused with a sentence', async () => {
-    // the reader has been in lesson 6, at "Four states"
+    // the reader has been in the lifecycle lesson, at "Four states"
     await page.goto(`${server.url}/lessons/lifecycle#four-states`);
     await page.locator('h2#four-states').waitFor();
     await page.locator('h2#close-codes-worth-knowing').scrollIntoViewIfNeeded();
@@ -91,7 +91,7 @@ describeWithChromium('revision mode in Chromium', () => {
     await page.evaluate(() => localStorage.clear());
     await page.goto(`${server.url}/lessons`);
     await expect.poll(() => page.locator('.lesson-continue-label').textContent()).toBe('Start here');
-    const quizzes = (readFileSync(join(ROOT, 'lessons', '04-frames-and-opcodes.md'), 'utf8').match(/^```quiz$/gm) ?? []).length;
+    const quizzes = (readFileSync(join(ROOT, 'lessons', '06-frames-and-opcodes.md'), 'utf8').match(/^```quiz$/gm) ?? []).length;
     expect(await page.locator('[data-lesson="frames-and-opcodes"] .lesson-progress').getAttribute('aria-label')).toBe(`Quizzes: 0 of ${quizzes} right, 0 answered`);
 
     await page.goto(`${server.url}/revise`);
@@ -120,9 +120,9 @@ describeWithChromium('revision mode in Chromium', () => {
     await page.locator('a.lesson-continue-link').waitFor();
     expect(await page.locator('a.lesson-continue-link').getAttribute('href')).toBe('/lessons/backpressure#what-blows-up');
     expect(await page.locator('.lesson-continue-section').textContent()).toBe('at “What blows up”');
-    expect(await page.locator('section.lesson-part').count()).toBe(6);
+    expect(await page.locator('section.lesson-part').count()).toBe(8);
     expect(await page.locator('h2.lesson-part-title').first().textContent()).toBe('Part 1 · Opening a connection');
-    expect(await page.locator('li.lesson-card').count()).toBe(16);
+    expect(await page.locator('li.lesson-card').count()).toBe(17);
     await screenshot(page, 'lessons-parts');
     await page.locator('a.lesson-continue-link').click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Backpressure');

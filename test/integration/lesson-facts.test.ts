@@ -38,7 +38,7 @@ test('every "predict, then check" quiz measures, on the live server, the value i
   expect(checked).toEqual(['frames-and-opcodes#1=8', 'frames-and-opcodes#2=1002', 'data-types#2=1007', 'ghosts-and-heartbeats#2=7']);
 });
 
-test('header sizes: 2/4/10 for a server, 6/8/14 for a client, as lesson 4 and its key numbers say', () => {
+test('header sizes: 2/4/10 for a server, 6/8/14 for a client, as the frames lesson and its key numbers say', () => {
   const size = (n: number, masked: boolean) => encodeFrame({ opcode: 2, payload: new Uint8Array(n), maskingKey: masked ? new Uint8Array(4) : null }).length - n;
   expect([size(125, false), size(126, false), size(65_536, false)]).toEqual([2, 4, 10]);
   expect([size(125, true), size(300, true), size(65_536, true)]).toEqual([6, 8, 14]);

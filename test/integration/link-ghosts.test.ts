@@ -156,7 +156,7 @@ describe('ghosts and heartbeats', () => {
   });
 
   test("lesson 7's heartbeat figures are what the wire carries: 8 B for an empty ping + pong, 16 B for the lab's ping hb:1 + its pong", async () => {
-    const lesson = readFileSync(join(ROOT, 'lessons', '07-ghosts-and-heartbeats.md'), 'utf8');
+    const lesson = readFileSync(join(ROOT, 'lessons', '08-ghosts-and-heartbeats.md'), 'utf8');
     const row = (start: string) => Number(new RegExp(`^\\| ${start}[^\\n]*\\| (\\d+) \\|$`, 'm').exec(lesson)?.[1]);
     const statedEmpty = row('an empty ping');
     const statedLab = row("the ghost lab's ping `hb:1`");

@@ -25,6 +25,13 @@ import {
 } from '../../web/src/lessons/model.ts';
 import { summarizeDecode } from '../../web/src/lessons/decode-summary.ts';
 import { findExercise } from '../../web/src/editor/exercises.ts';
+import { linkProblem, linksOf } from '../../web/src/lessons/model.ts';
+import { facilitatorShown } from '../../web/src/lessons/facilitator.ts';
+import { backHref, goalsForLab } from '../../web/src/lessons/lab-goals.ts';
+import { provenSteps, STEPS } from '../../web/src/lessons/capstone/story.ts';
+import { CHALLENGES } from '../../server/core/challenges/list.ts';
+import { GLOSSARY, taughtAt } from '../../web/src/revise/glossary.ts';
+import type { WslabEvent } from '../../server/core/events/schema.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LESSON_DIR = join(ROOT, 'lessons');
@@ -36,33 +43,42 @@ const lessons: Lesson[] = parseLessons(raw);
 const blocks = <K extends Block['kind']>(kind: K) =>
   lessons.flatMap((l) => l.blocks.filter((b): b is Extract<Block, { kind: K }> => b.kind === kind).map((b) => ({ lesson: l, block: b })));
 
+// The curriculum in the order of need: the lifecycle and the testing tools before frame bits,
+// authentication before delivery patterns and offline delivery, the capstone last.
 const LESSON_MAP = [
   'Why HTTP struggles with real time',
   'The handshake',
   'Stateful connections',
+  'Lifecycle',
+  'Testing WebSockets',
   'Frames and opcodes',
   'Data types',
-  'Lifecycle',
   'Ghost connections and heartbeats',
   'Backpressure',
   'Message design',
+  'Authentication',
   'Delivery patterns',
   'Scaling',
   'Offline messages and reconnects',
-  'Authentication',
   'Choosing your tools',
   'Beyond WebSockets',
-  'Testing WebSockets',
+  'The whole story: one connection, start to finish',
 ];
 
 describe('lesson files', () => {
-  test('there are 16 lessons numbered 01..16 without gaps, in the DESIGN lesson-map order', () => {
-    expect(lessons.map((l) => l.number)).toEqual(Array.from({ length: 16 }, (_, i) => String(i + 1).padStart(2, '0')));
+  test('there are 17 lessons numbered 01..17 without gaps, in the order of need', () => {
+    expect(lessons.map((l) => l.number)).toEqual(Array.from({ length: 17 }, (_, i) => String(i + 1).padStart(2, '0')));
     expect(lessons.map((l) => l.title)).toEqual(LESSON_MAP);
+    const at = (id: string) => lessons.findIndex((l) => l.id === id);
+    expect(at('lifecycle')).toBeLessThan(at('frames-and-opcodes'));
+    expect(at('testing')).toBeLessThan(at('frames-and-opcodes'));
+    expect(at('authentication')).toBeLessThan(at('delivery-patterns'));
+    expect(at('authentication')).toBeLessThan(at('offline-and-reconnects'));
+    expect(lessons.at(-1)!.id).toBe('capstone');
   });
 
   test('ids are unique and equal the file name without its number and .md', () => {
-    expect(new Set(lessons.map((l) => l.id)).size).toBe(16);
+    expect(new Set(lessons.map((l) => l.id)).size).toBe(17);
     for (const [i, f] of files.entries()) expect(f).toBe(`${lessons[i].number}-${lessons[i].id}.md`);
   });
 
@@ -78,7 +94,7 @@ describe('lesson files', () => {
   });
 
   test('every lesson opens with objectives and minutes and ends with a summary and key numbers; "read first" names earlier-needed lessons', () => {
-    const ok = ['---', 'id: demo', 'title: Demo', 'summary: A demo lesson used by the tests.', 'topics: [a]', 'live: [/inspect]', 'minutes: 5', 'objectives: [Do a thing]', 'recap: [A thing was done]', 'numbers: ["1: one"]', '---', '## One', 'text'].join('\n');
+    const ok = ['---', 'id: demo', 'title: Demo', 'summary: A demo lesson used by the tests.', 'topics: [a]', 'live: [/inspect]', 'minutes: 5', 'objectives: [Do a thing]', 'recap: [A thing was done]', 'numbers: ["1: one"]', 'facilitator: ["0-5 min: Show the thing"]', '---', '## One', 'text'].join('\n');
     for (const l of lessons) {
       expect(l.minutes >= 5 && l.minutes <= 20, `${l.id}: ${l.minutes} min`).toBe(true);
       expect(l.objectives.length, l.id).toBeGreaterThanOrEqual(3);
@@ -90,7 +106,12 @@ describe('lesson files', () => {
     expect(findLesson(lessons, 'frames-and-opcodes')!.before).toEqual(['lifecycle', 'testing']);
     expect(findLesson(lessons, 'delivery-patterns')!.before).toEqual(['authentication']);
     expect(findLesson(lessons, 'offline-and-reconnects')!.before).toEqual(['authentication']);
+    expect(findLesson(lessons, 'capstone')!.before).toEqual(['authentication', 'ghosts-and-heartbeats', 'scaling']);
     expect(() => parseLessons({ '01-demo.md': ok.replace('minutes: 5', 'minutes: 5\nbefore: [nowhere]') })).toThrow(/before: no lesson has the id nowhere/);
+    // a lesson may only send the learner back, never ahead: the files' order is the order of need
+    const later = ok.replace('id: demo', 'id: later');
+    expect(() => parseLessons({ '01-demo.md': ok.replace('minutes: 5', 'minutes: 5\nbefore: [later]'), '02-later.md': later })).toThrow(/01-demo.md: before: later must come earlier in the curriculum/);
+    expect(parseLessons({ '01-later.md': later, '02-demo.md': ok.replace('minutes: 5', 'minutes: 5\nbefore: [later]') }).map((l) => l.id)).toEqual(['later', 'demo']);
     expect(() => parseLesson('01-demo.md', ok.replace('minutes: 5\n', ''))).toThrow(/minutes must be a whole number/);
     expect(() => parseLesson('01-demo.md', ok.replace('recap: [A thing was done]\n', ''))).toThrow(/recap must be a non-empty list/);
   });
@@ -111,6 +132,125 @@ describe('lesson files', () => {
       const last = l.blocks.filter((b) => b.kind !== 'markdown' || b.text.trim() !== '');
       expect(last[last.length - 1].kind, l.id).toBe('quiz');
     }
+  });
+});
+
+const OK = ['---', 'id: demo', 'title: Demo', 'summary: A demo lesson used by the tests.', 'topics: [a]', 'live: [/inspect]', 'minutes: 5', 'objectives: [Do a thing]', 'recap: [A thing was done]', 'numbers: ["1: one"]', 'facilitator: ["0-5 min: Show the thing"]', '---', '## One', 'text'].join('\n');
+
+describe('references between lessons', () => {
+  test('every app link in the lessons resolves: a lesson by id, its heading by slug, or a page of the app', () => {
+    const links = linksOf(lessons);
+    expect(links.filter((l) => l.href.startsWith('/lessons/')).length).toBeGreaterThanOrEqual(15);
+    const broken = links.map((l) => ({ ...l, problem: linkProblem(lessons, l.href) })).filter((l) => l.problem !== null);
+    expect(broken).toEqual([]);
+    expect(linkProblem(lessons, '/lessons/nowhere')).toBe('no lesson has the id nowhere');
+    expect(linkProblem(lessons, '/lessons/lifecycle#nowhere')).toBe('lifecycle has no heading #nowhere');
+    expect(linkProblem(lessons, '/lessons/lifecycle#four-states')).toBeNull();
+    expect(linkProblem(lessons, '/admin')).toBe('/admin is not a page of the app');
+  });
+
+  test('no lesson names another by its number (numbers move when the curriculum is reordered; ids do not)', () => {
+    const numbered = lessons.flatMap((l) =>
+      l.blocks.flatMap((b) => (b.kind === 'markdown' ? [...b.text.matchAll(/\blessons? \d{1,2}\b/gi)].map((m) => `${l.id}: ${m[0]}`) : [])),
+    );
+    expect(numbered).toEqual([]);
+  });
+
+  test("every challenge's lesson and every glossary entry's lesson and section exist", () => {
+    const ids = new Set(lessons.map((l) => l.id));
+    for (const c of CHALLENGES) expect(ids.has(c.lesson), c.id).toBe(true);
+    for (const g of GLOSSARY) expect(linkProblem(lessons, taughtAt(g)), g.term).toBeNull();
+  });
+});
+
+describe('facilitator notes', () => {
+  test('every lesson has 3-6 facilitator notes in running order, each "M-N min: …"', () => {
+    for (const l of lessons) {
+      expect(l.facilitator.length >= 3 && l.facilitator.length <= 6, `${l.id}: ${l.facilitator.length} notes`).toBe(true);
+      const starts = l.facilitator.map((n) => Number(n.at.split('-')[0]));
+      expect(starts, l.id).toEqual([...starts].sort((a, b) => a - b));
+      expect(starts[0], l.id).toBe(0);
+      for (const n of l.facilitator) expect(n.text.length, `${l.id}: ${n.at}`).toBeGreaterThan(30);
+    }
+  });
+
+  test('the workshop actions the notes ask for are ones the presenter page has', () => {
+    const workshop = lessons.flatMap((l) => l.facilitator.filter((n) => n.text.startsWith('Workshop:')).map((n) => ({ lesson: l.id, text: n.text })));
+    expect(new Set(workshop.map((w) => w.lesson)).size).toBeGreaterThanOrEqual(8);
+    // the presenter page's buttons: Blackhole, Add N ms, Reset (RST), Restore, Heartbeat on/off
+    for (const w of workshop) expect(w.text, w.lesson).toMatch(/blackhole|add \d+ ms latency|latency|reset|restore|heartbeat (on|off)/i);
+    expect(findLesson(lessons, 'ghosts-and-heartbeats')!.facilitator.map((n) => n.text).join(' ')).toMatch(/blackhole everyone now .* ask what each browser says/);
+  });
+
+  test('the parser requires the notes and rejects a note without its minutes or out of order', () => {
+    expect(() => parseLesson('01-demo.md', OK.replace('facilitator: ["0-5 min: Show the thing"]\n', ''))).toThrow(/facilitator must be a non-empty list/);
+    expect(() => parseLesson('01-demo.md', OK.replace('0-5 min: Show the thing', 'Show the thing'))).toThrow(/must look like "M-N min: what to do"/);
+    expect(() => parseLesson('01-demo.md', OK.replace('["0-5 min: Show the thing"]', '["4 min: b", "0-2 min: a"]'))).toThrow(/"0-2 min" comes before "4 min"/);
+  });
+
+  test('hidden for learners unless they ask; shown by default in a presenter\'s tab; a stored choice wins', () => {
+    expect(facilitatorShown(null, false)).toBe(false);
+    expect(facilitatorShown(null, true)).toBe(true);
+    expect(facilitatorShown('shown', false)).toBe(true);
+    expect(facilitatorShown('hidden', true)).toBe(false);
+    expect(facilitatorShown('junk', false)).toBe(false);
+  });
+});
+
+describe('lab pages and their lessons', () => {
+  const LAB_IDS = ['transports', 'ghosts', 'backpressure', 'lifecycle', 'chat', 'hol', 'data-types'];
+
+  test('every lab block that opens a lab page says what the lesson wants there (its goal)', () => {
+    const labs = blocks('lab').filter(({ block }) => block.page.startsWith('/labs/'));
+    expect(labs.length).toBeGreaterThanOrEqual(15);
+    for (const { lesson, block } of labs) expect(block.goal?.length ?? 0, `${lesson.id}: ${block.page}`).toBeGreaterThan(30);
+  });
+
+  test('every lab page has at least one lesson to link back to, with the section that sends the learner there', () => {
+    for (const id of LAB_IDS) expect(goalsForLab(lessons, `/labs/${id}`).length, id).toBeGreaterThan(0);
+    const ghosts = goalsForLab(lessons, '/labs/ghosts');
+    expect(ghosts.map((g) => g.lesson.id)).toEqual(['why-http-struggles', 'ghosts-and-heartbeats', 'choosing-tools']);
+    expect(backHref(ghosts[1])).toBe('/lessons/ghosts-and-heartbeats#see-a-ghost-appear-and-vanish');
+    for (const id of LAB_IDS) for (const g of goalsForLab(lessons, `/labs/${id}`)) expect(linkProblem(lessons, backHref(g)), backHref(g)).toBeNull();
+    // the lesson the learner came from comes first
+    expect(goalsForLab(lessons, '/labs/chat', 'scaling')[0].lesson.id).toBe('scaling');
+    expect(goalsForLab(lessons, '/labs/chat', null)[0].lesson.id).toBe('stateful-connections');
+  });
+});
+
+describe('the capstone', () => {
+  test('embeds the live run once, and parses a capstone block', () => {
+    const c = findLesson(lessons, 'capstone')!;
+    expect(c.blocks.filter((b) => b.kind === 'capstone')).toEqual([{ kind: 'capstone' }]);
+    expect(parseLesson('01-demo.md', OK + '\n```capstone\n```\n').blocks.at(-1)).toEqual({ kind: 'capstone' });
+  });
+
+  test('a step is proven only by an event after the previous step\'s (a pong before the broadcast does not count)', () => {
+    const ctx = { conn: 'c7', link: 'L2', room: 'r1', afterSeq: 10 };
+    const base = { v: 1 as const, t: 0 };
+    const frame = (seq: number, dir: 'c2s' | 's2c', opcode: number, text: string | null) =>
+      ({ ...base, seq, type: 'frame', conn: 'c7', dir, opcode, text }) as unknown as WslabEvent;
+    const hop = (seq: number, h: string, conn = 'c7') => ({ ...base, seq, type: 'fanout', hop: h, conn, topic: 'room:r1', msgId: null }) as unknown as WslabEvent;
+    const events: WslabEvent[] = [
+      { ...base, seq: 5, type: 'handshake', conn: 'c7', response: { status: 101 } } as unknown as WslabEvent, // an earlier run's
+      { ...base, seq: 11, type: 'handshake', conn: 'c7', response: { status: 101 } } as unknown as WslabEvent,
+      frame(12, 's2c', 1, '{"type":"system","id":"n1-r1","meta":{"timestamp":1796289398785,"node":"n1"},"payl'),
+      frame(13, 'c2s', 1, '{"type":"join","payload":{"room":"r1"}}'),
+      frame(14, 'c2s', 0xa, 'hb:1'),
+      hop(15, 'subscribe'),
+      hop(16, 'publish'),
+      frame(17, 'c2s', 0xa, 'hb:2'),
+    ];
+    expect(provenSteps(events, ctx)).toEqual([
+      { step: 'upgrade', seq: 11, type: 'handshake' },
+      { step: 'jwt', seq: 12, type: 'frame' },
+      { step: 'join', seq: 13, type: 'frame' },
+      { step: 'subscribe', seq: 15, type: 'fanout' },
+      { step: 'broadcast', seq: 16, type: 'fanout' },
+      { step: 'ping-pong', seq: 17, type: 'frame' },
+    ]);
+    expect(STEPS.map((s) => s.id)).toEqual(['upgrade', 'jwt', 'join', 'subscribe', 'broadcast', 'ping-pong', 'drop', 'timeout', 'unsubscribe', 'cleanup']);
+    expect(provenSteps(events, { ...ctx, conn: null })).toEqual([]);
   });
 });
 
@@ -150,8 +290,8 @@ describe('embedded blocks', () => {
     }
   });
 
-  test('lesson 4 shows the RFC masked Hello, an unmasked client frame and a fragmented message, with exact summaries', () => {
-    const l4 = findLesson(lessons, '4')!;
+  test('the frames lesson shows the RFC masked Hello, an unmasked client frame and a fragmented message, with exact summaries', () => {
+    const l4 = findLesson(lessons, 'frames-and-opcodes')!;
     const dec = l4.blocks.filter((b): b is DecodeBlock => b.kind === 'decode');
     const byHex = (hex: string) => summarizeDecode(dec.find((b) => b.hex === hex)!);
     expect(byHex('81 85 37 fa 21 3d 7f 9f 4d 51 58').lines).toEqual(["TEXT 'Hello' [5 bytes, fin, masked]"]);
@@ -182,11 +322,11 @@ describe('embedded blocks', () => {
 });
 
 describe('the parser', () => {
-  const ok = ['---', 'id: demo', 'title: Demo', 'summary: A demo lesson used by the tests.', 'topics: [a]', 'live: [/inspect]', 'minutes: 5', 'objectives: [Do a thing]', 'recap: [A thing was done]', 'numbers: ["1: one"]', '---', '## One', 'text'].join('\n');
+  const ok = ['---', 'id: demo', 'title: Demo', 'summary: A demo lesson used by the tests.', 'topics: [a]', 'live: [/inspect]', 'minutes: 5', 'objectives: [Do a thing]', 'recap: [A thing was done]', 'numbers: ["1: one"]', 'facilitator: ["0-5 min: Show the thing"]', '---', '## One', 'text'].join('\n');
 
   test('parses front matter, markdown and headings', () => {
     const l = parseLesson('lessons/99-demo.md', ok);
-    expect(l).toMatchObject({ number: '99', id: 'demo', title: 'Demo', topics: ['a'], live: ['/inspect'], minutes: 5, objectives: ['Do a thing'], before: [], recap: ['A thing was done'], numbers: ['1: one'] });
+    expect(l).toMatchObject({ number: '99', id: 'demo', title: 'Demo', topics: ['a'], live: ['/inspect'], minutes: 5, objectives: ['Do a thing'], before: [], recap: ['A thing was done'], numbers: ['1: one'], facilitator: [{ at: '0-5', text: 'Show the thing' }] });
     expect(l.headings).toEqual([{ depth: 2, text: 'One', slug: 'one' }]);
     expect(l.blocks).toEqual([{ kind: 'markdown', text: '## One\ntext' }]);
   });
@@ -214,7 +354,7 @@ describe('the parser', () => {
       { kind: 'markdown', text: 'after' },
     ]);
     expect(exercisesOf(l)).toEqual([{ kind: 'exercise', id: 'envelope-router' }]);
-    expect(() => parseLesson('01-demo.md', ok + '\n```exercise\ntitle: x\n```\n')).toThrow(/exercise block at line 14: id must be a non-empty string/);
+    expect(() => parseLesson('01-demo.md', ok + '\n```exercise\ntitle: x\n```\n')).toThrow(/exercise block at line 15: id must be a non-empty string/);
     expect(() => parseLesson('01-demo.md', ok + '\n```exercise\nid: Envelope Router\n```\n')).toThrow(/id must be kebab-case/);
   });
 
@@ -239,7 +379,8 @@ describe('the parser', () => {
     const answers = sanitizeAnswers({ 'frames-and-opcodes': { '0': qs[0].answer, '1': (qs[1].answer + 1) % qs[1].choices.length, x: 3 }, bad: 5 });
     expect(progressOf(l, answers)).toEqual({ answered: 2, correct: 1, total: qs.length });
     expect(sanitizeAnswers('junk')).toEqual({});
-    expect(findLesson(lessons, '04')?.id).toBe('frames-and-opcodes');
+    expect(findLesson(lessons, '04')?.id).toBe('lifecycle');
+    expect(findLesson(lessons, '6')?.id).toBe('frames-and-opcodes');
   });
 });
 

@@ -10,7 +10,7 @@ import { parseLessons, quizzesOf, type Lesson } from '../../web/src/lessons/mode
 import { PARTS, checkVisit, continueFrom, groupIntoParts, sanitizeVisit } from '../../web/src/lessons/parts.ts';
 import { GLOSSARY, taughtAt } from '../../web/src/revise/glossary.ts';
 import { buildIndex, lessonSections, normalize, search, snippetOf } from '../../web/src/revise/search.ts';
-import { BOX_INTERVALS, DAY, MINUTE, RELEARN_DELAY, cardKey, deckStats, dueKeys, enroll, formatWait, nextDue, review, sanitizeDeck, type Card, type Deck } from '../../web/src/revise/spacing.ts';
+import { BOX_INTERVALS, DAY, MINUTE, RELEARN_DELAY, cardKey, dailyOrder, dayOf, deckStats, dueKeys, enroll, formatWait, nextDue, review, sanitizeDeck, type Card, type Deck } from '../../web/src/revise/spacing.ts';
 import { MAX_PROGRESS_BYTES, exportFileName, exportProgress, importProgress, type ProgressData } from '../../web/src/revise/transfer.ts';
 import { wrongAnswerKeys } from '../../web/src/revise/deck.ts';
 import { closeRows, headerBytes, headerSizes, opcodeRows, sampleAccept } from '../../web/src/revise/cheatsheet.ts';
@@ -239,6 +239,29 @@ describe('progress as a file', () => {
   });
 });
 
+describe('the deck\'s order, shuffled per learner and per day', () => {
+  const keys = Array.from({ length: 12 }, (_, i) => `lesson-${i % 4}#${i}`);
+  test('the same all day for one learner, whatever order the cards came in; a permutation of them', () => {
+    const once = dailyOrder(keys, 'a1b2c3d4e5f60718', '2026-12-03');
+    expect([...once].sort()).toEqual([...keys].sort());
+    expect(dailyOrder([...keys].reverse(), 'a1b2c3d4e5f60718', '2026-12-03')).toEqual(once);
+  });
+
+  test('another day or another learner sees another order', () => {
+    const mine = dailyOrder(keys, 'a1b2c3d4e5f60718', '2026-12-03');
+    expect(dailyOrder(keys, 'a1b2c3d4e5f60718', '2026-12-04')).not.toEqual(mine);
+    expect(dailyOrder(keys, '0000000000000001', '2026-12-03')).not.toEqual(mine);
+    expect(mine).not.toEqual(keys);
+  });
+
+  test('the day is the learner\'s calendar day', () => {
+    const noon = new Date(2026, 11, 3, 12, 0, 0).getTime();
+    expect(dayOf(noon)).toBe('2026-12-03');
+    expect(dayOf(new Date(2026, 11, 3, 23, 59, 59).getTime())).toBe('2026-12-03');
+    expect(dayOf(new Date(2026, 11, 4, 0, 0, 1).getTime())).toBe('2026-12-04');
+  });
+});
+
 describe('/lessons in parts, and continue where you left off', () => {
   test('every lesson is in exactly one part, parts in curriculum order', () => {
     const named = PARTS.flatMap((p) => p.lessons);
@@ -247,10 +270,12 @@ describe('/lessons in parts, and continue where you left off', () => {
     const groups = groupIntoParts(lessons);
     expect(groups.map((g) => g.title)).toEqual(PARTS.map((p) => p.title));
     expect(groups.flatMap((g) => g.lessons.map((l) => l.id))).toEqual(named);
+    // read part by part, the lessons come in the files' order: the parts follow the curriculum
+    expect(named).toEqual(lessons.map((l) => l.id));
   });
 
   test('a lesson no part names still shows, under "More lessons"', () => {
-    const extra = { ...lessons[0], id: 'capstone', number: '17' };
+    const extra = { ...lessons[0], id: 'added-later', number: '18' };
     const groups = groupIntoParts([...lessons, extra]);
     expect(groups.at(-1)).toMatchObject({ title: 'More lessons', lessons: [extra] });
   });

@@ -3,6 +3,7 @@
 // last N events; follow or pause; clicking an arrow selects its frame in every view.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { buildSequenceDiagram, type Diagram } from '../../../server/core/diagram/sequence.ts';
+import type { WslabEvent } from '../../../server/core/events/schema.ts';
 import { getStore } from '../store/store.ts';
 import { select, useSelection } from '../store/selection.ts';
 import { connBySeq, eventsFor } from './model.ts';
@@ -25,12 +26,17 @@ export interface SequenceDiagramProps {
    * (the full text shows on hover), so every lifeline stays in view.
    */
   fitToPanel?: boolean;
+  /**
+   * Chooses the events to draw from the store's, in place of `conn`/`conns` (a page telling one
+   * story, e.g. the capstone). Keep it stable (useCallback): a new function redraws.
+   */
+  pick?: (events: readonly WslabEvent[]) => WslabEvent[];
 }
 
 /** At most this often, in ms. */
 const REDRAW_EVERY = 350;
 
-export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequence diagram', emptyHint, fitToPanel = false }: SequenceDiagramProps) {
+export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequence diagram', emptyHint, fitToPanel = false, pick: choose }: SequenceDiagramProps) {
   const store = getStore();
   const [windowSize, setWindowSize] = useState(initialWindow);
   const [follow, setFollow] = useState(true);
@@ -72,7 +78,7 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
       timer = null;
       last = performance.now();
       seen = store.version('events');
-      const events = eventsFor(store.events, filter);
+      const events = choose ? choose(store.events) : eventsFor(store.events, filter);
       seqConn.current = connBySeq(events);
       const next = buildSequenceDiagram(events, { window: windowSize, ...(fitToPanel && panelWidth !== null ? { fitWidth: panelWidth } : {}) });
       setDiagram((prev) => (prev && prev.text === next.text ? prev : next));
@@ -87,7 +93,7 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
       unsubscribe();
       if (timer) clearTimeout(timer);
     };
-  }, [store, filter, windowSize, follow, fitToPanel, panelWidth]);
+  }, [store, filter, windowSize, follow, fitToPanel, panelWidth, choose]);
 
   // Render with mermaid whenever the text changed; a newer render wins over an older one.
   useEffect(() => {

@@ -9,6 +9,9 @@ import { ChatLab } from './ChatLab.tsx';
 import { TransportsLab } from './TransportsLab.tsx';
 import { HolLab } from './HolLab.tsx';
 import { DataTypesLab } from './DataTypesLab.tsx';
+import { LESSONS } from '../lessons/data.ts';
+import { backHref, goalsForLab } from '../lessons/lab-goals.ts';
+import { useVisit } from '../lessons/visits.ts';
 import './labs.css';
 
 export const LAB_PAGES = [
@@ -85,7 +88,29 @@ export function LabPage() {
           </Link>
         ))}
       </nav>
+      <LabLessons page={`/labs/${lab.id}`} />
       <View />
     </Page>
+  );
+}
+
+/** The lessons that send the learner here, each with what it wants them to see, and a link back. */
+function LabLessons({ page }: { page: string }) {
+  const visit = useVisit();
+  const goals = goalsForLab(LESSONS, page, visit?.lesson ?? null);
+  if (goals.length === 0) return null;
+  return (
+    <section className="lab-lessons" aria-label="From the lessons" data-testid="lab-lessons">
+      <ul>
+        {goals.map((g) => (
+          <li key={`${g.lesson.id}#${g.section}`}>
+            <Link to={backHref(g)}>
+              ← Lesson {g.lesson.number} · {g.lesson.title}
+            </Link>{' '}
+            <span className="lab-lesson-goal">Goal: {g.goal}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

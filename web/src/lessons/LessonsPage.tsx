@@ -1,5 +1,5 @@
 // /lessons and /lessons/:id: the curriculum (lessons/NN-slug.md, parsed by model.ts).
-import { Children, isValidElement, type ReactNode } from 'react';
+import { Children, isValidElement, lazy, Suspense, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import Markdown, { type Components } from 'react-markdown';
 import remarkGfm from 'remark-gfm';
@@ -15,6 +15,10 @@ import { LessonIntro, LessonRecap } from './LessonFrame.tsx';
 import { LessonChallenges } from '../challenges/ChallengesPage.tsx';
 import { continueFrom, groupIntoParts } from './parts.ts';
 import { useRecordVisit, useVisit } from './visits.ts';
+import { FacilitatorNotes, FacilitatorToggle } from './FacilitatorNotes.tsx';
+
+// the capstone's live run (and its runner) loads with the one lesson that embeds it
+const CapstoneRun = lazy(() => import('./capstone/CapstoneRun.tsx').then((m) => ({ default: m.CapstoneRun })));
 import '../diagram/diagram.css';
 import './lessons.css';
 
@@ -183,6 +187,12 @@ function BlockView({ block, lesson, chosen }: { block: Block; lesson: Lesson; ch
       return <Decode block={block} />;
     case 'exercise':
       return <Exercise id={block.id} />;
+    case 'capstone':
+      return (
+        <Suspense fallback={<p className="muted">Loading the live run…</p>}>
+          <CapstoneRun />
+        </Suspense>
+      );
   }
 }
 
@@ -222,10 +232,12 @@ export function LessonPage() {
               ))}
             </ul>
             <ProgressBadge lesson={lesson} />
+            <FacilitatorToggle />
           </nav>
         </aside>
         <article className="lesson-body" key={lesson.id}>
           <LessonIntro lesson={lesson} all={LESSONS} />
+          <FacilitatorNotes lesson={lesson} />
           {lesson.blocks.map((b, n) => (
             <BlockView key={n} block={b} lesson={lesson} chosen={chosen} />
           ))}

@@ -12,13 +12,15 @@
 //   objectives: [..]             what the learner can do after it (shown first)
 //   before: [lifecycle]          lessons worth reading first (optional)
 //   recap: [..]  numbers: [..]   the summary and key numbers shown at its end
+//   facilitator: [..]            notes for whoever teaches it to a room: "M-N min: what to do"
 //   ---
 //   Markdown… then fenced blocks whose language is lab, quiz, mermaid, decode or exercise:
-//   ```lab      { page: /labs/ghosts, label: "Open the ghost lab" }
+//   ```lab      { page: /labs/ghosts, label: "Open the ghost lab", goal? }  (goal: shown on the lab page)
 //   ```quiz     { question, choices: [..], answer: 0, explain, check? }  (check: quiz.ts)
 //   ```decode   { hex: "81 05 48 65 6c 6c 6f", dir: server, expect: valid }
 //   ```mermaid  sequenceDiagram …
 //   ```exercise { id: envelope-router }  (a coding exercise from web/src/editor/exercises.ts)
+//   ```capstone { }  the capstone's live run (web/src/lessons/capstone/)
 import { parse as parseYaml } from 'yaml';
 import { parseCheck, type QuizCheck } from './quiz.ts';
 
@@ -26,6 +28,8 @@ export interface LabBlock {
   kind: 'lab';
   page: string;
   label: string;
+  /** what the lesson wants the learner to see or do there: the lab page shows it, with a link back */
+  goal?: string;
 }
 export interface QuizBlock {
   kind: 'quiz';
@@ -55,11 +59,15 @@ export interface ExerciseBlock {
   kind: 'exercise';
   id: string;
 }
+/** The capstone's live run: the whole sequence against the chat lab, drawn from the event stream. */
+export interface CapstoneBlock {
+  kind: 'capstone';
+}
 export interface MarkdownBlock {
   kind: 'markdown';
   text: string;
 }
-export type Block = MarkdownBlock | LabBlock | QuizBlock | DecodeBlock | MermaidBlock | ExerciseBlock;
+export type Block = MarkdownBlock | LabBlock | QuizBlock | DecodeBlock | MermaidBlock | ExerciseBlock | CapstoneBlock;
 
 export interface Heading {
   depth: 2 | 3;
@@ -85,8 +93,16 @@ export interface Lesson {
   recap: string[];
   /** the figures worth remembering, shown at its end */
   numbers: string[];
+  /** notes for a facilitator, each "M-N min: …" in running order; hidden from learners unless asked */
+  facilitator: FacilitatorNote[];
   blocks: Block[];
   headings: Heading[];
+}
+
+export interface FacilitatorNote {
+  /** minutes into the session: "0-3" or "12" */
+  at: string;
+  text: string;
 }
 
 export class LessonError extends Error {
@@ -97,7 +113,7 @@ export class LessonError extends Error {
 }
 
 const FILE_RE = /(?:^|\/)(\d\d)-([a-z0-9-]+)\.md$/;
-const SPECIAL = new Set(['lab', 'quiz', 'decode', 'mermaid', 'exercise']);
+const SPECIAL = new Set(['lab', 'quiz', 'decode', 'mermaid', 'exercise', 'capstone']);
 
 /** Pages a lab block may point at: the app's client-side routes that show something live. */
 const ROUTE_RES = [
@@ -153,6 +169,7 @@ function yamlObject(file: string, text: string, what: string): Record<string, un
 
 function special(file: string, lang: string, body: string, line: number, quizIndex: number): Block {
   const where = `${lang} block at line ${line}`;
+  if (lang === 'capstone') return { kind: 'capstone' };
   if (lang === 'mermaid') {
     if (body.trim() === '') throw new LessonError(file, `${where} is empty`);
     return { kind: 'mermaid', text: body.trim() };
@@ -162,7 +179,8 @@ function special(file: string, lang: string, body: string, line: number, quizInd
     const page = str(file, o.page, `${where}: page`);
     if (!isKnownRoute(page)) throw new LessonError(file, `${where}: page ${page} is not a route of the app`);
     const label = o.label === undefined ? `Open ${page}` : str(file, o.label, `${where}: label`);
-    return { kind: 'lab', page, label };
+    if (o.goal === undefined) return { kind: 'lab', page, label };
+    return { kind: 'lab', page, label, goal: str(file, o.goal, `${where}: goal`) };
   }
   if (lang === 'quiz') {
     const question = str(file, o.question, `${where}: question`);
@@ -254,6 +272,8 @@ export function parseBody(file: string, body: string, firstLine = 1): { blocks: 
   return { blocks, headings };
 }
 
+const startOf = (at: string) => Number(at.split('-')[0]);
+
 /** Parses one lesson file; `file` is its path or name (NN-slug.md). Throws LessonError. */
 export function parseLesson(file: string, raw: string): Lesson {
   const m = FILE_RE.exec(file.replace(/\\/g, '/'));
@@ -273,6 +293,14 @@ export function parseLesson(file: string, raw: string): Lesson {
   if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 1 || minutes > 60) throw new LessonError(file, 'minutes must be a whole number from 1 to 60');
   const before = meta.before === undefined ? [] : strList(file, meta.before, 'before');
   for (const b of before) if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(b)) throw new LessonError(file, `before: ${b} is not a lesson id`);
+  const facilitator = strList(file, meta.facilitator, 'facilitator').map((line) => {
+    const m = /^(\d{1,3}(?:-\d{1,3})?) min: (.+)$/.exec(line);
+    if (!m) throw new LessonError(file, `facilitator: "${line.slice(0, 40)}" must look like "M-N min: what to do"`);
+    return { at: m[1], text: m[2] };
+  });
+  for (let i = 1; i < facilitator.length; i++) {
+    if (startOf(facilitator[i].at) < startOf(facilitator[i - 1].at)) throw new LessonError(file, `facilitator: "${facilitator[i].at} min" comes before "${facilitator[i - 1].at} min"; keep the notes in running order`);
+  }
   return {
     number,
     id,
@@ -285,6 +313,7 @@ export function parseLesson(file: string, raw: string): Lesson {
     before,
     recap: strList(file, meta.recap, 'recap'),
     numbers: strList(file, meta.numbers, 'numbers'),
+    facilitator,
     blocks,
     headings,
   };
@@ -295,8 +324,15 @@ export function parseLessons(files: Record<string, string>): Lesson[] {
   const lessons = Object.keys(files)
     .sort((a, b) => a.localeCompare(b))
     .map((path) => parseLesson(path, files[path]));
-  const ids = new Set(lessons.map((l) => l.id));
-  for (const l of lessons) for (const b of l.before) if (!ids.has(b)) throw new LessonError(`${l.number}-${l.id}.md`, `before: no lesson has the id ${b}`);
+  const position = new Map(lessons.map((l, i) => [l.id, i]));
+  for (const [i, l] of lessons.entries()) {
+    for (const b of l.before) {
+      const at = position.get(b);
+      if (at === undefined) throw new LessonError(`${l.number}-${l.id}.md`, `before: no lesson has the id ${b}`);
+      // the curriculum's order is the order of need: what a lesson builds on comes earlier
+      if (at >= i) throw new LessonError(`${l.number}-${l.id}.md`, `before: ${b} must come earlier in the curriculum (renumber the files)`);
+    }
+  }
   return lessons;
 }
 
@@ -365,4 +401,36 @@ export function sanitizePassed(value: unknown): Passed {
 /** Finds a lesson by id, or by its number ("4" or "04"). */
 export function findLesson(lessons: Lesson[], key: string): Lesson | undefined {
   return lessons.find((l) => l.id === key) ?? (/^\d{1,2}$/.test(key) ? lessons.find((l) => Number(l.number) === Number(key)) : undefined);
+}
+
+/** A link in a lesson's prose to a page of the app (markdown `[text](/path#anchor)`). */
+export interface LessonLink {
+  lesson: string;
+  href: string;
+}
+
+/** Every app-internal link in the lessons' prose. */
+export function linksOf(lessons: readonly Lesson[]): LessonLink[] {
+  const out: LessonLink[] = [];
+  for (const l of lessons) {
+    for (const b of l.blocks) {
+      if (b.kind !== 'markdown') continue;
+      for (const m of b.text.replace(/```[\s\S]*?```/g, '').matchAll(/\]\((\/[^)\s]*)\)/g)) out.push({ lesson: l.id, href: m[1] });
+    }
+  }
+  return out;
+}
+
+/**
+ * Why a link does not resolve, or null when it does: /lessons/ID needs a lesson with that id, and
+ * #anchor one of its headings; other paths must be routes of the app.
+ */
+export function linkProblem(lessons: readonly Lesson[], href: string): string | null {
+  const [path, anchor] = href.split('#') as [string, string | undefined];
+  const m = /^\/lessons\/([a-z0-9-]+)$/.exec(path);
+  if (!m) return isKnownRoute(path) || /^\/(challenges|revise|glossary|cheatsheet|illustrated|workshop|labs)(\?.*)?$/.test(path) ? null : `${path} is not a page of the app`;
+  const target = lessons.find((l) => l.id === m[1]);
+  if (!target) return `no lesson has the id ${m[1]}`;
+  if (anchor !== undefined && !target.headings.some((h) => h.slug === anchor)) return `${target.id} has no heading #${anchor}`;
+  return null;
 }

@@ -16,29 +16,39 @@ export const PARTS: readonly Part[] = [
     lessons: ['why-http-struggles', 'handshake', 'stateful-connections'],
   },
   {
-    title: 'Part 2 · On the wire',
-    blurb: 'Frames bit by bit, text against binary against compressed, and the states a socket passes through.',
-    lessons: ['frames-and-opcodes', 'data-types', 'lifecycle'],
+    title: 'Part 2 · Watching a socket',
+    blurb: 'The states a socket passes through and the events each end sees, then the tools that let you watch and poke one by hand.',
+    lessons: ['lifecycle', 'testing'],
   },
   {
-    title: 'Part 3 · Keeping it healthy',
+    title: 'Part 3 · On the wire',
+    blurb: 'Frames bit by bit, then text against binary against compressed.',
+    lessons: ['frames-and-opcodes', 'data-types'],
+  },
+  {
+    title: 'Part 4 · Keeping it healthy',
     blurb: 'Finding peers that vanished without a word, and not drowning a slow reader.',
     lessons: ['ghosts-and-heartbeats', 'backpressure'],
   },
   {
-    title: 'Part 4 · Building an application',
-    blurb: 'Shaping messages, choosing who receives them, and knowing who sent them.',
-    lessons: ['message-design', 'delivery-patterns', 'authentication'],
+    title: 'Part 5 · Building an application',
+    blurb: 'Shaping messages, knowing who sent them, then choosing who receives them.',
+    lessons: ['message-design', 'authentication', 'delivery-patterns'],
   },
   {
-    title: 'Part 5 · Many servers, absent users',
+    title: 'Part 6 · Many servers, absent users',
     blurb: 'A fleet with a broker in the middle, and messages for people who are offline.',
     lessons: ['scaling', 'offline-and-reconnects'],
   },
   {
-    title: 'Part 6 · Tools and alternatives',
-    blurb: 'What to build on, when something else fits better, and how to poke a socket by hand.',
-    lessons: ['choosing-tools', 'beyond-websockets', 'testing'],
+    title: 'Part 7 · Tools and alternatives',
+    blurb: 'What to build on, and when something else fits better.',
+    lessons: ['choosing-tools', 'beyond-websockets'],
+  },
+  {
+    title: 'Part 8 · The whole story',
+    blurb: 'One connection from upgrade to cleanup, every step run live and drawn from the event stream.',
+    lessons: ['capstone'],
   },
 ];
 

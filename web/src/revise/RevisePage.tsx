@@ -9,7 +9,8 @@ import { replaceProgress, useAnswers, usePassed } from '../lessons/progress.ts';
 import { useVisit, writeVisit } from '../lessons/visits.ts';
 import { GLOSSARY } from './glossary.ts';
 import { buildIndex, search, type DocKind, type Hit } from './search.ts';
-import { deckStats, dueKeys, formatWait, nextDue, parseCardKey } from './spacing.ts';
+import { dailyOrder, dayOf, deckStats, dueKeys, formatWait, nextDue, parseCardKey } from './spacing.ts';
+import { learnerId } from '../lessons/learner.ts';
 import { answerCard, enrollWrong, useDeck, writeDeck } from './deck.ts';
 import { exportFileName, exportProgress, importProgress } from './transfer.ts';
 import './revise.css';
@@ -89,7 +90,7 @@ function Deck() {
     const t = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(t);
   }, []);
-  const due = dueKeys(deck, now).filter((k) => findQuiz(k) !== null);
+  const due = dailyOrder(dueKeys(deck, now).filter((k) => findQuiz(k) !== null), learnerId(), dayOf(now));
   const stats = deckStats(deck, now);
   const next = nextDue(deck, now);
   const [current, setCurrent] = useState<string | null>(null);

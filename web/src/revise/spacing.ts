@@ -3,6 +3,8 @@
 // 16 days), each wrong answer sends it back to box 0, due again in ten minutes. A card answered
 // right in the last box is learned and leaves the deck. Pure: the clock is a parameter.
 
+import { hash32 } from '../lessons/quiz.ts';
+
 export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
 
@@ -134,4 +136,21 @@ export function sanitizeDeck(value: unknown): Deck {
     }
   }
   return out;
+}
+
+/** The learner's calendar day of `now` (local time), as YYYY-MM-DD: the deck's order changes with it. */
+export function dayOf(now: number): string {
+  const d = new Date(now);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/**
+ * The due cards in an order shuffled per learner and per day: the same all day for one learner (a
+ * reload does not reshuffle), different the next day and for the next learner, so a deck is not
+ * learnt as a sequence. Sorting by a hash of (learner, day, key) is a permutation that does not
+ * depend on the order the keys came in.
+ */
+export function dailyOrder(keys: readonly string[], learner: string, day: string): string[] {
+  const rank = new Map(keys.map((k) => [k, hash32(`${learner}\u0000${day}\u0000${k}`)]));
+  return [...keys].sort((a, b) => rank.get(a)! - rank.get(b)! || a.localeCompare(b));
 }
