@@ -51,6 +51,19 @@ function hexBytes(hex: string): Uint8Array {
   return out;
 }
 
+/** The message event fields a session reads: the assembled (inflated) message's first bytes. */
+export interface MessageLike {
+  conn: string;
+  dir: Dir;
+  opcode: number;
+  /** the message's length as the application sees it */
+  length: number;
+  /** the first 256 bytes as text, when they are UTF-8 */
+  text: string | null;
+  /** the first 64 bytes */
+  previewHex: string;
+}
+
 let encoder: TextEncoder | null = null;
 
 interface ConnState {
@@ -103,6 +116,18 @@ export class DecoderSession {
     return this.conns.get(conn)?.def?.protocol ?? null;
   }
 
+  /**
+   * Decodes one message event (call in stream order): the assembled message, inflated when
+   * compressed (its first 256 bytes when they are text, else its first 64). The better source;
+   * use either message() or frame() for a message.
+   */
+  message(e: MessageLike): Decoded | null {
+    const s = this.state(e.conn);
+    encoder ??= new TextEncoder();
+    const bytes = e.text !== null ? encoder.encode(e.text) : hexBytes(e.previewHex);
+    return this.decodeWith(s, { dir: e.dir, binary: e.opcode === 0x2, bytes, length: Math.max(e.length, bytes.length) });
+  }
+
   /** Decodes one frame event (call in stream order); null when the frame starts no decodable message. */
   frame(f: FrameLike): Decoded | null {
     const s = this.state(f.conn);
@@ -127,6 +152,10 @@ export class DecoderSession {
       const length = Math.max(f.payloadLength, bytes.length);
       m = { dir: f.dir, binary, bytes, length: f.truncated || !f.fin ? Math.max(length, bytes.length + 1) : length };
     }
+    return this.decodeWith(s, m);
+  }
+
+  private decodeWith(s: ConnState, m: DecoderMessage): Decoded | null {
     if (!s.decode) {
       if (s.looked >= RECOGNISE_MESSAGES) return null;
       s.looked++;

@@ -30,7 +30,14 @@ export class DecodedFrames {
         this.opened.add(f.conn);
         if (this.opened.size > 5000) this.opened.clear();
       }
-      const d = this.session.frame(f);
+      // a message is decoded once, on the frame that ends it: from its message event (the first
+      // 256 bytes, assembled and inflated) or, without one, from a single frame's own preview
+      let d: Decoded | null = null;
+      if (f.fin && f.opcode <= 0x2) {
+        const m = store.messageOf.get(f);
+        if (m) d = this.session.message(m);
+        else if (f.opcode !== 0x0) d = this.session.frame(f);
+      }
       if (d) {
         this.byFrame.set(f, d);
         let list = this.recent.get(f.conn);
