@@ -47,6 +47,24 @@ describe('choosing a decoder and decoding frame events', () => {
   });
 });
 
+describe('decoding message events', () => {
+  it('reads the text of a message event (its first 256 bytes), else its 64-byte hex preview, and marks a longer message cut', () => {
+    const s = new DecoderSession();
+    s.open('c1', { subprotocol: 'v12.stomp' });
+    const body = 'x'.repeat(100);
+    const frameText = `SEND\ndestination:/queue/a\ncontent-length:${body.length}\n\n${body}\0`;
+    const d = s.message({ conn: 'c1', dir: 'c2s', opcode: 1, length: frameText.length, text: frameText, previewHex: hex(frameText).slice(0, 128) })!;
+    expect(d.items[0].fields.find(([k]) => k === 'stomp.body')?.[1]).toBe(body);
+    expect(d.items[0].cut).toBeUndefined();
+    const long = `SEND\ndestination:/q\n\n${'y'.repeat(400)}\0`;
+    const cut = s.message({ conn: 'c1', dir: 'c2s', opcode: 1, length: long.length, text: long.slice(0, 256), previewHex: hex(long).slice(0, 128) })!;
+    expect(cut.items[0].cut).toBe(true);
+    s.open('c2', { subprotocol: 'mqtt' });
+    const pingreq = s.message({ conn: 'c2', dir: 'c2s', opcode: 2, length: 2, text: null, previewHex: 'c000' })!;
+    expect(pingreq.items[0].summary).toBe('PINGREQ');
+  });
+});
+
 describe('the decoded-fields query', () => {
   const d = { decoder: 'mqtt', protocol: 'MQTT', items: [{ summary: '', fields: [['mqtt.type', 'SUBSCRIBE'], ['mqtt.topic', 'lab/a'], ['mqtt.topic', 'lab/b b']] as [string, string][] }] };
   it('matches decoder names, presence, equality (any case), containment and inequality, all terms together', () => {
