@@ -52,9 +52,9 @@ describeWithChromium('/inspect in Chromium', () => {
     const first = await cellTexts(c2s);
     conn = first[1];
     expect(conn).toMatch(/^c\d+$/);
-    // time, conn, dir, opcode, FIN, RSV, MASK, length, preview
-    expect(first.slice(2)).toEqual(['c→s', 'TEXT', '1', '000', '1', '5', 'hello']);
-    expect((await cellTexts(s2c)).slice(2)).toEqual(['s→c', 'TEXT', '1', '000', '0', '5', 'hello']);
+    // time, conn, dir, opcode, FIN, RSV, MASK, length, decoded (none for the echo lab), preview
+    expect(first.slice(2)).toEqual(['c→s', 'TEXT', '1', '000', '1', '5', '', 'hello']);
+    expect((await cellTexts(s2c)).slice(2)).toEqual(['s→c', 'TEXT', '1', '000', '0', '5', '', 'hello']);
     expect(await page.locator('.counts').getAttribute('data-total')).toBe('2');
     await screenshot(page, 'inspect-list');
   });

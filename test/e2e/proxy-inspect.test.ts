@@ -58,8 +58,8 @@ describeWithChromium('/inspect on a proxied connection', () => {
     const [c2s, s2c] = await rows().evaluateAll((els) => els.map((e) => e.getAttribute('data-seq')!));
     const first = await cellTexts(c2s);
     conn = first[1];
-    expect(first.slice(2)).toEqual(['c→s', 'TEXT', '1', '000', '1', '14', 'hello upstream']);
-    expect((await cellTexts(s2c)).slice(2)).toEqual(['s→c', 'TEXT', '1', '000', '0', '14', 'hello upstream']);
+    expect(first.slice(2)).toEqual(['c→s', 'TEXT', '1', '000', '1', '14', '', 'hello upstream']);
+    expect((await cellTexts(s2c)).slice(2)).toEqual(['s→c', 'TEXT', '1', '000', '0', '14', '', 'hello upstream']);
     await rows().first().click();
     await page.locator('.frame-detail').waitFor();
     expect(await page.locator('.frame-detail .mask-hex').textContent()).toBe('37 fa 21 3d');

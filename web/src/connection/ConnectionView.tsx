@@ -11,6 +11,9 @@ import { getStore, type ConnView } from '../store/store.ts';
 import { formatT, showControls } from '../inspect/model.ts';
 import { acceptSteps, headLines, readyStateLabel, statePath, stateTimeline, type TimelineStep } from './model.ts';
 import { HeartbeatControl } from './HeartbeatControl.tsx';
+import { getDecodedFrames } from '../inspect/decoded.ts';
+import { decodedSummary } from '../../../server/core/decoders/index.ts';
+import { select } from '../store/selection.ts';
 import './connection.css';
 
 export interface ConnectionViewProps {
@@ -146,6 +149,8 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
       </dl>
 
       <Handshake h={v.handshake} />
+
+      <DecodedMessages conn={v.conn} />
 
       <section className="conn-section" aria-label="Ready-state timelines">
         <h3 className="section-title">readyState, both ends</h3>
@@ -413,6 +418,36 @@ function Buffers({ v, version }: { v: ConnView; version: string }) {
           </p>
           <TimeChart data={data} series={BUFFER_SERIES} title={`Send buffer of ${v.conn} over time, bytes`} yLabel="bytes" height={160} />
         </>
+      )}
+    </section>
+  );
+}
+
+/** The connection's newest messages decoded as its subprotocol (when one was recognised). */
+function DecodedMessages({ conn }: { conn: string }) {
+  const decoded = getDecodedFrames(getStore());
+  const protocol = decoded.protocolOf(conn);
+  if (!protocol) return null;
+  const recent = decoded.recentOf(conn).slice(-8);
+  return (
+    <section className="conn-section conn-decoded" aria-label="Decoded messages">
+      <h3 className="section-title">Decoded as {protocol}</h3>
+      {recent.length === 0 ? (
+        <p className="hint">No message decoded yet.</p>
+      ) : (
+        <ol className="decoded-recent">
+          {recent.map((f) => {
+            const d = decoded.get(f);
+            return (
+              <li key={f.seq} data-seq={f.seq}>
+                <button type="button" className="link-button" onClick={() => select({ seq: f.seq, conn })}>
+                  #{f.seq}
+                </button>{' '}
+                <span className={`dir ${f.dir}`}>{f.dir === 'c2s' ? 'c→s' : 's→c'}</span> <code>{d ? showControls(decodedSummary(d)) : ''}</code>
+              </li>
+            );
+          })}
+        </ol>
       )}
     </section>
   );

@@ -9,12 +9,16 @@ import { XorTable } from '../anatomy/XorTable.tsx';
 import { bytesLabel, spacedHex } from '../anatomy/bytes.ts';
 import { payloadView, type PayloadView as View } from '../anatomy/payload.ts';
 import { formatFrame, frameHeader, opcodeName } from '../../../server/core/wire/index.ts';
+import type { Decoded } from '../../../server/core/decoders/index.ts';
+import { DecodedView } from './DecodedView.tsx';
 import { eventToFrame, formatT, frameName, hexToBytes, showControls, type FrameEvent } from './model.ts';
 
 export interface FrameDetailProps {
   frame: FrameEvent;
   /** the data opcode of the frame's message (for continuation frames) */
   messageOpcode: number;
+  /** the payload decoded as its subprotocol, or null */
+  decoded?: Decoded | null;
   onShowConnection: (conn: string) => void;
   onClose: () => void;
 }
@@ -34,7 +38,7 @@ function visibleView(view: View): View {
   }
 }
 
-export function FrameDetail({ frame: f, messageOpcode, onShowConnection, onClose }: FrameDetailProps) {
+export function FrameDetail({ frame: f, messageOpcode, decoded = null, onShowConnection, onClose }: FrameDetailProps) {
   const frame = useMemo(() => eventToFrame(f), [f]);
   const header = useMemo(() => {
     const wire = hexToBytes(f.headerHex);
@@ -112,6 +116,7 @@ export function FrameDetail({ frame: f, messageOpcode, onShowConnection, onClose
         </h3>
         <PayloadView view={view} />
       </section>
+      {decoded && !f.rsv1 && <DecodedView decoded={decoded} truncated={f.truncated} />}
       {f.rsv1 && (
         <section className="frame-section inflated" aria-label="Inflated text">
           <h3 className="section-title">Inflated (permessage-deflate, RFC 7692)</h3>
@@ -124,6 +129,7 @@ export function FrameDetail({ frame: f, messageOpcode, onShowConnection, onClose
           )}
         </section>
       )}
+      {decoded && f.rsv1 && <DecodedView decoded={decoded} truncated={f.inflated !== null && f.inflated.length >= 250} />}
     </article>
   );
 }

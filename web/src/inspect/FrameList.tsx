@@ -7,7 +7,8 @@
 // while frames stream in).
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isControlOpcode } from '../../../server/core/wire/index.ts';
-import { formatT, framePreview, frameName, indexOfSeq, rsvText, type FrameEvent } from './model.ts';
+import { decodedSummary, type Decoded } from '../../../server/core/decoders/index.ts';
+import { formatT, framePreview, showControls, frameName, indexOfSeq, rsvText, type FrameEvent } from './model.ts';
 
 /** Row height in CSS pixels; the rows are all the same height, so positions are index × ROW_H. */
 export const ROW_H = 30;
@@ -29,13 +30,15 @@ export interface FrameListProps {
   onFollowChange: (follow: boolean) => void;
   onSelect: (frame: FrameEvent) => void;
   onOpen: (frame: FrameEvent) => void;
+  /** the frame's decoded subprotocol message, for the summary column */
+  decodedOf?: (frame: FrameEvent) => Decoded | null;
   scrollRequest: ScrollRequest | null;
   /** called once a scroll request was carried out */
   onScrolled: (nonce: number) => void;
   emptyText: string;
 }
 
-export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, scrollRequest, onScrolled, emptyText }: FrameListProps) {
+export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText }: FrameListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ top: 0, height: 720 });
   const measure = useCallback(() => {
@@ -141,7 +144,8 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
     const f = frames[i];
     if (!f) continue;
     if (f.seq === selectedSeq) activeShown = true;
-    rows.push(<FrameRow key={f.seq} frame={f} index={i} top={i * ROW_H} selected={f.seq === selectedSeq} onOpen={onOpen} />);
+    const d = decodedOf?.(f) ?? null;
+    rows.push(<FrameRow key={f.seq} frame={f} index={i} top={i * ROW_H} selected={f.seq === selectedSeq} onOpen={onOpen} decoder={d?.decoder ?? ''} summary={d ? decodedSummary(d) : ''} />);
   }
 
   return (
@@ -155,6 +159,7 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
         <span role="columnheader" title="RSV1 RSV2 RSV3">RSV</span>
         <span role="columnheader" title="MASK bit">MASK</span>
         <span role="columnheader" className="num-col">length</span>
+        <span role="columnheader" title="The payload decoded as its subprotocol (Socket.IO, MQTT, STOMP, GraphQL, JSON-RPC)">decoded</span>
         <span role="columnheader">payload preview</span>
       </div>
       <div
@@ -187,9 +192,12 @@ interface FrameRowProps {
   top: number;
   selected: boolean;
   onOpen: (f: FrameEvent) => void;
+  /** the decoder's id and the decoded summary, '' when the frame was not decoded */
+  decoder: string;
+  summary: string;
 }
 
-const FrameRow = memo(function FrameRow({ frame: f, index, top, selected, onOpen }: FrameRowProps) {
+const FrameRow = memo(function FrameRow({ frame: f, index, top, selected, onOpen, decoder, summary }: FrameRowProps) {
   const name = frameName(f);
   const control = isControlOpcode(f.opcode);
   const cls = `frame-row op-${name.toLowerCase()}${control ? ' ctrl' : ''}${selected ? ' selected' : ''} ${f.dir}`;
@@ -216,6 +224,10 @@ const FrameRow = memo(function FrameRow({ frame: f, index, top, selected, onOpen
       <span role="gridcell" className="c-bit">{rsvText(f)}</span>
       <span role="gridcell" className="c-bit">{+f.masked}</span>
       <span role="gridcell" className="c-len num-col">{f.payloadLength.toLocaleString('en-US')}</span>
+      <span role="gridcell" className="c-decoded" title={summary ? `${decoder}: ${showControls(summary)}` : undefined}>
+        {summary && <span className={`dec-tag dec-${decoder}`}>{decoder}</span>}
+        {summary && ` ${showControls(summary)}`}
+      </span>
       <span role="gridcell" className="c-preview">{framePreview(f)}</span>
     </div>
   );

@@ -9,6 +9,7 @@ import { ConnectionView } from '../connection/ConnectionView.tsx';
 import { useStoreSelector, useStoreSlice, useThrottledSlice } from '../store/hooks.ts';
 import { getSelection, select, useSelection } from '../store/selection.ts';
 import { getStore } from '../store/store.ts';
+import { getDecodedFrames } from './decoded.ts';
 import { FrameDetail } from './FrameDetail.tsx';
 import { ExportButtons, ImportBanner, ImportButton } from './ImportFile.tsx';
 import { FrameList, useStableCallback, type ScrollRequest } from './FrameList.tsx';
@@ -66,7 +67,10 @@ export function InspectPage() {
   // --- filters ---
   const [filter, setFilter] = useState<FrameFilter>(DEFAULT_FILTER);
   const deferred = useDeferredValue(filter);
-  const compiled = useMemo(() => compileFilter(deferred), [deferred]);
+  // subprotocol decoding runs over new frames before filtering, so decoded fields can be filtered on
+  const decoded = getDecodedFrames(store);
+  const decodedOf = useCallback((f: FrameEvent) => decoded.get(f), [decoded]);
+  const compiled = useMemo(() => compileFilter(deferred, decodedOf), [deferred, decodedOf]);
   const filtered = useRef(new FilteredFrames()).current;
   filtered.update(store.frames, compiled);
   const frames = filtered.matched;
@@ -192,7 +196,7 @@ export function InspectPage() {
         <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} importButton={<><ExportButtons conn={filter.conn} /><ImportButton target={pageRef} /></>} />
       </div>
       <ImportBanner />
-      <Toolbar filter={filter} patch={patch} error={compiled.error} />
+      <Toolbar filter={filter} patch={patch} error={compiled.error} decodedError={compiled.decodedError} />
       {notices.length > 0 && (
         <div className="list-notices" role="status" aria-label="Frames not in the list">
           {notices.map((n) => (
@@ -209,6 +213,7 @@ export function InspectPage() {
           onFollowChange={setFollow}
           onSelect={onSelect}
           onOpen={onOpen}
+          decodedOf={decodedOf}
           scrollRequest={scrollRequest}
           onScrolled={onScrolled}
           emptyText={
@@ -231,7 +236,7 @@ export function InspectPage() {
           {tab === 'frame' ? (
             <div className="panel-body" role="tabpanel" id="panel-frame" aria-labelledby="tab-frame">
               {selFrame ? (
-                <MemoDetail frame={selFrame} messageOpcode={messageOpcode} onShowConnection={showConnection} onClose={closeDetail} />
+                <MemoDetail frame={selFrame} messageOpcode={messageOpcode} decoded={decoded.get(selFrame)} onShowConnection={showConnection} onClose={closeDetail} />
               ) : selection.seq !== null ? (
                 <p className="hint missing-frame">
                   {store.frames.length && selection.seq < store.frames[0].seq && store.evictedFrames > 0
@@ -265,6 +270,7 @@ interface ToolbarProps {
   filter: FrameFilter;
   patch: (p: Partial<FrameFilter>) => void;
   error: string | null;
+  decodedError: string | null;
 }
 
 interface ActionsProps {
@@ -278,7 +284,7 @@ interface ActionsProps {
   importButton: React.ReactNode;
 }
 
-function Toolbar({ filter, patch, error }: ToolbarProps) {
+function Toolbar({ filter, patch, error, decodedError }: ToolbarProps) {
   const connIds = useStoreSelector((s) => Array.from(s.conns.keys()).join(' '), []);
   const conns = connIds ? connIds.split(' ') : [];
   return (
@@ -342,10 +348,28 @@ function Toolbar({ filter, patch, error }: ToolbarProps) {
             Aa
           </label>
         </div>
+        <label className="decoded-filter" title="Decoded subprotocol fields: name=value, name~text, name!=value, name, or a decoder (sio, mqtt, stomp, gql, rpc); all terms must hold">
+          <span className="lbl">decoded fields</span>
+          <input
+            type="search"
+            id="filter-decoded"
+            value={filter.decoded}
+            placeholder="sio.event=chat mqtt.type=PUBLISH"
+            onChange={(e) => patch({ decoded: e.target.value })}
+            aria-invalid={decodedError !== null}
+            aria-describedby={decodedError ? 'decoded-error' : undefined}
+            spellCheck={false}
+          />
+        </label>
       </form>
       {error && (
         <p className="search-error" id="search-error" role="alert">
           {error}. The search is ignored until it is fixed.
+        </p>
+      )}
+      {decodedError && (
+        <p className="search-error" id="decoded-error" role="alert">
+          {decodedError}. The decoded-fields filter is ignored until it is fixed.
         </p>
       )}
     </div>

@@ -4,6 +4,7 @@
 import { describeCloseCode, isControlOpcode, opcodeName } from '../../../server/core/wire/index.ts';
 import type { Frame } from '../../../server/core/wire/types.ts';
 import type { FrameEvent } from '../store/store.ts';
+import { compileDecodedQuery, type Decoded } from '../../../server/core/decoders/index.ts';
 
 export type { FrameEvent };
 
@@ -19,9 +20,11 @@ export interface FrameFilter {
   search: string;
   regex: boolean;
   matchCase: boolean;
+  /** decoded subprotocol fields, e.g. "sio.event=chat mqtt.qos=1" (server/core/decoders/query.ts) */
+  decoded: string;
 }
 
-export const DEFAULT_FILTER: FrameFilter = { conn: null, dir: null, opcode: null, control: true, search: '', regex: false, matchCase: false };
+export const DEFAULT_FILTER: FrameFilter = { conn: null, dir: null, opcode: null, control: true, search: '', regex: false, matchCase: false, decoded: '' };
 
 /** The opcodes the filter offers. */
 export const OPCODE_CHOICES: readonly { value: number; label: string }[] = [
@@ -59,13 +62,19 @@ export interface CompiledFilter {
   test: (f: FrameEvent) => boolean;
   /** set when the search is an invalid regex; the search is then ignored (the other filters still apply) */
   error: string | null;
+  /** set when the decoded-fields query is invalid; it is then ignored */
+  decodedError: string | null;
 }
 
-export function compileFilter(filter: FrameFilter): CompiledFilter {
+/** `decodedOf` gives a frame's decoded subprotocol message (null when none), for the decoded-fields query. */
+export function compileFilter(filter: FrameFilter, decodedOf: (f: FrameEvent) => Decoded | null = () => null): CompiledFilter {
   const { match, error } = compileSearch(filter.search, filter.regex, filter.matchCase);
   const { conn, dir, opcode, control } = filter;
+  const query = compileDecodedQuery(filter.decoded ?? '');
+  const decodedActive = query.error === null && (filter.decoded ?? '').trim() !== '';
   const test = (f: FrameEvent): boolean => {
     if (conn !== null && f.conn !== conn) return false;
+    if (decodedActive && !query.test(decodedOf(f))) return false;
     if (dir !== null && f.dir !== dir) return false;
     if (opcode !== null && f.opcode !== opcode) return false;
     if (!control && isControlOpcode(f.opcode)) return false;
@@ -77,8 +86,8 @@ export function compileFilter(filter: FrameFilter): CompiledFilter {
     }
     return true;
   };
-  const key = JSON.stringify([conn, dir, opcode, control, match ? filter.search : '', filter.regex, filter.matchCase]);
-  return { key, test, error };
+  const key = JSON.stringify([conn, dir, opcode, control, match ? filter.search : '', filter.regex, filter.matchCase, decodedActive ? filter.decoded.trim() : '']);
+  return { key, test, error, decodedError: query.error };
 }
 
 /** The index of the first element whose seq is > seq (arrays ordered by seq). */

@@ -63,6 +63,8 @@ export class EventStore {
   /** of evictedFrames, those removed by clear() rather than by the cap */
   clearedFrames = 0;
   events: WslabEvent[] = [];
+  /** a data message's message event, keyed by the frame that ended it (for the subprotocol decoders) */
+  readonly messageOf = new WeakMap<FrameEvent, EventOf<'message'>>();
   readonly conns = new Map<string, ConnView>();
   /** events the server could not send us (gap events), summed */
   missed = 0;
@@ -310,6 +312,15 @@ export class EventStore {
       else this.fieldShapes.set(shape, e.fields);
       this.frames.push(e);
       this.markDirty('frames');
+    }
+    if (e.type === 'message') {
+      // the tap writes a message event right after the frame that ends the message
+      for (let i = this.frames.length - 1; i >= 0 && i >= this.frames.length - 64; i--) {
+        const f = this.frames[i];
+        if (f.conn !== e.conn || f.dir !== e.dir) continue;
+        if (f.fin && f.opcode <= 0x2) this.messageOf.set(f, e);
+        break;
+      }
     }
     if (!('conn' in e) || e.conn === undefined) return;
     const v = this.view(e.conn);
