@@ -186,7 +186,7 @@ describe('tap frame and message events', () => {
           frames: frames.filter((f) => f.opcode < 8).length,
           compressed: false,
           text: c.text ? previewText(preview, truncated) : null,
-          previewHex: hex(c.payload.subarray(0, FRAME_PREVIEW_BYTES)),
+          previewHex: hex(c.payload.subarray(0, MESSAGE_PREVIEW_BYTES)),
           truncated,
         });
       }),
@@ -267,7 +267,7 @@ describe('tap frame and message events', () => {
       truncated: true,
       text: null,
     });
-    expect(events[1]).toMatchObject({ type: 'message', length: 70_000, wireLength: 70_000, truncated: true, previewHex: '61'.repeat(64) });
+    expect(events[1]).toMatchObject({ type: 'message', length: 70_000, wireLength: 70_000, truncated: true, previewHex: '61'.repeat(256) });
   });
 
   test('a close frame whose reason is not valid UTF-8 shows it with replacement characters, as wslab decode does', () => {

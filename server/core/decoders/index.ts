@@ -60,7 +60,7 @@ export interface MessageLike {
   length: number;
   /** the first 256 bytes as text, when they are UTF-8 */
   text: string | null;
-  /** the first 64 bytes */
+  /** the first 256 bytes as hex */
   previewHex: string;
 }
 
@@ -118,7 +118,7 @@ export class DecoderSession {
 
   /**
    * Decodes one message event (call in stream order): the assembled message, inflated when
-   * compressed (its first 256 bytes when they are text, else its first 64). The better source;
+   * compressed (its first 256 bytes, as text or hex). The better source;
    * use either message() or frame() for a message.
    */
   message(e: MessageLike): Decoded | null {

@@ -272,7 +272,7 @@ function writeMessageJson(rec: Uint8Array, w: JsonBytes): void {
   if (textEnd !== NOT_TEXT_16) w.utf8(rec, data, data + textEnd);
   else w.null();
   w.lit(L_PREVIEWHEX);
-  w.hex(rec, data, data + Math.min(dataLength, FRAME_PREVIEW_BYTES));
+  w.hex(rec, data, data + Math.min(dataLength, MESSAGE_PREVIEW_BYTES));
   w.lit(L_TRUNCATED);
   w.bool(length > MESSAGE_PREVIEW_BYTES);
   w.byte(0x7d); // }
