@@ -118,7 +118,7 @@ test('a compressed text message: RSV1 on the wire, inflated text in the frame an
       truncated: true,
     });
     expect(m.text).toBe(text.slice(0, MESSAGE_PREVIEW_BYTES));
-    expect(m.previewHex).toBe(Buffer.from(text.slice(0, FRAME_PREVIEW_BYTES)).toString('hex'));
+    expect(m.previewHex).toBe(Buffer.from(text.slice(0, MESSAGE_PREVIEW_BYTES)).toString('hex'));
   }
 });
 

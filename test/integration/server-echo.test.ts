@@ -355,6 +355,7 @@ describe('echo lab through the tap', () => {
       'state:0',
       'handshake',
       'state:1',
+      'heartbeat',
       'frame:c2s:TEXT',
       'message:c2s',
       'frame:s2c:TEXT',
@@ -457,6 +458,6 @@ describe('frame header fields', () => {
     const msg = log.ofType('message', conn).find((m) => m.dir === 'c2s')!;
     expect(msg).toMatchObject({ length: 65_536, truncated: true });
     expect(msg.text).toBe('z'.repeat(MESSAGE_PREVIEW_BYTES));
-    expect(msg.previewHex).toBe('7a'.repeat(FRAME_PREVIEW_BYTES));
+    expect(msg.previewHex).toBe('7a'.repeat(MESSAGE_PREVIEW_BYTES));
   });
 });
