@@ -30,6 +30,7 @@ import { WireMeter } from './http/wire-meter.ts';
 import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts';
 import { WorkshopRoom } from './workshop/room.ts';
 import { workshopRoutes } from './workshop/api.ts';
+import { roomTeaching } from './workshop/teaching.ts';
 import { newPresenterKey } from './http/presenter.ts';
 import { OPEN_ROOM, presenterGuard, OPEN_SESSIONS, sessionGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
@@ -197,6 +198,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const meter = new WireMeter();
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat }) : null;
+  const teaching = roomTeaching(bus, room, presenterKey);
   let joinUrls: string[] = [];
   // challenges: each learner's progress, watched from the bus (server/challenges/)
   const challenges = new ChallengeTracker({ bus, registry });
@@ -271,6 +273,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...linkApi.routes,
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
+    ...teaching.routes,
     ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => fds.check('puppets') }),
     ...challengeRoutes(challenges),
     ...chatRoutes(() => fanout, roomGuard),
@@ -376,6 +379,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
 
   async function close(): Promise<void> {
     room?.close();
+    teaching.close();
     challenges.close();
     await fanout?.close();
     puppets.closeAll();
