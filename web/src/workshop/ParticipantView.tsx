@@ -12,6 +12,7 @@ import type { Room } from './room.ts';
 import { RoomSocket } from './room-socket.ts';
 import { useNow } from './useNow.ts';
 import { Figure } from '../labs/Figure.tsx';
+import { ParticipantQuiz } from './QuizCard.tsx';
 import '../labs/labs.css';
 
 const NAME_STORAGE = 'wslab.workshop.name';
@@ -154,6 +155,7 @@ function Joined({ room, you, onRename, onLeave }: { room: Room; you: { id: strin
           leave
         </button>
       </p>
+      <ParticipantQuiz />
 
       <section className={`wk-now${effects.length ? ' wk-alert' : ''}`} aria-label="Right now" aria-live="polite" data-testid="wk-now">
         <h2>Right now</h2>

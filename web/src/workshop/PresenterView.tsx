@@ -9,6 +9,7 @@ import { presenterAction, type PresenterBody } from './api.ts';
 import { ago, describeEffect, describeEvent, displayPath, rosterRows, rttText, totals, type RosterConn } from './model.ts';
 import type { Room } from './room.ts';
 import { useNow } from './useNow.ts';
+import { TeachingPanels } from './TeachingPanels.tsx';
 import '../labs/labs.css';
 import '../connection/connection.css';
 
@@ -48,6 +49,7 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
       </div>
 
       <Controls room={room} presenterKey={presenterKey} now={now} />
+      <TeachingPanels room={room} presenterKey={presenterKey} />
 
       <section className="lab-panel wk-panel" aria-label="Roster">
         <h2>Roster</h2>
