@@ -108,7 +108,7 @@ function Projector() {
           <section className="pj-feed" aria-label="Event feed">
             <h2>Events</h2>
             <ol data-testid="pj-feed">
-              {feed.slice(quiz ? -6 : -FEED_LINES).map((e) => (
+              {feed.slice(quiz ? -4 : -FEED_LINES).map((e) => (
                 <li key={e.seq} className={`pj-ev pj-${e.type}`}>
                   {formatEvent(e)}
                 </li>
