@@ -125,6 +125,12 @@ describeWithChromium('workshop teaching in Chromium: quiz, follow-me, projector'
     expect(await wall.locator('.pj-feed li').first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(22);
     await shot(wall, 'teach-projector-1920x1080');
     await wall.close();
+    // from the presenter page: the new tab carries the key in its session storage, never in a URL or the page
+    expect(await presenter.content()).not.toContain(KEY);
+    const [popup] = await Promise.all([presenter.waitForEvent('popup'), presenter.getByTestId('wk-projector-open').click()]);
+    await popup.getByTestId('pj-quiz').waitFor({ timeout: 20_000 });
+    expect(popup.url()).toBe(`${server.url}/workshop/projector`);
+    await popup.close();
   }, 120_000);
 
   test('the reveal tells each participant whether they were right, in every tab', async () => {

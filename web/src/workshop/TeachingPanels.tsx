@@ -24,7 +24,9 @@ function ProjectorControl({ room, presenterKey }: { room: Room; presenterKey: st
   const [conn, setConn] = useState('');
   const channel = useMemo(() => (typeof BroadcastChannel === 'function' ? new BroadcastChannel(PROJECTOR_CHANNEL) : null), []);
   useEffect(() => () => channel?.close(), [channel]);
-  const href = `/workshop/projector?key=${encodeURIComponent(presenterKey)}${conn ? `&conn=${encodeURIComponent(conn)}` : ''}`;
+  // no key in the page: a tab this one opens inherits its session storage, where the key is kept
+  const href = `/workshop/projector${conn ? `?conn=${encodeURIComponent(conn)}` : ''}`;
+  void presenterKey;
   return (
     <section className="lab-panel wk-panel" aria-label="Projector">
       <h2>Projector</h2>
@@ -49,9 +51,19 @@ function ProjectorControl({ room, presenterKey }: { room: Room; presenterKey: st
           </select>
         </label>
       </div>
-      <p className="lab-small muted">The projector page has no controls: it follows this choice. Open it on the screen the room sees (the key leaves its address at once).</p>
+      <p className="lab-small muted">The projector page has no controls: it follows this choice. Open it on the screen the room sees: the new tab takes this tab's key with it (on another machine, open /workshop/projector?key=KEY there).</p>
       <div className="lab-actions">
-        <a className="lab-btn" href={href} target="_blank" rel="opener" data-testid="wk-projector-open">
+        <a
+          className="lab-btn"
+          href={href}
+          target="_blank"
+          rel="opener"
+          data-testid="wk-projector-open"
+          onClick={(e) => {
+            e.preventDefault();
+            window.open(href, '_blank');
+          }}
+        >
           Open the projector view
         </a>
       </div>
