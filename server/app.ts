@@ -30,6 +30,7 @@ import { WireMeter } from './http/wire-meter.ts';
 import { TransportsLab, type TransportsOptions } from './labs/transports/lab.ts';
 import { WorkshopRoom } from './workshop/room.ts';
 import { workshopRoutes } from './workshop/api.ts';
+import { roomTeaching } from './workshop/teaching.ts';
 import { newPresenterKey } from './http/presenter.ts';
 import { OPEN_ROOM, presenterGuard, OPEN_SESSIONS, sessionGuard } from './http/presenter-guard.ts';
 import { isWildcardHost, networkOrigins } from './workshop/lan.ts';
@@ -206,6 +207,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const transports = new TransportsLab(bus, meter, allowOrigins, options.transports);
   const roomOptions = typeof options.workshop === 'object' ? options.workshop : {};
   const room = workshopOn ? new WorkshopRoom({ bus, registry, link: linkApi.link, heartbeat: () => heartbeat, graceMs: roomOptions.graceMs, presenterName: roomOptions.presenterName }) : null;
+  const teaching = roomTeaching(bus, room, presenterKey);
   let joinUrls: string[] = [];
   // challenges: each learner's progress, watched from the bus (server/challenges/)
   const challenges = new ChallengeTracker({ bus, registry });
@@ -280,6 +282,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...linkApi.routes,
     ...labApis.flatMap((a) => a.routes),
     ...workshopRoutes({ room, presenterKey, joinUrls: () => joinUrls }),
+    ...teaching.routes,
     ...playgroundRoutes({ puppets, target, connByRemotePort, sessionGuard: ownGuard, admitPuppet: () => fds.check('puppets') }),
     ...challengeRoutes(challenges),
     ...chatRoutes(() => fanout, roomGuard),
@@ -387,6 +390,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
 
   async function close(): Promise<void> {
     room?.close();
+    teaching.close();
     challenges.close();
     await fanout?.close();
     puppets.closeAll();

@@ -22,7 +22,7 @@ export interface StreamScope {
 /** What `ownerAt` holds for an event every participant sees (workshop, node and broker state). */
 export const ROOM = '*';
 /** Connection-less events every participant sees; any other connection-less event is the presenter's only. */
-const ROOM_TYPES: ReadonlySet<string> = new Set(['workshop', 'node', 'broker', 'sim']);
+const ROOM_TYPES: ReadonlySet<string> = new Set(['workshop', 'node', 'broker', 'sim', 'quiz', 'follow']);
 
 /** The events that make a live connection's views complete, however old: sent ahead of a recent window. */
 const ANCHOR_TYPES: Record<string, number> = { 'conn.open': 0, handshake: 1, state: 2 };
@@ -580,6 +580,11 @@ export class EventBus {
       set?.delete(sub);
       if (set && set.size === 0) this.scopedByOwner.delete(owner);
     };
+  }
+
+  /** Scoped streams open for one owner (a participant's pages): how many a room-level event reaches for them. */
+  scopedCount(owner: string): number {
+    return this.scopedByOwner.get(owner)?.size ?? 0;
   }
 
   private add(sub: SubscriberRecord): () => void {

@@ -108,6 +108,11 @@ const labExamples: Record<string, WslabEvent> = {
     ...base, type: 'workshop', action: 'blackhole', by: 'presenter', participant: 'p2', name: 'Ada\x1b[2J', participants: 12, conns: 3,
     durationMs: 10000, latencyMs: null, heartbeat: null,
   },
+  quiz: {
+    ...base, type: 'quiz', action: 'ask', quiz: 'q1', question: 'Who masks?\x1b[2J', choices: ['the client', 'the server'], source: null,
+    counts: [0, 0], answered: 0, participants: 12, correct: null,
+  },
+  follow: { ...base, type: 'follow', path: '/labs/ghosts', label: 'Lab · Ghosts\x1b[2J' },
 };
 
 describe('formatEvent', () => {
@@ -137,6 +142,8 @@ describe('formatEvent', () => {
     expect(formatEvent(labExamples.fanout)).toContain('fanout n1 publish room:lobby m1');
     expect(formatEvent(labExamples.broker)).toContain('broker n1 redis/streams down, 3 topics: ECONNREFUSED');
     expect(formatEvent(labExamples.node)).toContain('node n2 start ws://127.0.0.1:9000/lab/chat');
+    expect(formatEvent(labExamples.quiz)).toContain("quiz q1 ask 'Who masks?\\x1b[2J': [0, 0], 0 of 12 answered");
+    expect(formatEvent(labExamples.follow)).toContain("follow /labs/ghosts 'Lab · Ghosts\\x1b[2J'");
     expect(formatEvent(labExamples.workshop)).toContain("workshop presenter blackhole p2 'Ada\\x1b[2J' for 10000 ms: 3 conns, 12 in the room");
   });
 

@@ -2,7 +2,7 @@
 // (DESIGN.md: each loadable by URL), so a pasted link reproduces the view. Each page is its own
 // chunk, loaded when its route is first shown: the entry chunk holds the shell and the router
 // only, so a first visit downloads what that one page needs (Layout shows them under Suspense).
-import { lazy } from 'react';
+import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './shell/Layout.tsx';
 import { NotFound } from './shell/NotFound.tsx';
@@ -12,6 +12,7 @@ const LessonPage = lazy(() => import('./lessons/LessonsPage.tsx').then((m) => ({
 const PlaygroundPage = lazy(() => import('./playground/PlaygroundPage.tsx').then((m) => ({ default: m.PlaygroundPage })));
 const InspectPage = lazy(() => import('./inspect/InspectPage.tsx').then((m) => ({ default: m.InspectPage })));
 const DecodePage = lazy(() => import('./decode/DecodePage.tsx').then((m) => ({ default: m.DecodePage })));
+const ProjectorPage = lazy(() => import('./workshop/ProjectorView.tsx').then((m) => ({ default: m.ProjectorPage })));
 const WorkshopPage = lazy(() => import('./workshop/WorkshopPage.tsx').then((m) => ({ default: m.WorkshopPage })));
 const LabsIndex = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabsIndex })));
 const LabPage = lazy(() => import('./labs/LabsPage.tsx').then((m) => ({ default: m.LabPage })));
@@ -29,6 +30,7 @@ const ConformPage = lazy(() => import('./conform/ConformPage.tsx').then((m) => (
 export function App() {
   return (
     <Routes>
+      <Route path="workshop/projector" element={<Suspense fallback={null}><ProjectorPage /></Suspense>} />
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/lessons" replace />} />
         <Route path="lessons" element={<LessonsPage />} />

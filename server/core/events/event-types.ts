@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   'broker',
   'node',
   'workshop',
+  'quiz',
+  'follow',
 ] as const;
 
 export type EventTypeName = (typeof EVENT_TYPES)[number];

@@ -94,6 +94,10 @@ function formatLine(e: WslabEvent): string {
       ].filter(Boolean).join(' ');
       return `${head} workshop ${e.by} ${e.action} ${who}${what ? ` ${what}` : ''}: ${e.conns} conn${e.conns === 1 ? '' : 's'}, ${e.participants} in the room`;
     }
+    case 'quiz':
+      return `${head} quiz ${e.quiz} ${e.action}${e.question ? ` ${quote(e.question, 80)}` : ''}: [${e.counts.join(', ')}], ${e.answered} of ${e.participants} answered${e.correct !== null ? `, right: ${e.correct}` : ''}`;
+    case 'follow':
+      return `${head} follow ${e.path} ${quote(e.label, 60)}`;
     default:
       return `${head} ${(e as { type: string }).type}`;
   }

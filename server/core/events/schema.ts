@@ -476,6 +476,45 @@ export const WorkshopEvent = z.object({
   heartbeat: z.object({ intervalMs: z.number().int().nonnegative(), maxMisses: z.number().int().positive() }).nullable(),
 });
 
+
+/**
+ * The workshop's live room quiz (server/workshop/quiz.ts), seen by the whole room: the presenter
+ * asks (the question and its choices, never the answer), the tally of answers so far (at most two
+ * a second), the reveal (the right choice and the final counts), the end. Each participant's first
+ * answer is the one counted. The asking is also drawn as fan-out: one `fanout` publish on node
+ * "room", topic "quiz", then one `deliver` per participant.
+ */
+export const QuizEvent = z.object({
+  ...base,
+  type: z.literal('quiz'),
+  action: z.enum(['ask', 'tally', 'reveal', 'end']),
+  /** "q1", "q2", ... */
+  quiz: z.string(),
+  /** ask: the question (untrusted text: render as text) */
+  question: z.string().nullable(),
+  /** ask: the choices, in the order everyone sees them */
+  choices: z.array(z.string()).nullable(),
+  /** ask: where it comes from ("04-frames-and-opcodes#1"), null when typed in */
+  source: z.string().nullable(),
+  /** answers per choice so far */
+  counts: z.array(z.number().int().nonnegative()),
+  /** participants who answered, and in the room */
+  answered: z.number().int().nonnegative(),
+  participants: z.number().int().nonnegative(),
+  /** reveal: the index of the right choice */
+  correct: z.number().int().nonnegative().nullable(),
+});
+
+/** Follow-me: the presenter moved the room to a page (a lesson section, a lab, a challenge); participants' pages follow unless they opted out. */
+export const FollowEvent = z.object({
+  ...base,
+  type: z.literal('follow'),
+  /** the app path, with an optional #section: "/lessons/04-frames-and-opcodes#masking" */
+  path: z.string(),
+  /** what the room reads: "Lesson 4 · Frames and opcodes" */
+  label: z.string(),
+});
+
 export const WslabEvent = z.discriminatedUnion('type', [
   ConnOpenEvent,
   HandshakeEvent,
@@ -498,6 +537,8 @@ export const WslabEvent = z.discriminatedUnion('type', [
   BrokerEvent,
   NodeEvent,
   WorkshopEvent,
+  QuizEvent,
+  FollowEvent,
 ]);
 
 export type WslabEvent = z.infer<typeof WslabEvent>;

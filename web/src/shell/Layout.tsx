@@ -1,8 +1,11 @@
-import { useEffect, useState, Suspense } from 'react';
+import { lazy, useEffect, useState, Suspense } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 import { ThemeToggle } from './ThemeToggle.tsx';
 import { ScrollManager } from './ScrollManager.tsx';
 import { ScrollHints } from './ScrollHints.tsx';
+
+// follow-me in a workshop: its own chunk, rendering nothing outside one (web/src/workshop/RoomFollower.tsx)
+const RoomFollower = lazy(() => import('../workshop/RoomFollower.tsx'));
 
 const NAV = [
   { to: '/lessons', label: 'Lessons' },
@@ -61,6 +64,9 @@ export function Layout() {
           <Outlet />
         </Suspense>
       </main>
+      <Suspense fallback={null}>
+        <RoomFollower />
+      </Suspense>
     </div>
   );
 }

@@ -12,6 +12,7 @@ import type { Room } from './room.ts';
 import { RoomSocket } from './room-socket.ts';
 import { useNow } from './useNow.ts';
 import { Figure } from '../labs/Figure.tsx';
+import { ParticipantQuiz } from './QuizCard.tsx';
 import '../labs/labs.css';
 
 const NAME_STORAGE = 'wslab.workshop.name';
@@ -188,6 +189,7 @@ function Joined({
           Close every wslab page and you leave the room {Math.round(state.graceMs / 1000)} s later; come back within that time and you are still here, and this browser keeps its name afterwards too.
         </p>
       )}
+      <ParticipantQuiz />
 
       <section className={`wk-now${effects.length ? ' wk-alert' : ''}`} aria-label="Right now" aria-live="polite" data-testid="wk-now">
         <h2>Right now</h2>

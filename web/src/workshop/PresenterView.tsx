@@ -10,6 +10,7 @@ import { ago, describeEffect, describeEvent, displayPath, rosterRows, rttText, t
 import type { Room } from './room.ts';
 import { useNow } from './useNow.ts';
 import { JoinQr, RecordButton, RemoveButton } from './RoomTools.tsx';
+import { TeachingPanels } from './TeachingPanels.tsx';
 import '../labs/labs.css';
 import '../connection/connection.css';
 
@@ -62,6 +63,7 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
           {removal.text}
         </p>
       )}
+      <TeachingPanels room={room} presenterKey={presenterKey} />
 
       <section className="lab-panel wk-panel" aria-label="Roster">
         <h2>Roster</h2>

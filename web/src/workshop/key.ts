@@ -7,7 +7,7 @@ const STORAGE = 'wslab.workshop.presenterKey';
 /** Moves ?key= of a /workshop address into this tab's storage. Call before the app renders. */
 export function capturePresenterKey(): void {
   const url = new URL(location.href);
-  if (url.pathname.replace(/\/+$/, '') !== '/workshop') return;
+  if (!['/workshop', '/workshop/projector'].includes(url.pathname.replace(/\/+$/, ''))) return;
   const key = url.searchParams.get('key');
   if (key === null) return;
   url.searchParams.delete('key');
