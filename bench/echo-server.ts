@@ -2,9 +2,10 @@
 //   bare   — a plain ws echo server (the baseline)
 //   tapped — wslab's /lab/echo with the tap on (the observer attaches from the client side)
 //   proxy PORT — `wslab proxy ws://127.0.0.1:PORT`: every path relayed to that upstream, tapped
+//   pipe PORT  — a bare TCP relay to that upstream (no tap, no WebSocket): what any process hop costs
 // It prints its port, then answers "mem" requests over IPC with heap figures after a GC.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { startWslab } from '../server/app.ts';
 
@@ -18,6 +19,24 @@ async function main(): Promise<number> {
       wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
       });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  }
+  if (mode === 'pipe') {
+    const upstreamPort = Number(process.argv[3]);
+    const server = createTcpServer({ noDelay: true }, (client) => {
+      const upstream = connect({ host: '127.0.0.1', port: upstreamPort, noDelay: true });
+      const pipe = (from: Socket, to: Socket) => {
+        from.on('data', (chunk: Buffer) => {
+          if (!to.write(chunk)) from.pause();
+        });
+        to.on('drain', () => from.resume());
+        from.on('close', () => to.destroy());
+        from.on('error', () => from.destroy());
+      };
+      pipe(client, upstream);
+      pipe(upstream, client);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return (server.address() as AddressInfo).port;

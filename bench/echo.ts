@@ -16,7 +16,7 @@ export interface ServerProc {
   stop(): void;
 }
 
-export async function spawnServer(mode: 'bare' | 'tapped' | 'proxy', ...args: string[]): Promise<ServerProc> {
+export async function spawnServer(mode: 'bare' | 'tapped' | 'proxy' | 'pipe', ...args: string[]): Promise<ServerProc> {
   const child = fork(join(ROOT, 'bin', 'run-ts.js'), [join(ROOT, 'bench', 'echo-server.ts'), mode, ...args], {
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
