@@ -121,6 +121,8 @@ async function room(n: number, mode: 'scoped' | 'before'): Promise<{ p50: number
     }
 
     const latencies: number[] = [];
+    /** when each latency was measured (to tell a room-wide stall from one slow page) */
+    const when: number[] = [];
     const people: Participant[] = [];
     for (let start = 0; start < n; start += 25) {
       await Promise.all(
@@ -140,6 +142,7 @@ async function room(n: number, mode: 'scoped' | 'before'): Promise<{ p50: number
             for (const [marker, at] of p.sent) {
               if (text.includes(marker)) {
                 latencies.push(now - at);
+                when.push(now);
                 p.sent.delete(marker);
               }
             }
@@ -163,18 +166,28 @@ async function room(n: number, mode: 'scoped' | 'before'): Promise<{ p50: number
       }, (i * 1000) / people.length),
     );
     const health: number[] = [];
+    const healthAt: number[] = [];
+    /** the server's own event-loop delay, per 10-s window seen during the run */
+    const loop = new Map<string, { p99Ms: number; maxMs: number }>();
+    const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const server0 = serverCpu(child);
     const ends = performance.now() + RUN_MS;
     while (performance.now() < ends) {
       const t0 = performance.now();
-      await retry(() => fetch(`${url}/__wslab/health`).then((r) => r.json()));
+      const h = (await retry(() => fetch(`${url}/__wslab/health`).then((r) => r.json()))) as { loopDelay: { p99Ms: number; maxMs: number } | null };
       health.push(performance.now() - t0);
+      if (h.loopDelay) loop.set(`${h.loopDelay.p99Ms}/${h.loopDelay.maxMs}`, h.loopDelay);
+      healthAt.push(t0);
       await new Promise((r) => setTimeout(r, 200));
     }
     for (const t of timers) clearTimeout(t);
     const cpu1 = process.cpuUsage(cpu0);
     const serverSec = serverCpu(child) - server0;
+    // the slowest of each: when (seconds into the run) and how long
+    const worst = (xs: number[], at: number[]) => xs.map((x, i) => [x, (at[i] - t0) / 1000] as const).sort((a, b) => b[0] - a[0]).slice(0, 8).map(([x, t]) => `${x.toFixed(0)} ms at ${t.toFixed(1)} s`).join(', ');
+    process.stderr.write(`bench room ${n} ${mode}: the server's event-loop delay per 10-s window, p99/max: ${[...loop.keys()].join(', ')} ms\n`);
+    if (process.env.BENCH_ROOM_WORST) process.stderr.write(`bench room ${n} ${mode}: slowest frames ${worst(latencies, when)}; slowest health ${worst(health, healthAt)}\n`);
     process.stderr.write(`bench room ${n} ${mode}: over ${RUN_MS / 1000} s the server used ${serverSec.toFixed(1)} s of CPU, the load generator (this process) ${((cpu1.user + cpu1.system) / 1e6).toFixed(1)} s; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
     const h = (await fetch(`${url}/__wslab/health`).then((r) => r.json())) as { memory: { rss: number } };
     for (const p of people) {

@@ -37,6 +37,7 @@ import { HostRule } from './http/hosts.ts';
 import { computeLimits, FdBudget, readOpenFileLimit, type Limits } from './process/limits.ts';
 import { afterEarlierResponses, trackResponse } from './http/pipeline.ts';
 import { closeGoingAway } from './process/shutdown.ts';
+import { LoopDelayMonitor } from './process/loop-delay.ts';
 import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
@@ -221,6 +222,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   // The server's own routes; the link's, the labs', the workshop's and the playground's are theirs.
+  const loopDelay = new LoopDelayMonitor();
   const serverRoutes: Route[] = [
     { method: 'GET', path: '/__wslab/connections', handle: ({ res }) => sendJson(res, 200, { count: registry.size, connections: registry.snapshot() }) },
     {
@@ -271,6 +273,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
           headSeq: bus.headSeq,
           // what clients made the server buffer, against the budget; and the process as the OS sees it
           memory: { ...budget.snapshot(), historyReaders: historyReaders.active, rss: mem.rss, heapUsed: mem.heapUsed },
+          loopDelay: loopDelay.latest,
         });
       },
     },
@@ -386,6 +389,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   async function close(): Promise<void> {
+    loopDelay.close();
     room?.close();
     challenges.close();
     await fanout?.close();
