@@ -2,12 +2,16 @@
 // clients. Each joins with a cookie, opens its event stream exactly as the participant page does
 // (`/__wslab/events?recent=2000&format=bin` with its wslab_session cookie), and one lab connection
 // through the chaos link (`/lab/echo?link=pN`) sending one message a second. Before they come, a
-// ticker fills the history (events no participant owns). Measured over 10 s from each page's open:
-// the bytes each page read, "I send, I see my frame" (send → that message's c2s event on the
-// sender's own stream) p50/p99, GET /__wslab/health p99, and gap events seen.
+// ticker fills the history (events no participant owns). Measured over the run (BENCH_ROOM_MS,
+// 30 s): "I send, I see my frame" (send → that message's c2s event on the sender's own stream)
+// p50/p99, GET /__wslab/health p99, gap events seen, the server's RSS at the end; and the bytes
+// each page read in its first 10 s. The server's CPU seconds, this process's and the server's
+// event-loop delay (health's loopDelay) are printed beside them: the load generator runs in this
+// process, apart from the server, but on the same cores.
 //
-// Rooms: BENCH_ROOM=50,200 (the default). The baseline column is the same room, in the same run, as
-// it was before streams were scoped: every page reads every participant's events from seq 1.
+// Rooms: BENCH_ROOM=50,200 (the default; the README's table is BENCH_ROOM=50,200,500
+// BENCH_ROOM_BASELINE=200). The baseline column is the same room, in the same run, as it was
+// before streams were scoped: every page reads every participant's events from seq 1.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -212,8 +216,10 @@ export async function runRoomBench(): Promise<BenchRow[]> {
   const sizes = (process.env.BENCH_ROOM ?? '50,200').split(',').map(Number).filter((x) => x > 0);
   const rows: BenchRow[] = [];
   for (const n of sizes) {
-    // BENCH_ROOM_BASELINE=0 skips the before-scoping room (at 500 it is the quadratic one)
-    const before = process.env.BENCH_ROOM_BASELINE === '0' ? null : await room(n, 'before');
+    // BENCH_ROOM_BASELINE=N: the before-scoping room only for rooms of at most N (0: none); at 500
+    // it is the quadratic one, and minutes of it heat the machine for the rooms measured after
+    const baselineUpTo = Number(process.env.BENCH_ROOM_BASELINE ?? Infinity);
+    const before = n <= baselineUpTo ? await room(n, 'before') : null;
     const r = await room(n, 'scoped');
     for (const [label, x] of [['before scoping', before], ['scoped', r]] as const) {
       if (!x) continue;
