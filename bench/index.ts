@@ -14,7 +14,7 @@ const SECTIONS: Record<string, string> = {
   ghosts: '1,000 ghosts created and reaped three times (memory after vs at the start)',
   fanout: 'fan-out of one message to 10,000 subscribers over 4 nodes (embedded broker, Redis) vs a bare ws send loop',
   budget: 'RSS with every push lab at its worst (clients that never read, at the caps) vs the stated memory budget',
-  room: 'a workshop room of 50 and 200 participants (BENCH_ROOM=…): streams opened as the participant page opens them',
+  room: 'a workshop room of 50 and 200 participants for 30 s (BENCH_ROOM=50,200,500 for the README table): streams opened as the participant page opens them',
   pageweight: 'cold loads of /lessons, /inspect and /playground in Chromium: bytes transferred vs the same responses uncompressed',
   proxy: 'echo through wslab proxy (tapped, observer attached) vs the same ws upstream reached directly',
   conform: 'wslab conform, the default run against /lab/echo, vs the same cases through a plain ws client',

@@ -21,7 +21,12 @@ export function renderTable(rows: BenchRow[], oursName = 'wslab', theirsName = '
   const lines = [
     `| measure | ${oursName} | ${theirsName} | ratio | target |`,
     '|---|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.name} | ${fmt(r.ours)} ${r.unit} | ${fmt(r.theirs)} ${r.unit} | ${(r.ours / r.theirs).toFixed(2)}× | ${r.target} |`),
+    // a baseline not measured in this run (NaN, which JSON carries as null) reads as such
+    ...rows.map((r) =>
+      r.theirs === null || Number.isNaN(r.theirs)
+        ? `| ${r.name} | ${fmt(r.ours)} ${r.unit} | not run | — | ${r.target} |`
+        : `| ${r.name} | ${fmt(r.ours)} ${r.unit} | ${fmt(r.theirs)} ${r.unit} | ${(r.ours / r.theirs).toFixed(2)}× | ${r.target} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -38,6 +38,7 @@ import { HostRule } from './http/hosts.ts';
 import { computeLimits, FdBudget, readOpenFileLimit, type Limits } from './process/limits.ts';
 import { afterEarlierResponses, trackResponse } from './http/pipeline.ts';
 import { closeGoingAway } from './process/shutdown.ts';
+import { LoopDelayMonitor } from './process/loop-delay.ts';
 import { MAX_SIMS } from './labs/ghosts/sim.ts';
 import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
@@ -223,6 +224,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   // The server's own routes; the link's, the labs', the workshop's and the playground's are theirs.
+  const loopDelay = new LoopDelayMonitor();
   const serverRoutes: Route[] = [
     { method: 'GET', path: '/__wslab/connections', handle: ({ res }) => sendJson(res, 200, { count: registry.size, connections: registry.snapshot() }) },
     {
@@ -273,6 +275,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
           headSeq: bus.headSeq,
           // what clients made the server buffer, against the budget; and the process as the OS sees it
           memory: { ...budget.snapshot(), historyReaders: historyReaders.active, rss: mem.rss, heapUsed: mem.heapUsed },
+          loopDelay: loopDelay.latest,
         });
       },
     },
@@ -389,6 +392,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   }
 
   async function close(): Promise<void> {
+    loopDelay.close();
     room?.close();
     teaching.close();
     challenges.close();

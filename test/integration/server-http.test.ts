@@ -105,10 +105,12 @@ describe('other API routes', () => {
     }
   });
 
-  test('GET /__wslab/health answers', async () => {
+  test('GET /__wslab/health answers, with its event-loop delay (null until a 10-s window is complete)', async () => {
     const res = await fetch(`${t.httpUrl}/__wslab/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true });
+    const body = (await res.json()) as { ok: boolean; loopDelay: { windowMs: number } | null };
+    expect([body.ok, body.loopDelay === null ? null : body.loopDelay.windowMs]).toEqual([true, body.loopDelay === null ? null : 10_000]);
+    expect('loopDelay' in body).toBe(true);
   });
 
   test('an unknown /__wslab/x is a 404 that names the real routes', async () => {

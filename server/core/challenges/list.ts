@@ -309,13 +309,33 @@ export const CHALLENGES: readonly Challenge[] = [
 
 /** A chat envelope's room and text, or null. */
 function chatOf(text: string | null): string | null {
+  const v = objectOf(text) as { type?: unknown; payload?: { room?: unknown; text?: unknown } } | null;
+  if (v === null) return null;
+  return v.type === 'chat' && typeof v.payload?.room === 'string' && typeof v.payload.text === 'string' ? `${v.payload.room}\n${v.payload.text}` : null;
+}
+
+/**
+ * A text message parsed as a JSON object, or null. Every watcher of every learner reads the same
+ * message event in turn, so the last text's answer is kept: a message is parsed once, not once per
+ * watcher, and text that cannot be an object (no leading `{`) is never handed to JSON.parse, whose
+ * thrown error costs more than the message.
+ */
+let lastText: string | null = null;
+let lastObject: object | null = null;
+function objectOf(text: string | null): object | null {
   if (text === null) return null;
-  try {
-    const v = JSON.parse(text) as { type?: unknown; payload?: { room?: unknown; text?: unknown } };
-    return v.type === 'chat' && typeof v.payload?.room === 'string' && typeof v.payload.text === 'string' ? `${v.payload.room}\n${v.payload.text}` : null;
-  } catch {
-    return null;
+  if (text === lastText) return lastObject;
+  let v: unknown = null;
+  if (/^\s*\{/.test(text)) {
+    try {
+      v = JSON.parse(text);
+    } catch {
+      v = null;
+    }
   }
+  lastText = text;
+  lastObject = typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+  return lastObject;
 }
 
 /**
@@ -349,13 +369,8 @@ function roomDelivery(otherNode: boolean): () => Watch {
 }
 
 function isEnvelope(text: string | null): boolean {
-  if (text === null) return false;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { type?: unknown }).type === 'string' && 'payload' in v;
-  } catch {
-    return false;
-  }
+  const v = objectOf(text);
+  return v !== null && typeof (v as { type?: unknown }).type === 'string' && 'payload' in v;
 }
 
 export const CHALLENGE_BY_ID: ReadonlyMap<string, Challenge> = new Map(CHALLENGES.map((c) => [c.id, c]));
