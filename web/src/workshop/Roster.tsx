@@ -2,7 +2,7 @@
 // only near where the box is scrolled to (a room of 500 keeps a few dozen rows in the page). The
 // box scrolls with the keyboard (it takes focus), a focused remove button keeps its row drawn, and
 // a search narrows the list by name.
-import { memo, useLayoutEffect, useRef, useState, type UIEvent } from 'react';
+import { memo, useEffect, useLayoutEffect, useRef, useState, type UIEvent } from 'react';
 import { ago, displayPath, rttText, type RosterConn, type RosterRow } from './model.ts';
 import { rosterWindow } from './roster-window.ts';
 import { RemoveButton } from './RoomTools.tsx';
@@ -29,17 +29,29 @@ export const Roster = memo(function Roster({ rows, presenterKey, onRemoved }: { 
   for (let i = 0; i < win.start; i++) before += lines[i];
   const totalLines = lines.reduce((s, n) => s + n, 0);
 
-  // the rows' real height (fonts, zoom), read from a drawn group once it is in the page
+  // the rows' real height (fonts, zoom), read from a drawn group once it is in the page, and again
+  // after the window is resized (not on every redraw: reading sizes makes the browser lay out now)
+  const measured = useRef(false);
+  const [, setResized] = useState(0);
+  useEffect(() => {
+    const again = () => {
+      measured.current = false;
+      setResized((n) => n + 1);
+    };
+    window.addEventListener('resize', again);
+    return () => window.removeEventListener('resize', again);
+  }, []);
   useLayoutEffect(() => {
     const el = box.current;
-    if (!el) return;
-    setViewHeight((h) => (Math.abs(h - el.clientHeight) > 1 ? el.clientHeight : h));
+    if (!el || measured.current) return;
+    setViewHeight(el.clientHeight);
     const group = el.querySelector<HTMLElement>('tbody[data-participant]');
     const cell = group?.querySelector<HTMLElement>('tr > *');
     if (!group || !cell) return;
     const extra = parseFloat(getComputedStyle(cell).borderTopWidth) || 0;
     const n = group.querySelectorAll('tr').length;
     const lineHeight = (group.getBoundingClientRect().height - extra) / n;
+    measured.current = true;
     if (lineHeight > 0 && (Math.abs(lineHeight - geometry.lineHeight) > 0.25 || extra !== geometry.groupExtra)) setGeometry({ lineHeight, groupExtra: extra });
   });
 
