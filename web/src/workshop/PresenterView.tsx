@@ -1,30 +1,70 @@
 // The presenter's side: where to join, the totals, the controls that break the network on purpose
 // (for everyone or one participant), and the roster — every participant with their connections,
-// live from the event store. Sized to be read off a projector.
-import { useState } from 'react';
+// live from the event store. Sized to be read off a projector, and for a room of 500: the page
+// redraws on a clock (at most twice a second, whatever the room sends), the totals are one pass
+// over the roster per redraw, and the roster draws only the rows near where it is scrolled.
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Page } from '../shell/Page.tsx';
-import { useThrottledSlice } from '../store/hooks.ts';
+import { getStore } from '../store/store.ts';
 import { Figure } from '../labs/Figure.tsx';
-import { presenterAction, type PresenterBody } from './api.ts';
-import { ago, describeEffect, describeEvent, displayPath, rosterRows, rttText, totals, type RosterConn } from './model.ts';
+import { presenterAction, type PresenterBody, type RoomState } from './api.ts';
+import { describeEffect, describeEvent, rosterRows, totals, type Totals } from './model.ts';
 import type { Room } from './room.ts';
-import { useNow } from './useNow.ts';
-import { JoinQr, RecordButton, RemoveButton } from './RoomTools.tsx';
+import { MessageRate, PRESENTER_TICK_MS, stateCounts, type StateCounts } from './roster-window.ts';
+import { Roster } from './Roster.tsx';
+import { JoinQr, RecordButton } from './RoomTools.tsx';
 import { TeachingPanels } from './TeachingPanels.tsx';
 import '../labs/labs.css';
 import '../connection/connection.css';
 
-export function PresenterView({ room, presenterKey }: { room: Room; presenterKey: string }) {
-  const store = useThrottledSlice('conns', 250);
-  const now = useNow(1000, () => room.serverNow());
+/**
+ * Re-renders the caller at most once every `ms`: on the next beat after one of `sources` changed,
+ * or every `idleMs` anyway (ages and countdowns move on their own). However many events arrive,
+ * a source's change only sets a flag.
+ */
+function useBeat(ms: number, idleMs: number, sources: readonly ((fn: () => void) => () => void)[]): number {
+  const [beat, setBeat] = useState(0);
+  useEffect(() => {
+    let dirty = true;
+    let last = performance.now();
+    const offs = sources.map((subscribe) => subscribe(() => (dirty = true)));
+    const id = setInterval(() => {
+      const now = performance.now();
+      if (!dirty && now - last < idleMs) return;
+      dirty = false;
+      last = now;
+      setBeat((b) => b + 1);
+    }, ms);
+    return () => {
+      clearInterval(id);
+      for (const off of offs) off();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ms, idleMs, ...sources]);
+  return beat;
+}
+
+export const PresenterView = memo(function PresenterView({ room, presenterKey }: { room: Room; presenterKey: string }) {
+  const store = getStore();
+  const beat = useBeat(PRESENTER_TICK_MS, 1000, [store.subscribe, room.subscribe]);
+  const now = room.serverNow();
   const state = room.state!;
-  const rows = rosterRows(state.participants, store.conns.values(), room.snapshot, now);
-  const sum = totals(rows);
+  const rate = useRef(new MessageRate()).current;
+  // recomputed once per beat (and on the presenter's own actions), never per event
+  const { rows, sum, states, perSecond } = useMemo(() => {
+    const rows = rosterRows(state.participants, store.conns.values(), room.snapshot, now);
+    const r = rate.update(store.events, performance.now());
+    return { rows, sum: totals(rows), states: stateCounts(rows), perSecond: Math.round(r.c2s) };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [beat, state]);
   const [removal, setRemoval] = useState<{ ok: boolean; text: string } | null>(null);
-  const onRemoved = (text: string, ok: boolean) => {
-    setRemoval({ ok, text });
-    void room.refresh();
-  };
+  const onRemoved = useCallback(
+    (text: string, ok: boolean) => {
+      setRemoval({ ok, text });
+      void room.refresh();
+    },
+    [room],
+  );
 
   return (
     <Page title="Workshop · presenter">
@@ -44,18 +84,7 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
         {state.joinUrls.length > 0 && <JoinQr url={state.joinUrls[0]} />}
       </div>
 
-      <div className="lab-figures wk-totals">
-        <Figure label="participants" value={String(sum.participants)} testId="wk-participants" tone="accent" />
-        <Figure label="live connections" value={String(sum.liveConns)} testId="wk-live" tone="ok" />
-        <Figure label="no live connection" value={String(sum.away)} testId="wk-away" tone={sum.away ? 'danger' : undefined} />
-        <Figure label="missing pongs" value={String(sum.missing)} testId="wk-missing" tone={sum.missing ? 'danger' : undefined} />
-        <Figure
-          label={state.heartbeat?.intervalMs ? `heartbeat, ${state.heartbeat.maxMisses} misses` : 'room heartbeat'}
-          value={state.heartbeat ? (state.heartbeat.intervalMs ? `${state.heartbeat.intervalMs} ms` : 'off') : 'default'}
-          testId="wk-room-heartbeat"
-        />
-        <Figure label="effects in force" value={String(state.effects.length)} testId="wk-effects" tone={state.effects.length ? 'danger' : undefined} />
-      </div>
+      <RoomTotals sum={sum} states={states} perSecond={perSecond} heartbeat={state.heartbeat} effects={state.effects.length} />
 
       <Controls room={room} presenterKey={presenterKey} now={now} />
       {removal && (
@@ -67,81 +96,60 @@ export function PresenterView({ room, presenterKey }: { room: Room; presenterKey
 
       <section className="lab-panel wk-panel" aria-label="Roster">
         <h2>Roster</h2>
-        {rows.length === 0 ? (
-          <p className="muted">Nobody has joined yet.</p>
-        ) : (
-          <div className="wk-roster-scroll">
-            <table className="wk-roster" data-testid="wk-roster">
-              <thead>
-                <tr>
-                  <th scope="col">participant</th>
-                  <th scope="col">conn</th>
-                  <th scope="col">path</th>
-                  <th scope="col">state</th>
-                  <th scope="col" className="num-col">in</th>
-                  <th scope="col" className="num-col">out</th>
-                  <th scope="col">active</th>
-                  <th scope="col" className="num-col">RTT</th>
-                  <th scope="col">missed · heartbeat</th>
-                </tr>
-              </thead>
-              {rows.map((r) => (
-                <tbody key={r.id} data-participant={r.id}>
-                  {r.conns.length === 0 ? (
-                    <tr>
-                      <th scope="row" className="wk-who">
-                        <span className="wk-name">{r.name}</span>
-                        <RemoveButton id={r.id} name={r.name} presenterKey={presenterKey} onDone={onRemoved} />
-                      </th>
-                      <td colSpan={8} className="muted">
-                        no connection
-                      </td>
-                    </tr>
-                  ) : (
-                    r.conns.map((c, i) => (
-                      <tr key={c.conn} className={c.state === 'closed' ? 'wk-closed' : undefined}>
-                        {i === 0 && (
-                          <th scope="row" rowSpan={r.conns.length} className="wk-who">
-                            <span className="wk-name">{r.name}</span>
-                        <RemoveButton id={r.id} name={r.name} presenterKey={presenterKey} onDone={onRemoved} />
-                          </th>
-                        )}
-                        <ConnCells c={c} />
-                      </tr>
-                    ))
-                  )}
-                </tbody>
-              ))}
-            </table>
-          </div>
-        )}
+        {rows.length === 0 ? <p className="muted">Nobody has joined yet.</p> : <Roster rows={rows} presenterKey={presenterKey} onRemoved={onRemoved} />}
       </section>
 
       <RecordButton presenterKey={presenterKey} />
     </Page>
   );
-}
+});
 
-function ConnCells({ c }: { c: RosterConn }) {
+/**
+ * The room's totals. Drawn only when the presenter page redraws (at most twice a second) and one
+ * of them changed; each draw leaves a `wk-aggregates` performance mark and counts itself in
+ * data-renders, so a test can prove the bound.
+ */
+const RoomTotals = memo(function RoomTotals({
+  sum,
+  states,
+  perSecond,
+  heartbeat,
+  effects,
+}: {
+  sum: Totals;
+  states: StateCounts;
+  perSecond: number;
+  heartbeat: RoomState['heartbeat'];
+  effects: number;
+}) {
+  const el = useRef<HTMLDivElement>(null);
+  const renders = useRef(0);
+  useLayoutEffect(() => {
+    renders.current++;
+    el.current?.setAttribute('data-renders', String(renders.current));
+    performance.mark('wk-aggregates');
+  });
   return (
-    <>
-      <td className="num">{c.conn}</td>
-      <td className="wk-path" title={c.path}>
-        {displayPath(c.path)}
-      </td>
-      <td>
-        <span className={`conn-state ${c.state === 'open' ? 'open' : 'closed'}`}>{c.state === 'closed' ? c.closeText : c.state}</span>
-      </td>
-      <td className="num num-col">{c.framesIn}</td>
-      <td className="num num-col">{c.framesOut}</td>
-      <td>{ago(c.idleMs)}</td>
-      <td className="num num-col">{rttText(c.rtt)}</td>
-      <td className={c.missed > 0 && c.state !== 'closed' ? 'wk-missing' : undefined}>
-        {c.intervalMs ? `${c.missed}/${c.maxMisses} · ${c.intervalMs} ms` : 'off'}
-      </td>
-    </>
+    <div ref={el} className="wk-aggregates" data-testid="wk-aggregates">
+      <div className="lab-figures wk-totals">
+        <Figure label="participants" value={String(sum.participants)} testId="wk-participants" tone="accent" />
+        <Figure label="live connections" value={String(sum.liveConns)} testId="wk-live" tone="ok" />
+        <Figure label="no live connection" value={String(sum.away)} testId="wk-away" tone={sum.away ? 'danger' : undefined} />
+        <Figure label="missing pongs" value={String(sum.missing)} testId="wk-missing" tone={sum.missing ? 'danger' : undefined} />
+        <Figure label="messages/s sent" value={String(perSecond)} testId="wk-rate" />
+        <Figure
+          label={heartbeat?.intervalMs ? `heartbeat, ${heartbeat.maxMisses} misses` : 'room heartbeat'}
+          value={heartbeat ? (heartbeat.intervalMs ? `${heartbeat.intervalMs} ms` : 'off') : 'default'}
+          testId="wk-room-heartbeat"
+        />
+        <Figure label="effects in force" value={String(effects)} testId="wk-effects" tone={effects ? 'danger' : undefined} />
+      </div>
+      <p className="lab-small muted wk-states" data-testid="wk-states">
+        Connections: {states.open} open · {states.connecting} connecting · {states.closing} closing · {states.closed} closed in the last 30 s
+      </p>
+    </div>
   );
-}
+});
 
 /** The buttons that break the network on purpose, for everyone or one participant. */
 function Controls({ room, presenterKey, now }: { room: Room; presenterKey: string; now: number }) {
@@ -154,6 +162,16 @@ function Controls({ room, presenterKey, now }: { room: Room; presenterKey: strin
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const participant = target || undefined;
+  // a room of 500 is 500 options: built again only when the room's list changes, not on each redraw
+  const options = useMemo(
+    () =>
+      state.participants.map((p) => (
+        <option key={p.id} value={p.id}>
+          {p.name}
+        </option>
+      )),
+    [state.participants],
+  );
   const who = participant ? (state.participants.find((p) => p.id === participant)?.name ?? participant) : 'everyone';
 
   async function run(body: PresenterBody) {
@@ -176,11 +194,7 @@ function Controls({ room, presenterKey, now }: { room: Room; presenterKey: strin
           <span>For</span>
           <select value={target} onChange={(e) => setTarget(e.target.value)} aria-label="Target">
             <option value="">everyone</option>
-            {state.participants.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
+            {options}
           </select>
         </label>
         <label className="lab-field">
