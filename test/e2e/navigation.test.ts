@@ -198,8 +198,10 @@ describeWithChromium('phones: 390×844 in Chromium', () => {
     await poll(() => page.getByTestId('wk-browser').textContent()).toBe('OPEN');
     const cards = () =>
       page.locator('.lab-figure-value').evaluateAll((els) => els.map((e) => ({ text: e.textContent, cut: e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1 })));
+    // the connection announces its heartbeat as it opens: the card shows the server's default at once
+    await poll(async () => (await cards())[2]?.text).toBe('30000 ms');
     const seen = await cards();
-    expect(seen.map((c) => c.text)).toEqual(['OPEN', 'OPEN', 'off', '0', '—', '0 / 0']);
+    expect(seen.map((c) => c.text)).toEqual(['OPEN', 'OPEN', '30000 ms', '0', '—', '0 / 0']);
     expect(seen.filter((c) => c.cut)).toEqual([]);
     // each card lies wholly inside the screen
     const rights = await page.locator('.lab-figure').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().right)));
