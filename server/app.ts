@@ -42,6 +42,7 @@ import { MAX_LINK_CONNECTIONS } from './link/link.ts';
 import { ChallengeTracker } from './challenges/tracker.ts';
 import { challengeRoutes } from './challenges/api.ts';
 import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
+import { interceptRoutes } from './proxy/intercept-api.ts';
 import { OPEN_STREAMS, workshopStreams } from './workshop/stream-access.ts';
 
 export interface WslabOptions {
@@ -276,6 +277,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...chatRoutes(() => fanout, roomGuard),
     ...illustratedRoutes({ bus, target }),
     ...streams.routes,
+    ...interceptRoutes(proxy),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
