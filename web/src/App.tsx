@@ -21,6 +21,7 @@ const ChallengesPage = lazy(() => import('./challenges/ChallengesPage.tsx').then
 const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ default: m.RevisePage })));
 const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
 const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
+const InterceptPage = lazy(() => import('./intercept/InterceptPage.tsx').then((m) => ({ default: m.InterceptPage })));
 const IllustratedPage = lazy(() => import('./illustrated/IllustratedPage.tsx').then((m) => ({ default: m.IllustratedPage })));
 
 
@@ -33,6 +34,7 @@ export function App() {
         <Route path="lessons/:id" element={<LessonPage />} />
         <Route path="playground" element={<PlaygroundPage />} />
         <Route path="inspect" element={<InspectPage />} />
+        <Route path="intercept" element={<InterceptPage />} />
         <Route path="decode" element={<DecodePage />} />
         <Route path="workshop" element={<WorkshopPage />} />
         <Route path="challenges" element={<ChallengesPage />} />
