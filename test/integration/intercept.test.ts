@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closed, collect, shut, startTestServer, type Collector, type TestServer, type WslabEvent } from '../helpers/server.ts';
 import { splitHead, wsUpstream, type Upstream } from '../helpers/upstreams.ts';
-import { MATCH_WINDOW_BYTES } from '../../server/core/api/intercept.ts';
+import { MATCH_WINDOW_BYTES, MAX_HELD, MAX_HELD_BYTES } from '../../server/core/api/intercept.ts';
 
 interface Rig {
   up: Upstream;
@@ -254,3 +254,30 @@ async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs 
     await new Promise((res) => setTimeout(res, 50));
   }
 }
+
+describe('wslab proxy intercept bounds', () => {
+  it('holds at most MAX_HELD messages; past that a matching message is forwarded unchanged (after the held ones) and an error event says so', async () => {
+    const rg = await rig();
+    await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '^h', action: 'hold' });
+    const c = await client(rg);
+    for (let i = 0; i < MAX_HELD + 1; i++) c.ws.send(`h${i}`);
+    const full = (await rg.log.waitFor((e) => e.type === 'error' && /held queue is full/.test(e.message))) as Extract<WslabEvent, { type: 'error' }>;
+    expect(full.message).toMatch(new RegExp(`^The held queue is full \\(${MAX_HELD} messages, ${Array.from({ length: MAX_HELD }, (_, i) => `h${i}`).join('').length} bytes; at most ${MAX_HELD} and ${MAX_HELD_BYTES} bytes\\): a c2s message on c\\d+ matching rule r1 was forwarded unchanged instead of held\\.$`));
+    const held = (await api(rg, 'GET', '/__wslab/intercept/held')).json.held as { id: string }[];
+    expect(held.length).toBe(MAX_HELD);
+    expect(c.got).toEqual([]);
+    for (const h of held) await api(rg, 'POST', `/__wslab/intercept/held/${h.id}`, { action: 'drop' });
+    expect(await c.next(1)).toEqual([`h${MAX_HELD}`]);
+  });
+
+  it('answers 404 with a sentence on a server that proxies nothing', async () => {
+    const t = await startTestServer({});
+    try {
+      const res = await fetch(`${t.httpUrl}/__wslab/intercept`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: 'Intercept works on `wslab proxy TARGET` connections; this server proxies nothing.' });
+    } finally {
+      await t.close();
+    }
+  });
+});
