@@ -28,8 +28,9 @@ import type { HeaderLine, ProxyTarget } from './target.ts';
 
 type Dir = 'c2s' | 's2c';
 
-/** Messages waiting in one direction before the source is paused (resumed at half). */
+/** Messages, or payload bytes, waiting in one direction before the source is paused (resumed at half). */
 const LANE_PAUSE_AT = 256;
+const LANE_PAUSE_BYTES = 8 * 1024 * 1024;
 
 export interface CarryContext {
   bus: EventBus;
@@ -298,6 +299,7 @@ interface Item {
 /** One direction of an intercepted connection: rules applied in arrival order, order kept on the way out. */
 class Lane {
   private queue: Item[] = [];
+  private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
   private stopped = false;
@@ -331,6 +333,7 @@ class Lane {
         const r = rules.hold(this.conn, this.dir, v.rule, data, binary, now, (outcome) => {
           item.held = false;
           if (outcome.forward) {
+            this.queuedBytes += outcome.data.length - item.data.length;
             item.data = outcome.data;
             item.binary = outcome.binary;
           } else item.dropped = true;
@@ -342,7 +345,8 @@ class Lane {
       }
     }
     this.queue.push(item);
-    if (this.queue.length >= LANE_PAUSE_AT && !this.paused) {
+    this.queuedBytes += item.data.length;
+    if ((this.queue.length >= LANE_PAUSE_AT || this.queuedBytes >= LANE_PAUSE_BYTES) && !this.paused) {
       this.paused = true;
       this.from.pause();
     }
@@ -366,9 +370,10 @@ class Lane {
         return;
       }
       this.queue.shift();
+      this.queuedBytes -= head.data.length;
       if (!head.dropped && this.to.readyState === WebSocket.OPEN) this.to.send(head.data, { binary: head.binary });
     }
-    if (this.paused && this.queue.length < LANE_PAUSE_AT / 2) {
+    if (this.paused && this.queue.length < LANE_PAUSE_AT / 2 && this.queuedBytes < LANE_PAUSE_BYTES / 2) {
       this.paused = false;
       this.from.resume();
     }

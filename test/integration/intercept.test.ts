@@ -281,3 +281,25 @@ describe('wslab proxy intercept bounds', () => {
     }
   });
 });
+
+describe('wslab proxy intercept mode with a failing upstream', () => {
+  it('answers 502 with a sentence and an error event when nothing listens upstream', async () => {
+    const rg = await rig();
+    await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: 'x', action: 'drop' });
+    await rg.up.close();
+    const ws = new WebSocket(rg.t.wsUrl('/gone'), { perMessageDeflate: false });
+    ws.on('error', () => {});
+    const status = await new Promise<{ code: number; body: string }>((resolve) => {
+      ws.once('unexpected-response', (_q, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      });
+    });
+    expect(status.code).toBe(502);
+    expect(status.body).toContain(`The upstream ws://127.0.0.1:${rg.up.port}/up refused the connection (nothing listens on 127.0.0.1:${rg.up.port}).`);
+    const err = (await rg.log.waitFor((e) => e.type === 'error' && e.source === 'upstream')) as Extract<WslabEvent, { type: 'error' }>;
+    expect(err.message).toContain(`→ ws://127.0.0.1:${rg.up.port}/up/gone`);
+    expect(rg.t.server.registry.size).toBe(0);
+  });
+});
