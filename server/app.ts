@@ -46,6 +46,7 @@ import { challengeRoutes } from './challenges/api.ts';
 import { conformRoutes } from './conform/api.ts';
 import { WsProxy, isProxiedPath, type ProxyOptions } from './proxy/relay.ts';
 import { conformServeMount } from './conform/serve-api.ts';
+import { interceptRoutes } from './proxy/intercept-api.ts';
 import { OPEN_STREAMS, workshopStreams } from './workshop/stream-access.ts';
 
 export interface WslabOptions {
@@ -293,6 +294,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...conformServe.routes,
     ...conformRoutes({ target, roomGuard }),
     ...streams.routes,
+    ...interceptRoutes(proxy),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

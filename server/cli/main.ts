@@ -70,7 +70,9 @@ Usage:
       URL for the chaos link. An upstream that refuses, fails or does not answer within 10 s
       gets the client the matching status (502 unreachable or TLS error, 504 timeout, the
       upstream's own 4xx/5xx) with a sentence, and an error event. Prints "wslab listening on
-      http://HOST:PORT" and what it proxies where.
+      http://HOST:PORT" and what it proxies where. Intercept rules (POST /__wslab/intercept, or
+      the /intercept page) drop, rewrite, delay or hold messages and inject new ones; a
+      connection opened while a rule is in force is carried as two WebSocket sessions.
       --insecure         accept any certificate from a wss:// upstream (default: verified
                          against the system's CAs); says so on screen
       --header "N: v"    send this header to the upstream, replacing the client's (repeatable)

@@ -29,4 +29,10 @@ export interface ConnectionMeta {
   openedAt: number;
   /** `wslab proxy`: the upstream URL this connection is relayed to (absent on lab connections) */
   proxy?: string;
+  /** `wslab proxy`: relayed byte for byte, or carried as two WebSocket sessions while intercept rules are in force */
+  proxyMode?: 'relay' | 'intercept';
+  /** intercept mode: which of the two sessions this is (client ↔ wslab, or wslab ↔ upstream) */
+  leg?: 'client' | 'upstream';
+  /** intercept mode: the other leg's connection id */
+  peer?: string;
 }

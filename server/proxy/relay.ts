@@ -20,6 +20,8 @@ import type { HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { MemoryBudget } from '../process/budget.ts';
 import { DEFLATE_BUDGET } from '../connection/deflate-options.ts';
 import { ProxiedSocket, RelayLeg } from './proxy-ws.ts';
+import { InterceptRules } from './intercept.ts';
+import { InterceptCarrier } from './intercept-session.ts';
 import { parseTarget, rewriteRequest, upstreamTarget, upstreamUrl, type HeaderLine, type ProxyTarget } from './target.ts';
 
 /** The longest an upstream may take to connect and answer the upgrade (default). */
@@ -69,6 +71,10 @@ export class WsProxy {
   /** upgrades waiting for the upstream's answer (they count against the connection cap too) */
   private readonly pending = new Set<Socket>();
   private readonly live = new Set<ProxiedSocket>();
+  /** intercept rules and held messages (server/proxy/intercept.ts) */
+  readonly rules = new InterceptRules();
+  /** connections opened while rules are in force: two WebSocket sessions each */
+  readonly carrier: InterceptCarrier;
 
   constructor(
     private readonly options: ProxyOptions,
@@ -79,6 +85,19 @@ export class WsProxy {
     this.timeoutMs = options.timeoutMs ?? UPSTREAM_TIMEOUT_MS;
     this.maxPayload = options.maxPayload ?? 16 * 1024 * 1024;
     this.tapShared = { bus: ctx.bus, onClosed: (conn) => ctx.registry.remove(conn) };
+    this.carrier = new InterceptCarrier({
+      bus: ctx.bus,
+      registry: ctx.registry,
+      rules: this.rules,
+      target: this.target,
+      insecure: options.insecure === true,
+      extraHeaders: this.extraHeaders,
+      timeoutMs: this.timeoutMs,
+      maxPayload: this.maxPayload,
+      heartbeat: ctx.heartbeat,
+      tapShared: this.tapShared,
+      problem: upstreamProblem,
+    });
   }
 
   /** One line for the terminal: what is proxied where. */
@@ -95,9 +114,14 @@ export class WsProxy {
       refuse(socket, 503, full, { 'Retry-After': '1' });
       return true;
     }
+    const requestTarget = req.url ?? '/';
+    // rules in force: two WebSocket sessions, so messages can be changed (server/proxy/intercept-session.ts)
+    if (this.rules.active) {
+      this.carrier.carry(req, socket, head, upstreamTarget(this.target, requestTarget), upstreamUrl(this.target, requestTarget));
+      return true;
+    }
     socket.pause(); // the client's first frames wait in the socket until the upstream has answered
     socket.on('error', destroyThis);
-    const requestTarget = req.url ?? '/';
     const capture = captureFor(socket);
     const requestLine = `${req.method} ${requestTarget} HTTP/${req.httpVersion}`;
     const clientHead = capture ? capture.takeRequest(requestLine, head).toString('latin1') : rebuildHead(req, requestLine);
@@ -242,6 +266,7 @@ export class WsProxy {
         localPort: client.localPort ?? 0,
         openedAt: bus.now(),
         proxy: where,
+        proxyMode: 'relay',
       },
       tap: null as unknown as ConnectionTap,
       ws: null,
@@ -262,6 +287,7 @@ export class WsProxy {
   close(): void {
     for (const s of this.pending) s.destroy();
     for (const ws of this.live) ws.terminate();
+    this.carrier.close();
   }
 }
 

@@ -71,7 +71,8 @@ describeWithChromium('/inspect on a proxied connection', () => {
     const view = page.locator(`.conn-view[data-conn="${conn}"]`);
     await view.waitFor();
     expect(await view.locator('.accept-check').getAttribute('class')).toBe('accept-check ok');
-    expect(await view.locator('.conn-proxy').textContent()).toBe(`proxied tows://127.0.0.1:${up.port}/app/chat`);
+    expect(await view.locator('.conn-proxy code').textContent()).toBe(`ws://127.0.0.1:${up.port}/app/chat`);
+    expect(await view.locator('.conn-proxy-mode').textContent()).toBe('relay mode: bytes unchanged · Intercept');
     await expect.poll(() => view.locator('.timeline-server .state-path').textContent()).toBe('0 → 1');
     const closed = new Promise((r) => client.once('close', r));
     client.close(1000, 'done');

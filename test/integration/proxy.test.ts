@@ -127,7 +127,7 @@ describe('wslab proxy in front of the ws library', () => {
     r = await rig(up, `ws://127.0.0.1:${up.port}/base`);
     const { openEv, hs } = await proveFaithful(r, '/chat?room=1', { perMessageDeflate: false }, '/base/chat?room=1');
     expect(openEv.lab).toBe('proxy');
-    expect(openEv.proxy).toEqual({ target: `ws://127.0.0.1:${up.port}/base/chat?room=1` });
+    expect(openEv.proxy).toEqual({ target: `ws://127.0.0.1:${up.port}/base/chat?room=1`, mode: 'relay' });
     expect(openEv.extensions).toBeNull();
     expect(hs.request.headers.find(([k]) => k.toLowerCase() === 'host')?.[1]).toBe(`127.0.0.1:${up.port}`);
   });
@@ -250,7 +250,7 @@ describe('wslab proxy in front of a wss:// upstream with a self-signed certifica
     const up = await wsUpstream({ tls: cert });
     r = await rig(up, `wss://127.0.0.1:${up.port}`, { insecure: true });
     const { openEv } = await proveFaithful(r, '/secure', { perMessageDeflate: false }, '/secure');
-    expect(openEv.proxy).toEqual({ target: `wss://127.0.0.1:${up.port}/secure` });
+    expect(openEv.proxy).toEqual({ target: `wss://127.0.0.1:${up.port}/secure`, mode: 'relay' });
   });
 
   it('refuses the upgrade with 502 and says why without --insecure', async () => {

@@ -23,6 +23,7 @@ const RevisePage = lazy(() => import('./revise/RevisePage.tsx').then((m) => ({ d
 const GlossaryPage = lazy(() => import('./revise/GlossaryPage.tsx').then((m) => ({ default: m.GlossaryPage })));
 const CheatsheetPage = lazy(() => import('./revise/CheatsheetPage.tsx').then((m) => ({ default: m.CheatsheetPage })));
 const ConformClientPage = lazy(() => import('./conform-client/ConformClientPage.tsx').then((m) => ({ default: m.ConformClientPage })));
+const InterceptPage = lazy(() => import('./intercept/InterceptPage.tsx').then((m) => ({ default: m.InterceptPage })));
 const IllustratedPage = lazy(() => import('./illustrated/IllustratedPage.tsx').then((m) => ({ default: m.IllustratedPage })));
 const ConformPage = lazy(() => import('./conform/ConformPage.tsx').then((m) => ({ default: m.ConformPage })));
 
@@ -37,6 +38,7 @@ export function App() {
         <Route path="lessons/:id" element={<LessonPage />} />
         <Route path="playground" element={<PlaygroundPage />} />
         <Route path="inspect" element={<InspectPage />} />
+        <Route path="intercept" element={<InterceptPage />} />
         <Route path="decode" element={<DecodePage />} />
         <Route path="workshop" element={<WorkshopPage />} />
         <Route path="challenges" element={<ChallengesPage />} />

@@ -104,9 +104,11 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     /** the connection's registry metadata: conn, ids, lab, path, addresses, openedAt */
     private readonly meta: ConnectionMeta,
     private readonly maxPayload: number,
+    /** false: the caller hooks the socket (a client-side leg, whose reads are the server's frames) */
+    selfHook = true,
   ) {
     this.phase = { name: 'handshake', hs: { requestBytes, responseBuf: EMPTY, pendingC2s: null } };
-    hookSocket(socket, this);
+    if (selfHook) hookSocket(socket, this);
   }
 
   emit(body: EventBody): void {
@@ -218,7 +220,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
       subprotocol: protocol,
       extensions,
       client: meta.client,
-      ...(meta.proxy !== undefined && { proxy: { target: meta.proxy } }),
+      ...(meta.proxy !== undefined && { proxy: { target: meta.proxy, mode: meta.proxyMode ?? 'relay', ...(meta.leg && { leg: meta.leg, peer: meta.peer ?? '' }) } }),
     });
     this.setState(0, 'upgrade request received');
     this.emit({

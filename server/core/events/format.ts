@@ -36,7 +36,7 @@ function formatLine(e: WslabEvent): string {
   const head = `${e.t.toFixed(1).padStart(10)}ms #${e.seq}${'conn' in e && e.conn ? ` ${e.conn}` : ''}`;
   switch (e.type) {
     case 'conn.open':
-      return `${head} open ${e.path} from ${e.remote.address}:${e.remote.port} (${e.client}${e.subprotocol ? `, protocol ${e.subprotocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''})${e.proxy ? ` proxied to ${e.proxy.target}` : ''}`;
+      return `${head} open ${e.path} from ${e.remote.address}:${e.remote.port} (${e.client}${e.subprotocol ? `, protocol ${e.subprotocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''})${e.proxy ? ` proxied to ${e.proxy.target}${e.proxy.mode === 'intercept' ? ` (intercept, ${e.proxy.leg} leg, other leg ${e.proxy.peer})` : ''}` : ''}`;
     case 'handshake':
       return `${head} handshake ${e.request.method} ${e.request.target} → ${e.response.status} ${e.response.statusText}${e.key ? ` accept ${e.acceptOk ? 'ok' : 'WRONG'}` : ''}`;
     case 'frame': {

@@ -48,8 +48,19 @@ export const ConnOpenEvent = z.object({
   extensions: z.string().nullable(),
   /** 'browser', 'puppet' (a server-side client), 'sim' (simulated) or 'external' */
   client: z.string(),
-  /** `wslab proxy`: the connection is relayed unchanged to this upstream URL (lab "proxy") */
-  proxy: z.object({ target: z.string() }).optional(),
+  /**
+   * `wslab proxy` (lab "proxy"): the upstream URL; mode "relay" (bytes unchanged) or "intercept"
+   * (rules were in force when it opened: two WebSocket sessions, `leg` "client" for client ↔ wslab
+   * and "upstream" for wslab ↔ upstream, `peer` the other leg's conn)
+   */
+  proxy: z
+    .object({
+      target: z.string(),
+      mode: z.enum(['relay', 'intercept']).optional(),
+      leg: z.enum(['client', 'upstream']).optional(),
+      peer: z.string().optional(),
+    })
+    .optional(),
   /**
    * `wslab open FILE` or an import in /inspect: the connection was read from a file, not seen live
    * (lab "import"). `synthesised` names what wslab made up because the file does not hold it (a

@@ -2,6 +2,7 @@
 // the TCP 4-tuple), the handshake with the key → accept computation checked step by step, the
 // server and client ready-state timelines, the close, ping/pong round trips and the send buffer.
 import { useMemo, useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { describeCloseCode } from '../../../server/core/wire/index.ts';
 import type { EventOf } from '../../../server/core/events/schema.ts';
 import { apiCall } from '../http.ts';
@@ -82,6 +83,12 @@ function ConnectionBody({ v, version, onShowFrames, onClose }: { v: ConnView; ve
             <dt>proxied to</dt>
             <dd>
               <code>{showControls(open.proxy.target)}</code>
+              <div className="conn-proxy-mode" data-mode={open.proxy.mode ?? 'relay'}>
+                {open.proxy.mode === 'intercept'
+                  ? `intercept mode, ${open.proxy.leg === 'upstream' ? 'wslab ↔ upstream' : 'client ↔ wslab'} leg; other leg ${open.proxy.peer ?? '?'}`
+                  : 'relay mode: bytes unchanged'}{' '}
+                · <Link to="/intercept">Intercept</Link>
+              </div>
             </dd>
           </div>
         ) : (

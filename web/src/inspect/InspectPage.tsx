@@ -3,7 +3,7 @@
 // accept check, ready states, RTTs, buffers). `?seq=N` deep-links a frame, `?conn=c3` a connection;
 // the selection is shared with the other views (web/src/store/selection.ts).
 import { memo, useCallback, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { ConnectionList } from '../connection/ConnectionList.tsx';
 import { ConnectionView } from '../connection/ConnectionView.tsx';
 import { useStoreSelector, useStoreSlice, useThrottledSlice } from '../store/hooks.ts';
@@ -193,6 +193,9 @@ export function InspectPage() {
         <p className={`stream-status ${store.imported ? 'file' : store.status}`} role="status">
           {store.imported ? 'showing a file' : `event stream: ${store.status}`}
         </p>
+        <Link className="inspect-intercept" to="/intercept" title="wslab proxy: drop, rewrite, delay, hold and inject messages">
+          Intercept
+        </Link>
         <Actions paused={store.paused} follow={follow} setFollow={setFollow} shown={frames.length} total={total} received={received} onExport={exportFrames} importButton={<><ExportButtons conn={filter.conn} /><ImportButton target={pageRef} /></>} />
       </div>
       <ImportBanner />
