@@ -36,9 +36,13 @@ export interface FrameListProps {
   /** called once a scroll request was carried out */
   onScrolled: (nonce: number) => void;
   emptyText: string;
+  /** the learner scrolled to the top row: load older frames, when there are */
+  onReachTop?: () => void;
+  /** a line above the first row (older history: loading, the beginning, an error) */
+  topLine?: React.ReactNode;
 }
 
-export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText }: FrameListProps) {
+export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText, onReachTop, topLine }: FrameListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ top: 0, height: 720 });
   const measure = useCallback(() => {
@@ -71,8 +75,14 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
       return;
     }
     if (before !== frames && before.length && frames.length && frames[0] !== before[0]) {
-      const removed = indexOfSeq(before, frames[0].seq);
-      if (removed > 0) el.scrollTop = Math.max(0, el.scrollTop - removed * ROW_H);
+      if (frames[0].seq < before[0].seq) {
+        // older rows merged in above (a scroll back): scroll down by as many rows
+        const added = indexOfSeq(frames, before[0].seq);
+        if (added > 0) el.scrollTop += added * ROW_H;
+      } else {
+        const removed = indexOfSeq(before, frames[0].seq);
+        if (removed > 0) el.scrollTop = Math.max(0, el.scrollTop - removed * ROW_H);
+      }
       measure();
     }
   }, [follow, count, frames, measure]);
@@ -97,7 +107,9 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
     measure();
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_H;
     if (atBottom !== follow) onFollowChange(atBottom);
-  }, [follow, onFollowChange, measure]);
+    // at the top of a list taller than its window: ask for what is older
+    if (!atBottom && el.scrollTop < ROW_H && el.scrollHeight > el.clientHeight) onReachTop?.();
+  }, [follow, onFollowChange, measure, onReachTop]);
 
   const move = useCallback(
     (delta: number | 'home' | 'end') => {
@@ -162,6 +174,7 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
         <span role="columnheader" title="The payload decoded as its subprotocol (Socket.IO, MQTT, STOMP, GraphQL, JSON-RPC)">decoded</span>
         <span role="columnheader">payload preview</span>
       </div>
+      {topLine}
       <div
         className="frame-scroll"
         ref={scroller}
