@@ -249,7 +249,6 @@ export class EventStore {
     // scroll back may fetch a few events again (dropped as duplicates) but never skips one
     if (this.floorSeq === null && !this.imported && event.type !== 'gap' && !ANCHOR_TYPES.has(event.type)) {
       this.floorSeq = event.seq;
-      this.markDirty('status');
     }
     if (this.paused && event.type !== 'gap') {
       this.skipped++;
