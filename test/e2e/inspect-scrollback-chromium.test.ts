@@ -42,7 +42,7 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
     ws.close(1000);
     await closed;
     // the server's close events are in before the page opens
-    await expect.poll(async () => ((await (await fetch(`${server.url}/__wslab/connections`)).json()) as { count: number }).count).toBe(0);
+    await expect.poll(async () => ((await (await fetch(`${server.url}/__wslab/connections`)).json()) as { count: number }).count, { timeout: 15_000 }).toBe(0);
     head = server.bus.headSeq;
     const text = await (await fetch(`${server.url}/__wslab/events?since=0`)).text();
     const events = text.trim().split('\n').map((l) => JSON.parse(l) as WslabEvent);
@@ -55,9 +55,9 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
   test('the page opens with the last 2,000 events and says how many older ones the server has', async () => {
     await page.goto(`${server.url}/inspect`);
     const floor = head - WINDOW;
-    await expect.poll(count).toBe(framesFrom(floor).length);
+    await expect.poll(count, { timeout: 15_000 }).toBe(framesFrom(floor).length);
     // events 1 .. floor-1 are older than what the page holds
-    await expect.poll(older).toBe(`${(floor - 1).toLocaleString('en-US')} older events on the server — scroll to the top to load them, 2,000 at a time.Load older`);
+    await expect.poll(older, { timeout: 15_000 }).toBe(`${(floor - 1).toLocaleString('en-US')} older events on the server — scroll to the top to load them, 2,000 at a time.Load older`);
     await screenshot(page, 'inspect-scrollback-more');
   });
 
@@ -75,7 +75,7 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
 
     const floor = head - WINDOW;
     await toTop();
-    await expect.poll(older).toBe(`${(floor - 1).toLocaleString('en-US')} older events on the server — loading…`);
+    await expect.poll(older, { timeout: 15_000 }).toBe(`${(floor - 1).toLocaleString('en-US')} older events on the server — loading…`);
     // while it loads, the top row is the oldest frame of the recent window
     const before = await firstRowSeq();
     expect(before).toBe(framesFrom(floor)[0]);
@@ -83,12 +83,12 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
     release();
 
     const since = floor - WINDOW;
-    await expect.poll(count).toBe(framesFrom(since).length);
+    await expect.poll(count, { timeout: 15_000 }).toBe(framesFrom(since).length);
     expect(asked[0]).toBe(`?since=${since}&until=${floor}`);
-    await expect.poll(older).toBe(`${(since - 1).toLocaleString('en-US')} older events on the server — scroll to the top to load them, 2,000 at a time.Load older`);
+    await expect.poll(older, { timeout: 15_000 }).toBe(`${(since - 1).toLocaleString('en-US')} older events on the server — scroll to the top to load them, 2,000 at a time.Load older`);
     // the row that was at the top is still there: the list scrolled down by the rows added above it
     const added = framesFrom(since).length - framesFrom(floor).length;
-    await expect.poll(() => page.locator('.frame-scroll').evaluate((el) => el.scrollTop)).toBe(added * 30);
+    await expect.poll(() => page.locator('.frame-scroll').evaluate((el) => el.scrollTop), { timeout: 15_000 }).toBe(added * 30);
     expect(await page.locator(`.frame-scroll .frame-row[data-seq="${before}"]`).count()).toBe(1);
     // the rows drawn above it (8 of overscan) are the loaded frames just before it
     expect(await firstRowSeq()).toBe(framesFrom(since)[added - 8]);
@@ -107,7 +107,7 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
     expect(await older()).toBe('This is the beginning of the history.');
     expect(await count()).toBe(frameSeqs.length);
     await toTop();
-    await expect.poll(firstRowSeq).toBe(frameSeqs[0]);
+    await expect.poll(firstRowSeq, { timeout: 15_000 }).toBe(frameSeqs[0]);
     // every row's seq, in order, exactly the history's frames
     const listed = await page.locator('.frame-scroll').evaluate(async (el) => {
       const seen = new Set<number>();
@@ -126,6 +126,38 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
     await screenshot(page, 'inspect-scrollback-beginning-390');
   });
 
+  test('a filtered list reads on through a window with none of its rows, to the matching ones before it', async () => {
+    const other = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    try {
+      const text = await (await fetch(`${server.url}/__wslab/events?since=0`)).text();
+      const re = /^m(14\d\d|\d\d?)$/; // m1400..m1499 in the recent window, m0..m99 two windows back
+      const matching = text.trim().split('\n').map((l) => JSON.parse(l) as WslabEvent).filter((e) => e.type === 'frame' && e.text !== null && re.test(e.text)).map((e) => e.seq);
+      expect(matching).toHaveLength(400);
+      const asked: string[] = [];
+      other.on('request', (r) => r.url().includes('until=') && asked.push(new URL(r.url()).search));
+      await other.goto(`${server.url}/inspect`);
+      await other.getByPlaceholder('text in the payload').fill(re.source);
+      await other.getByLabel('regex').check();
+      const listCount = () => other.locator('.frame-scroll').getAttribute('data-count').then(Number);
+      await expect.poll(listCount, { timeout: 15_000 }).toBe(200);
+      const olderText = () => other.locator('.older-line').textContent();
+      await expect.poll(olderText, { timeout: 15_000 }).toContain('older events on the server — scroll to the top');
+      for (let i = 0; i < 5 && (await olderText()) !== 'This is the beginning of the history.'; i++) {
+        await other.locator('.frame-scroll').evaluate((el) => el.scrollTo({ top: 0 }));
+        await expect.poll(olderText, { timeout: 20_000 }).not.toContain('loading');
+      }
+      await expect.poll(olderText, { timeout: 15_000 }).toBe('This is the beginning of the history.');
+      expect(await listCount()).toBe(400);
+      // the window between held none of the list's rows, and was read on through without a scroll
+      const floor = head - WINDOW;
+      expect(asked.slice(1, 3)).toEqual([`?since=${floor - WINDOW}&until=${floor}`, `?since=${floor - 2 * WINDOW}&until=${floor - WINDOW}`]);
+      await other.locator('.frame-scroll').evaluate((el) => el.scrollTo({ top: 0 }));
+      await expect.poll(() => other.locator('.frame-scroll .frame-row').first().getAttribute('data-seq').then(Number), { timeout: 15_000 }).toBe(matching[0]);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('an error is said in a sentence, with a way to try again', async () => {
     const other = await browser.newPage({ viewport: { width: 390, height: 844 } });
     try {
@@ -135,7 +167,7 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
           : route.continue(),
       );
       await other.goto(`${server.url}/inspect`);
-      await expect.poll(() => other.locator('.older-line').textContent()).toContain('older events on the server — scroll to the top');
+      await expect.poll(() => other.locator('.older-line').textContent(), { timeout: 15_000 }).toContain('older events on the server — scroll to the top');
       await other.locator('.older-line button').click();
       await expect
         .poll(() => other.locator('.older-line').textContent())

@@ -67,9 +67,9 @@ describeWithChromium('/inspect scrolling back in a workshop', () => {
     const count = () => page.locator('.frame-scroll').getAttribute('data-count').then(Number);
     const older = () => page.locator('.older-line').textContent();
     // the recent window holds Ada's last 50 echoes (100 frames) among Bob's 800
-    await expect.poll(count).toBe(frames.filter((s) => s >= floor).length);
+    await expect.poll(count, { timeout: 15_000 }).toBe(frames.filter((s) => s >= floor).length);
     const before = hers.filter((e) => e.seq < floor && e.type !== 'workshop').length;
-    await expect.poll(older).toMatch(/^[\d,]+ older events on the server — scroll to the top/);
+    await expect.poll(older, { timeout: 15_000 }).toMatch(/^[\d,]+ older events on the server — scroll to the top/);
     // her own older events only (the anchors of her live connection she already holds among them)
     const said = Number((await older())!.split(' ')[0].replace(/,/g, ''));
     expect(said).toBeGreaterThanOrEqual(before);
@@ -79,7 +79,7 @@ describeWithChromium('/inspect scrolling back in a workshop', () => {
       await page.locator('.frame-scroll').evaluate((el) => el.scrollTo({ top: 0 }));
       await expect.poll(older, { timeout: 20_000 }).not.toContain('loading');
     }
-    await expect.poll(older).toBe('This is the beginning of the history.');
+    await expect.poll(older, { timeout: 15_000 }).toBe('This is the beginning of the history.');
     expect(await count()).toBe(frames.length);
     const listed = await page.locator('.frame-scroll').evaluate(async (el) => {
       const seen = new Map<number, string>();

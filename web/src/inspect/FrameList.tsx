@@ -40,9 +40,11 @@ export interface FrameListProps {
   onReachTop?: () => void;
   /** a line above the first row (older history: loading, the beginning, an error) */
   topLine?: React.ReactNode;
+  /** moves when a load of older frames ended with more to load (EventStore.older) */
+  olderKey?: string;
 }
 
-export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText, onReachTop, topLine }: FrameListProps) {
+export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText, onReachTop, topLine, olderKey }: FrameListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ top: 0, height: 720 });
   const measure = useCallback(() => {
@@ -86,6 +88,15 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
       measure();
     }
   }, [follow, count, frames, measure]);
+
+  // A load that added no row this list shows (a filter, another participant's window) leaves it
+  // at its top: load on, while there is more.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || follow || !olderKey?.startsWith('more')) return;
+    if (el.scrollTop < ROW_H && el.scrollHeight > el.clientHeight) onReachTop?.();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [olderKey]);
 
   // Scroll a requested frame (deep link, another view's selection, keyboard) into view.
   useLayoutEffect(() => {

@@ -229,6 +229,7 @@ export function InspectPage() {
           onScrolled={onScrolled}
           onReachTop={loadOlder}
           topLine={<OlderLine store={store} onLoad={loadOlder} />}
+          olderKey={store.older.kind === 'more' ? `more ${store.older.count}` : store.older.kind}
           emptyText={
             total === 0
               ? store.status === 'open'
