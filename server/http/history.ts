@@ -66,7 +66,14 @@ function stream(res: ServerResponse, bus: EventBus, since: number, filter: Event
   const end = Math.min(bus.headSeq, until ?? Infinity);
   let cursor = Math.max(since, 1);
   const filtered = !!(filter.conn || filter.types || filter.scope);
-  res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(200, {
+    'Content-Type': 'application/x-ndjson; charset=utf-8',
+    'Cache-Control': 'no-store',
+    // what a page scrolling back shows: how far the history goes, and how much of it (in this
+    // reader's scope) lies before `since`
+    'X-Wslab-Oldest-Seq': String(bus.oldestSeq),
+    'X-Wslab-Before': String(countBefore(bus, since, filter, filtered)),
+  });
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   const step = () => {
     if (res.destroyed) return finish();
@@ -115,3 +122,14 @@ function stream(res: ServerResponse, bus: EventBus, since: number, filter: Event
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/** Events still in the history before `since` that this reader may read (a scan only when filtered). */
+export function countBefore(bus: EventBus, since: number, filter: EventFilter, filtered: boolean): number {
+  const end = Math.min(since, bus.headSeq);
+  const from = bus.oldestSeq;
+  if (end <= from) return 0;
+  if (!filtered) return end - from;
+  let n = 0;
+  for (let seq = from; seq < end; seq++) if (bus.matchesAt(seq, filter)) n++;
+  return n;
+}

@@ -36,9 +36,15 @@ export interface FrameListProps {
   /** called once a scroll request was carried out */
   onScrolled: (nonce: number) => void;
   emptyText: string;
+  /** the learner scrolled to the top row: load older frames, when there are */
+  onReachTop?: () => void;
+  /** a line above the first row (older history: loading, the beginning, an error) */
+  topLine?: React.ReactNode;
+  /** moves when a load of older frames ended with more to load (EventStore.older) */
+  olderKey?: string;
 }
 
-export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText }: FrameListProps) {
+export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, onSelect, onOpen, decodedOf, scrollRequest, onScrolled, emptyText, onReachTop, topLine, olderKey }: FrameListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ top: 0, height: 720 });
   const measure = useCallback(() => {
@@ -71,11 +77,26 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
       return;
     }
     if (before !== frames && before.length && frames.length && frames[0] !== before[0]) {
-      const removed = indexOfSeq(before, frames[0].seq);
-      if (removed > 0) el.scrollTop = Math.max(0, el.scrollTop - removed * ROW_H);
+      if (frames[0].seq < before[0].seq) {
+        // older rows merged in above (a scroll back): scroll down by as many rows
+        const added = indexOfSeq(frames, before[0].seq);
+        if (added > 0) el.scrollTop += added * ROW_H;
+      } else {
+        const removed = indexOfSeq(before, frames[0].seq);
+        if (removed > 0) el.scrollTop = Math.max(0, el.scrollTop - removed * ROW_H);
+      }
       measure();
     }
   }, [follow, count, frames, measure]);
+
+  // A load that added no row this list shows (a filter, another participant's window) leaves it
+  // at its top: load on, while there is more.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || follow || !olderKey?.startsWith('more')) return;
+    if (el.scrollTop < ROW_H && el.scrollHeight > el.clientHeight) onReachTop?.();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [olderKey]);
 
   // Scroll a requested frame (deep link, another view's selection, keyboard) into view.
   useLayoutEffect(() => {
@@ -97,7 +118,9 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
     measure();
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW_H;
     if (atBottom !== follow) onFollowChange(atBottom);
-  }, [follow, onFollowChange, measure]);
+    // at the top of a list taller than its window: ask for what is older
+    if (!atBottom && el.scrollTop < ROW_H && el.scrollHeight > el.clientHeight) onReachTop?.();
+  }, [follow, onFollowChange, measure, onReachTop]);
 
   const move = useCallback(
     (delta: number | 'home' | 'end') => {
@@ -162,6 +185,7 @@ export function FrameList({ frames, count, selectedSeq, follow, onFollowChange, 
         <span role="columnheader" title="The payload decoded as its subprotocol (Socket.IO, MQTT, STOMP, GraphQL, JSON-RPC)">decoded</span>
         <span role="columnheader">payload preview</span>
       </div>
+      {topLine}
       <div
         className="frame-scroll"
         ref={scroller}

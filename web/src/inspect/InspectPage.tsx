@@ -8,7 +8,7 @@ import { ConnectionList } from '../connection/ConnectionList.tsx';
 import { ConnectionView } from '../connection/ConnectionView.tsx';
 import { useStoreSelector, useStoreSlice, useThrottledSlice } from '../store/hooks.ts';
 import { getSelection, select, useSelection } from '../store/selection.ts';
-import { getStore } from '../store/store.ts';
+import { getStore, OLDER_WINDOW, type EventStore } from '../store/store.ts';
 import { getDecodedFrames } from './decoded.ts';
 import { FrameDetail } from './FrameDetail.tsx';
 import { ExportButtons, ImportBanner, ImportButton } from './ImportFile.tsx';
@@ -173,6 +173,17 @@ export function InspectPage() {
   const total = store.frames.length;
   const received = total + store.evictedFrames;
 
+  // --- older history (a scroll back) ---
+  const olderKind = store.older.kind;
+  const hasFloor = store.floorSeq !== null;
+  useEffect(() => {
+    // once the page knows where its history starts: how many older events the server has
+    if (hasFloor && olderKind === 'unknown') void store.loadOlder({ probe: true });
+  }, [store, hasFloor, olderKind]);
+  const loadOlder = useStableCallback(() => {
+    if (store.older.kind === 'more' || store.older.kind === 'error') void store.loadOlder();
+  });
+
   // the frame the selection names
   const selIndex = selection.seq === null ? -1 : indexOfSeq(store.frames, selection.seq);
   const selFrame = selIndex >= 0 ? store.frames[selIndex] : null;
@@ -219,6 +230,9 @@ export function InspectPage() {
           decodedOf={decodedOf}
           scrollRequest={scrollRequest}
           onScrolled={onScrolled}
+          onReachTop={loadOlder}
+          topLine={<OlderLine store={store} onLoad={loadOlder} />}
+          olderKey={store.older.kind === 'more' ? `more ${store.older.count}` : store.older.kind}
           emptyText={
             total === 0
               ? store.status === 'open'
@@ -268,6 +282,50 @@ export function InspectPage() {
 }
 
 const MemoDetail = memo(FrameDetail);
+
+/** Above the first row: what is older than the list, on the server. */
+function OlderLine({ store, onLoad }: { store: EventStore; onLoad: () => void }) {
+  const o = store.older;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const events = (x: number) => `${n(x)} older ${x === 1 ? 'event' : 'events'} on the server`;
+  let text: string;
+  let button: string | null = null;
+  switch (o.kind) {
+    case 'unknown':
+    case 'off':
+      return null;
+    case 'more':
+      if (o.count === 0) return null;
+      text = `${events(o.count)} — scroll to the top to load them, ${n(OLDER_WINDOW)} at a time.`;
+      button = 'Load older';
+      break;
+    case 'loading':
+      text = o.count === null ? 'Older events on the server — loading…' : `${events(o.count)} — loading…`;
+      break;
+    case 'beginning':
+      text = o.evicted
+        ? 'This is the beginning of the history the server still keeps (older events were evicted from its history).'
+        : 'This is the beginning of the history.';
+      break;
+    case 'bound':
+      text = `This page holds ${n(store.frames.length)} frames, near its cap of ${n(store.limits.maxFrames)}: ${o.count === null ? 'older events stay' : `${events(o.count)} stay`} there (clear or reload the page to read further back).`;
+      break;
+    case 'error':
+      text = o.message;
+      button = 'Try again';
+      break;
+  }
+  return (
+    <p className={`older-line ${o.kind}`} role="status" aria-label="Older history">
+      <span>{text}</span>
+      {button && (
+        <button type="button" onClick={onLoad}>
+          {button}
+        </button>
+      )}
+    </p>
+  );
+}
 
 interface ToolbarProps {
   filter: FrameFilter;

@@ -116,6 +116,8 @@ export class FilteredFrames {
   matched: FrameEvent[] = [];
   private key: string | null = null;
   private scannedSeq = -1;
+  /** the store's oldest frame at the last update */
+  private lowSeq = Infinity;
 
   /** Brings `matched` up to date with the store's frames (ordered by seq); true when it changed. */
   update(frames: readonly FrameEvent[], filter: CompiledFilter): boolean {
@@ -131,6 +133,16 @@ export class FilteredFrames {
       this.matched = this.matched.slice(indexAfterSeq(this.matched, first - 1));
       changed = true;
     }
+    // older frames merged in at the front (a scroll back): tested once, put before the matched ones
+    if (this.scannedSeq >= 0 && first < this.lowSeq) {
+      const older: FrameEvent[] = [];
+      for (let i = 0; i < frames.length && frames[i].seq < this.lowSeq; i++) if (filter.test(frames[i])) older.push(frames[i]);
+      if (older.length) {
+        this.matched = older.concat(this.matched);
+        changed = true;
+      }
+    }
+    this.lowSeq = first;
     const start = indexAfterSeq(frames, this.scannedSeq);
     for (let i = start; i < frames.length; i++) {
       const f = frames[i];

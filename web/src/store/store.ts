@@ -44,6 +44,38 @@ const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
 
 type Slice = 'frames' | 'conns' | 'events' | 'status';
 
+/** Events a scroll back asks the server for at once (`GET /__wslab/events?since=&until=`): a window of seqs. */
+export const OLDER_WINDOW = 2000;
+/** Windows one scroll back reads at most while they bring nothing in scope (a participant's). */
+const MAX_EMPTY_WINDOWS = 50;
+/** The types a recent window sends ahead of itself, however old (so they do not tell where it starts). */
+const ANCHOR_TYPES = new Set<string>(['conn.open', 'handshake', 'state']);
+
+/** Older history, as far as this page knows it. */
+export type OlderState =
+  /** not known yet (no event so far, or the count is being asked) */
+  | { kind: 'unknown' }
+  /** `count` events in this page's scope lie before what it holds */
+  | { kind: 'more'; count: number }
+  | { kind: 'loading'; count: number | null }
+  /** the page holds everything the server still keeps; `evicted`: the server's history began after seq 1 */
+  | { kind: 'beginning'; evicted: boolean }
+  /** the store's frame cap leaves no room for more: `count` older events stay on the server */
+  | { kind: 'bound'; count: number | null }
+  | { kind: 'error'; message: string; count: number | null }
+  /** a file is shown, or the list was cleared: no scrolling back */
+  | { kind: 'off' };
+
+/** How much of an older window the store took in (EventStore.mergeOlder). */
+export interface MergeResult {
+  /** events taken in (duplicates and what did not fit are not counted) */
+  added: number;
+  /** of those, frames */
+  frames: number;
+  /** older events left out because the frame cap was reached */
+  refused: number;
+}
+
 /** What a page-side import loaded (server/core/import's summary of the file). */
 export interface ImportedInfo {
   summary: string;
@@ -75,6 +107,15 @@ export class EventStore {
   lastSeq = 0;
   /** a file read into the page (/inspect's import): the live stream is off while it is shown */
   imported: ImportedInfo | null = null;
+  /**
+   * The seq from which this page holds the history it was sent without holes (its recent window's
+   * start, as far as the events tell; lower after a scroll back); null before the first event.
+   */
+  floorSeq: number | null = null;
+  /** the server's oldest kept seq, as its last history answer said */
+  serverOldestSeq: number | null = null;
+  older: OlderState = { kind: 'unknown' };
+  private olderBusy = false;
 
   private readonly versions: Record<Slice, number> = { frames: 0, conns: 0, events: 0, status: 0 };
   private readonly dirty = new Set<Slice>();
@@ -203,6 +244,12 @@ export class EventStore {
   /** Adds one event (from the stream, or a test); views hear about it on the next frame. */
   receive(event: WslabEvent): void {
     if (event.seq > this.lastSeq) this.lastSeq = event.seq;
+    // a recent window's first event that is not one of the connections' anchors (sent ahead,
+    // however old) is where the held history starts: at or after the window's true start, so a
+    // scroll back may fetch a few events again (dropped as duplicates) but never skips one
+    if (this.floorSeq === null && !this.imported && event.type !== 'gap' && !ANCHOR_TYPES.has(event.type)) {
+      this.floorSeq = event.seq;
+    }
     if (this.paused && event.type !== 'gap') {
       this.skipped++;
       return;
@@ -234,6 +281,8 @@ export class EventStore {
     this.evictedUntil = null;
     this.paused = false;
     this.imported = info;
+    this.floorSeq = null;
+    this.older = { kind: 'off' };
     for (const e of events) this.pending.push(e);
     for (const slice of ['frames', 'events', 'conns', 'status'] as const) this.markDirty(slice);
     this.schedule();
@@ -249,9 +298,209 @@ export class EventStore {
     this.frames = [];
     this.events = [];
     for (const [conn, view] of this.conns) if (view.close) this.conns.delete(conn);
+    // what was cleared stays cleared: no scrolling back past it
+    this.floorSeq = this.lastSeq + 1;
+    this.older = { kind: 'off' };
+    this.markDirty('status');
     this.markDirty('frames');
     this.markDirty('events');
     this.markDirty('conns');
+    this.schedule();
+  }
+
+  /**
+   * Takes in a window of older events (a scroll back's GET answer, oldest first): those below the
+   * floor this page does not hold yet, merged in seq order into the frames and events, duplicates
+   * dropped. The caps hold without evicting anything newer: the frames take what fits under 90 %
+   * of maxFrames (the newest of the window first, so what was taken joins what is held without a
+   * hole) and the rest is refused; the events slice (the diagram's) takes what fits under its cap.
+   */
+  mergeOlder(window: readonly WslabEvent[]): MergeResult {
+    // a file shown, or a clear: nothing older comes back
+    if (this.imported || this.older.kind === 'off') return { added: 0, frames: 0, refused: 0 };
+    this.flush(); // what the stream already handed over goes first
+    const floor = this.floorSeq ?? this.lastSeq + 1;
+    const held = new Set<number>();
+    for (const e of this.events) {
+      if (e.seq >= floor) break;
+      held.add(e.seq);
+    }
+    for (const f of this.frames) {
+      if (f.seq >= floor) break;
+      held.add(f.seq);
+    }
+    for (const v of this.conns.values()) {
+      if (v.open) held.add(v.open.seq);
+      if (v.handshake) held.add(v.handshake.seq);
+      for (const st of v.states) held.add(st.seq);
+    }
+    const fresh: WslabEvent[] = [];
+    const seen = new Set<number>();
+    for (const e of window) {
+      if (!e || e.v !== 1 || !KNOWN_TYPES.has(e.type) || e.type === 'gap') continue;
+      if (e.seq >= floor || held.has(e.seq) || seen.has(e.seq)) continue;
+      seen.add(e.seq);
+      fresh.push(e);
+    }
+    fresh.sort((a, b) => a.seq - b.seq);
+    // from the newest down: what fits under the frame cap
+    let frameRoom = Math.max(0, Math.floor(this.limits.maxFrames * 0.9) - this.frames.length);
+    let cut = 0; // fresh[cut..] are taken
+    for (let i = fresh.length - 1; i >= 0; i--) {
+      if (fresh[i].type !== 'frame') continue;
+      if (frameRoom === 0) {
+        cut = i + 1;
+        break;
+      }
+      frameRoom--;
+    }
+    const taken = fresh.slice(cut);
+    const refused = fresh.length - taken.length;
+    if (taken.length === 0) return { added: 0, frames: 0, refused };
+
+    // frames and events: merged with the held ones below the floor (anchors), in seq order
+    const olderFrames: FrameEvent[] = [];
+    const olderEvents: WslabEvent[] = [];
+    const lastFrameOf = new Map<string, FrameEvent>();
+    for (const e of taken) {
+      if (e.type !== 'buffer') olderEvents.push(e);
+      if (e.type === 'frame') {
+        const shape = e.headerLength * 2 + (e.masked ? 1 : 0);
+        const known = this.fieldShapes.get(shape);
+        if (known) e.fields = known;
+        else this.fieldShapes.set(shape, e.fields);
+        olderFrames.push(e);
+        lastFrameOf.set(`${e.conn} ${e.dir}`, e);
+      } else if (e.type === 'message') {
+        const f = lastFrameOf.get(`${e.conn} ${e.dir}`);
+        if (f && f.fin && f.opcode <= 0x2) this.messageOf.set(f, e);
+      }
+      this.applyOlderToConn(e);
+    }
+    this.frames = mergeBySeq(olderFrames, this.frames);
+    const eventRoom = Math.max(0, Math.floor(this.limits.maxEvents * 0.9) - this.events.length);
+    if (eventRoom > 0) this.events = mergeBySeq(olderEvents.slice(Math.max(0, olderEvents.length - eventRoom)), this.events);
+    this.floorSeq = taken[0].seq;
+    this.markDirty('frames');
+    this.markDirty('events');
+    this.markDirty('conns');
+    this.markDirty('status');
+    this.schedule();
+    return { added: taken.length, frames: olderFrames.length, refused };
+  }
+
+  /** An older event's part in its connection's view (arrays kept in order). */
+  private applyOlderToConn(e: WslabEvent): void {
+    if (!('conn' in e) || e.conn === undefined) return;
+    const v = this.view(e.conn);
+    if (e.t > v.lastT) v.lastT = e.t;
+    switch (e.type) {
+      case 'conn.open':
+        v.open ??= e;
+        break;
+      case 'handshake':
+        v.handshake ??= e;
+        break;
+      case 'state':
+        insertInOrder(v.states, e, (x) => x.seq);
+        break;
+      case 'meta':
+        v.meta ??= e;
+        break;
+      case 'close':
+        v.close ??= e;
+        break;
+      case 'error':
+        insertInOrder(v.errors, e, (x) => x.seq);
+        break;
+      case 'pong':
+        if (e.rtt !== null && v.rtts.length < 500) insertInOrder(v.rtts, { t: e.t, rtt: e.rtt, dir: e.dir }, (x) => x.t);
+        break;
+      case 'buffer':
+        if (v.buffers.length < 2000) insertInOrder(v.buffers, e, (x) => x.seq);
+        break;
+      case 'heartbeat':
+        if (v.heartbeats.length < 200) insertInOrder(v.heartbeats, e, (x) => x.seq);
+        break;
+      case 'frame':
+        v.frames++;
+        if (e.dir === 'c2s') v.framesIn++;
+        else v.framesOut++;
+        break;
+    }
+  }
+
+  /**
+   * Asks the server for the window of OLDER_WINDOW seqs below the floor (GET /__wslab/events with
+   * since and until, in the same scope as the page's stream: the session cookie goes with it, the
+   * presenter's page asks for a fresh ticket) and merges it in. `probe`: ask only how many older
+   * events there are (an empty range), to say so before the learner scrolls.
+   */
+  async loadOlder({ probe = false, base = location.origin }: { probe?: boolean; base?: string } = {}): Promise<void> {
+    if (this.olderBusy || this.imported || this.floorSeq === null) return;
+    const k = this.older.kind;
+    if (k === 'off' || k === 'beginning' || k === 'bound') return;
+    this.olderBusy = true;
+    const known = k === 'more' || k === 'loading' ? this.older.count : k === 'error' ? this.older.count : null;
+    if (!probe) this.setOlder({ kind: 'loading', count: known });
+    try {
+      for (let windows = 0; ; windows++) {
+        const floor: number | null = this.floorSeq;
+        if (floor === null || this.imported) return;
+        const since: number = probe ? floor : Math.max(1, this.serverOldestSeq ?? 1, floor - OLDER_WINDOW);
+        const url = new URL('/__wslab/events', base);
+        url.searchParams.set('since', String(since));
+        url.searchParams.set('until', String(floor));
+        if (ticketSource) {
+          const ticket = await ticketSource();
+          if (ticket) url.searchParams.set('ticket', ticket);
+        }
+        const res = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
+        const text = await res.text();
+        if (!res.ok) {
+          const sentence = text.trim().startsWith('{') ? ((JSON.parse(text) as { error?: string }).error ?? text) : text.trim();
+          this.setOlder({ kind: 'error', message: `The server answered ${res.status} to the request for older events: ${sentence || res.statusText}`, count: known });
+          return;
+        }
+        const oldest = Number(res.headers.get('X-Wslab-Oldest-Seq'));
+        const before = Number(res.headers.get('X-Wslab-Before'));
+        if (Number.isFinite(oldest) && oldest > 0) this.serverOldestSeq = oldest;
+        const window: WslabEvent[] = [];
+        for (const line of text.split('\n')) {
+          if (!line) continue;
+          try {
+            window.push(JSON.parse(line) as WslabEvent);
+          } catch {
+            // a line cut short: left out
+          }
+        }
+        const merged = probe ? { added: 0, frames: 0, refused: 0 } : this.mergeOlder(window);
+        // the floor may not have moved (nothing in scope in that window): the window's start is
+        // then held, as far as this page may read
+        if (merged.refused > 0) {
+          this.setOlder({ kind: 'bound', count: Number.isFinite(before) ? before + merged.refused : null });
+          return;
+        }
+        if (!probe && this.floorSeq !== null && this.floorSeq > since) this.floorSeq = since;
+        const remaining = Number.isFinite(before) ? before : null;
+        if (remaining === 0 || since <= (this.serverOldestSeq ?? 1)) {
+          this.setOlder({ kind: 'beginning', evicted: (this.serverOldestSeq ?? 1) > 1 });
+          return;
+        }
+        this.setOlder({ kind: 'more', count: remaining ?? 0 });
+        if (probe || merged.frames > 0 || windows >= MAX_EMPTY_WINDOWS) return;
+        this.setOlder({ kind: 'loading', count: remaining });
+      }
+    } catch (err) {
+      this.setOlder({ kind: 'error', message: `Older events could not be loaded: ${(err as Error).message || String(err)}.`, count: known });
+    } finally {
+      this.olderBusy = false;
+    }
+  }
+
+  private setOlder(state: OlderState): void {
+    this.older = state;
+    this.markDirty('status');
     this.schedule();
   }
 
@@ -377,6 +626,8 @@ export class EventStore {
       this.evictedUntil = this.frames[cut - 1].t;
       this.evictedFrames += cut;
       this.frames = this.frames.slice(cut);
+      // the frames below are gone: the held history starts at the oldest frame kept
+      if (this.floorSeq !== null && this.frames.length && this.frames[0].seq > this.floorSeq) this.floorSeq = this.frames[0].seq;
     }
     if (this.events.length > maxEvents) this.events = this.events.slice(this.events.length - maxEvents + Math.floor(maxEvents / 10));
     let closed = 0;
@@ -391,6 +642,30 @@ export class EventStore {
       }
     }
   }
+}
+
+/** `older` merged with `held` (both in seq order), one list in seq order; equal seqs kept once. */
+export function mergeBySeq<T extends { seq: number }>(older: readonly T[], held: readonly T[]): T[] {
+  if (older.length === 0) return held as T[];
+  if (held.length === 0 || older[older.length - 1].seq < held[0].seq) return older.concat(held);
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < older.length || j < held.length) {
+    if (j >= held.length || (i < older.length && older[i].seq < held[j].seq)) out.push(older[i++]);
+    else {
+      if (i < older.length && older[i].seq === held[j].seq) i++;
+      out.push(held[j++]);
+    }
+  }
+  return out;
+}
+
+function insertInOrder<T>(list: T[], item: T, key: (x: T) => number): void {
+  const k = key(item);
+  let i = list.length;
+  while (i > 0 && key(list[i - 1]) > k) i--;
+  list.splice(i, 0, item);
 }
 
 let shared: EventStore | null = null;
