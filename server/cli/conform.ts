@@ -2,7 +2,7 @@
 // verdict. Exit status 0 when no case failed, 1 otherwise (or when the server cannot be reached),
 // 2 for usage errors.
 import { parseArgs } from 'node:util';
-import { buildCases, CASES, DEFAULT_SCALE, selectCases } from '../core/conform/cases.ts';
+import { buildCases, DEFAULT_SCALE, selectCases } from '../core/conform/cases.ts';
 import { caseFailed } from '../core/conform/verdict.ts';
 import type { CaseResult } from '../core/conform/types.ts';
 import { parseTarget, runCase, runSuite, type Target } from '../conform/runner.ts';
@@ -12,7 +12,7 @@ import { caseJson, summaryJson, summaryLines, tableLines, TABLE_HEADER, writeAut
 
 export const CONFORM_USAGE =
   'usage: wslab conform URL [--cases PATTERN[,PATTERN]] [--json] [--out DIR] [--agent NAME] [--time-scale N] [--scale F]\n' +
-  '       wslab conform --serve [--port N] [--host H] [--cases PATTERN[,PATTERN]] [--out DIR] [--time-scale N] [--allow-origin O]';
+  '       wslab conform --serve [--port N] [--host H] [--cases PATTERN[,PATTERN]] [--out DIR] [--time-scale N] [--scale F] [--allow-origin O]';
 
 interface Io {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -67,10 +67,9 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
     io.stderr.write(`wslab conform: ${(err as Error).message}\n`);
     return 2;
   }
-  const sizeText = values.scale;
-  const scale = sizeText === undefined ? DEFAULT_SCALE : /^\d+\/\d+$/.test(sizeText) ? Number(sizeText.split('/')[0]) / Number(sizeText.split('/')[1]) : Number(sizeText);
-  if ((sizeText !== undefined && !/^(\d+(\.\d+)?|\d+\/\d+)$/.test(sizeText)) || !(scale >= 1 / 4096 && scale <= 1)) {
-    io.stderr.write('wslab conform: --scale must be a number from 1/4096 to 1, as 0.25 or 1/64 (1 = Autobahn\'s sizes in chapters 9, 12 and 13)\n');
+  const scale = parseScale(values.scale);
+  if (scale === null) {
+    io.stderr.write(`wslab conform: ${SCALE_USAGE}\n`);
     return 2;
   }
   const all = buildCases(scale);
@@ -129,7 +128,18 @@ export async function runConform(args: string[], io: Io = { stdout: process.stdo
   return results.some(caseFailed) ? 1 : 0;
 }
 
+const SCALE_USAGE = "--scale must be a number from 1/4096 to 1, as 0.25 or 1/64 (1 = Autobahn's sizes in chapters 9, 12 and 13)";
+
+/** --scale F: a fraction or a decimal from 1/4096 to 1 (absent: the default); null when it is not one. */
+function parseScale(text: string | undefined): number | null {
+  if (text === undefined) return DEFAULT_SCALE;
+  if (!/^(\d+(\.\d+)?|\d+\/\d+)$/.test(text)) return null;
+  const scale = /^\d+\/\d+$/.test(text) ? Number(text.split('/')[0]) / Number(text.split('/')[1]) : Number(text);
+  return scale >= 1 / 4096 && scale <= 1 ? scale : null;
+}
+
 interface ServeValues {
+  scale?: string;
   cases?: string;
   json?: boolean;
   out?: string;
@@ -158,8 +168,10 @@ export async function runServe(values: ServeValues, positionals: string[], io: I
   const scaleText = values['time-scale'];
   const timeScale = scaleText === undefined ? 1 : Number(scaleText);
   if (!/^\d+(\.\d+)?$/.test(scaleText ?? '1') || !(timeScale >= 0.1 && timeScale <= 20)) return usage('--time-scale must be a number from 0.1 to 20 (2 doubles every timer of the cases)');
-  const cases = selectCases((values.cases ?? '*').split(',').map((p) => p.trim()).filter((p) => p !== ''), servedCases(CASES));
-  if (cases.length === 0) return usage(`no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 7.* (--serve runs chapters 1-7)`);
+  const scale = parseScale(values.scale);
+  if (scale === null) return usage(SCALE_USAGE);
+  const cases = selectCases((values.cases ?? '*').split(',').map((p) => p.trim()).filter((p) => p !== ''), servedCases(buildCases(scale)));
+  if (cases.length === 0) return usage(`no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 9.* (--serve runs chapters 1-7, 9 and 10)`);
   const color = Boolean(io.stdout.isTTY) && !process.env.NO_COLOR;
   let server;
   try {

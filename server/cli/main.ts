@@ -161,11 +161,12 @@ Usage:
       Exit status: 0 no case failed, 1 a case failed (or the server cannot be reached), 2 usage.
 
   wslab conform --serve [--port N] [--host H] [--cases P,P] [--out DIR] [--time-scale N]
-                        [--allow-origin O]
+                        [--scale F] [--allow-origin O]
       The fuzzing server, to test WebSocket clients (Autobahn's fuzzingserver): a client reads
       /getCaseCount, connects to /runCase?case=N&agent=NAME for each case and echoes every
-      message, then opens /updateReports?agent=NAME. Chapters 1-7, the roles swapped: the
-      server sends each case's frames, the client's reactions are judged. Prints each verdict.
+      message, then opens /updateReports?agent=NAME. Chapters 1-7, 9 and 10, the roles
+      swapped: the server sends each case's frames or messages, the client's reactions and
+      echoes are judged. Prints each verdict.
       --port N  default 9001 (0: any free port); --host H  default 127.0.0.1
       --out DIR  write Autobahn-format reports there on /updateReports
 

@@ -14,7 +14,8 @@ import { isUtf8 } from 'node:buffer';
 import { computeAccept, createReader, encodeFrame, parseClosePayload, validateUpgradeRequest, type WireReader } from '../core/wire/index.ts';
 import { allExpectedMet, frameLine } from '../core/conform/verdict.ts';
 import { judgeServed, parseServeRequest, servedCaseWords } from '../core/conform/serve.ts';
-import type { CaseResult, CloseFacts, ConformCase, Observed, Step, WireRecord } from '../core/conform/types.ts';
+import type { CaseResult, CloseFacts, ConformCase, EchoOutcome, Observed, Step, WireRecord } from '../core/conform/types.ts';
+import { echoPayload } from '../core/conform/cases-12-13.ts';
 import { refuse } from '../http/refuse.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +71,10 @@ class ServedCase {
   private wireDropped = 0;
   private done!: () => void;
   readonly finished = new Promise<void>((resolve) => (this.done = resolve));
+  /** an echo case (chapter 9): how many came back, as the client side counts them */
+  readonly outcome: EchoOutcome = { deflate: null, echoed: 0, failure: null, elapsedMs: 0 };
+  private echoExpected: Uint8Array | null = null;
+  private echoStart = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -145,6 +150,8 @@ class ServedCase {
   }
 
   private push(e: Observed): void {
+    // an echo case's messages are counted, not kept (9.7 sends up to 1000)
+    if (this.c.echo && e.type === 'message') return this.onEcho(e);
     if (this.received.length >= MAX_EVENTS) {
       this.failConnection(1008, `the client sent more than ${MAX_EVENTS} messages and control frames in one case`);
       return;
@@ -264,6 +271,64 @@ class ServedCase {
       if (s.destroyed || !s.writable) return;
       await new Promise<void>((resolve) => s.write(bytes.subarray(at, at + size), () => resolve()));
       await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Starts an echo case (chapter 9): the first message, and Autobahn's WAITSECS for all of them. */
+  startEcho(timeScale: number): void {
+    const e = this.c.echo!;
+    this.after(e.waitSeconds * 1000 * timeScale, () => {
+      if (this.state !== OPEN) return;
+      this.outcome.failure = `Only ${this.outcome.echoed} of ${e.count} messages came back within ${e.waitSeconds} s.`;
+      this.sendClose(1000);
+    });
+    this.echoStart = performance.now();
+    this.sendEcho();
+  }
+
+  /** The next message, unmasked, in the case's frames, written in the case's pieces. */
+  private sendEcho(): void {
+    const e = this.c.echo!;
+    const i = this.outcome.echoed;
+    const plain = echoPayload(e, i);
+    this.echoExpected = plain;
+    const size = e.fragmentSize && e.fragmentSize > 0 ? e.fragmentSize : Math.max(plain.length, 1);
+    const frames: Uint8Array[] = [];
+    for (let at = 0; at === 0 || at < plain.length; at += size) {
+      frames.push(encodeFrame({ opcode: at === 0 ? (e.binary ? 2 : 1) : 0, fin: at + size >= plain.length, payload: plain.subarray(at, at + size), maskingKey: null }));
+    }
+    if (i < 3 || i === e.count - 1) {
+      this.note(`message ${i + 1} of ${e.count}: ${plain.length} bytes in ${frames.length} frame${frames.length === 1 ? '' : 's'}${e.chop ? ` written in pieces of ${e.chop} bytes` : ''}`);
+      this.logTx(frames[0]);
+    }
+    void this.write(frames.length === 1 ? frames[0] : Buffer.concat(frames), e.chop, false);
+  }
+
+  private onEcho(ev: Observed & { type: 'message' }): void {
+    if (this.state !== OPEN || this.echoExpected === null) return;
+    const e = this.c.echo!;
+    const want = this.echoExpected;
+    const kind = (b: boolean) => (b ? 'binary' : 'text');
+    let failure: string | null = null;
+    if (ev.binary !== e.binary) failure = `Message ${this.outcome.echoed + 1} came back as a ${kind(ev.binary)} message; a ${kind(e.binary)} one was sent.`;
+    else if (ev.payload.length !== want.length) failure = `Message ${this.outcome.echoed + 1} came back with ${ev.payload.length} bytes; ${want.length} were sent.`;
+    else if (e.checkContent && !Buffer.from(ev.payload.buffer, ev.payload.byteOffset, ev.payload.length).equals(want)) {
+      failure = `Message ${this.outcome.echoed + 1} came back with other bytes than were sent.`;
+    }
+    if (failure) {
+      this.outcome.failure = failure;
+      this.echoExpected = null;
+      this.note(failure);
+      this.sendClose(1000);
+      return;
+    }
+    this.outcome.echoed++;
+    this.outcome.elapsedMs = Math.round(performance.now() - this.echoStart);
+    if (this.outcome.echoed < e.count) this.sendEcho();
+    else {
+      this.echoExpected = null;
+      this.note(`all ${e.count} messages came back in ${this.outcome.elapsedMs} ms`);
+      this.sendClose(1000);
     }
   }
 
@@ -458,14 +523,17 @@ export class ConformServe {
     this.running++;
     const started = performance.now();
     const run = new ServedCase(socket, c, this.opts.closeTimeoutMs, this.opts.maxPayload);
+    // an echo case may take its WAITSECS (up to 1000 s at Autobahn's sizes) before its timer fires
+    const capMs = c.echo ? Math.max(this.opts.caseCapMs, (c.echo.waitSeconds * this.opts.timeScale + 10) * 1000) : this.opts.caseCapMs;
     const cap = setTimeout(() => {
-      run.note(`the case ran past its ${this.opts.caseCapMs} ms cap`);
+      run.note(`the case ran past its ${capMs} ms cap`);
       run.drop();
-    }, this.opts.caseCapMs);
+    }, capMs);
     try {
       if (head.length) run.onBytes(head);
-      await run.runSteps(c.steps);
-      if (!run.closed) {
+      if (c.echo) run.startEcho(this.opts.timeScale);
+      else await run.runSteps(c.steps);
+      if (!run.closed && !c.echo) {
         run.after(c.end.seconds * 1000 * this.opts.timeScale, () => {
           if (c.end.after === 'kill') run.failConnection(1001, `the case's ${c.end.seconds} s ran out`);
           else run.sendClose(1000);
@@ -485,7 +553,7 @@ export class ConformServe {
       rfc: c.rfc,
       description: words.description,
       expectation: words.expectation,
-      ...judgeServed(c, run.received, run.facts),
+      ...judgeServed(c, run.received, run.facts, c.echo ? run.outcome : undefined),
       durationMs: Math.round(performance.now() - started),
       close: run.facts,
       received: run.received,

@@ -35,3 +35,17 @@ export function deflateOptions(mode: DeflateMode): boolean | PerMessageDeflateOp
 export function deflateBudgetBytes(mode: DeflateMode): number {
   return mode === 'off' ? 0 : DEFLATE_BUDGET[mode];
 }
+
+/**
+ * Why the lab went on without permessage-deflate (RFC 7692 §5), from ws's reason for not
+ * accepting any offer: the handshake event carries it.
+ */
+export function declinedSentence(mode: DeflateMode, wsReason: string): string {
+  const settings = mode === 'takeover'
+    ? "ws's defaults"
+    : `server_max_window_bits=${SMALL_WINDOW_BITS}${mode === 'small' ? ` and client_max_window_bits=${SMALL_WINDOW_BITS}` : ''}, no context takeover`;
+  const why = /none of the extension offers/i.test(wsReason)
+    ? `none of the client's offers fits the lab's settings (${settings}; an offer's server_max_window_bits below the lab's window, for one, cannot be granted)`
+    : `the offer is invalid (${wsReason.replace(/\.$/, '')})`;
+  return `The server declined permessage-deflate and opened the connection without it (RFC 7692 §5): ${why}.`;
+}

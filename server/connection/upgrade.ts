@@ -12,13 +12,13 @@ import { type EventBus, type StreamScope, filterFromQuery } from '../stream/bus.
 import { Observer } from '../stream/observe.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
 import { selectSubprotocol } from './subprotocol.ts';
-import { dropAddressCache, socketOf } from './ws-adapter.ts';
+import { deflateOfferDeclined, dropAddressCache, socketOf } from './ws-adapter.ts';
 import { refuse } from '../http/refuse.ts';
 import { originAllowed } from '../http/origin.ts';
 import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
 import type { HostRule } from '../http/hosts.ts';
 import type { MemoryBudget } from '../process/budget.ts';
-import { deflateBudgetBytes, deflateMode, deflateOptions } from './deflate-options.ts';
+import { declinedSentence, deflateBudgetBytes, deflateMode, deflateOptions } from './deflate-options.ts';
 
 export interface UpgradeConfig {
   bus: EventBus;
@@ -177,8 +177,16 @@ export function createUpgradeHandler(config: UpgradeConfig) {
       return;
     }
     const opts = lab.wsOptions(url, { perMessageDeflate: false, maxPayload: config.maxPayload });
+    // an offer of permessage-deflate the lab cannot accept (server_max_window_bits=9 against its
+    // 1 KiB window) is declined, not refused: ws would answer 400, RFC 7692 §5 says go on without
+    // the extension. ws no longer sees the header; the tap already holds the request as it came.
+    const offer = req.headers['sec-websocket-extensions'];
+    const mode = deflateMode(opts.perMessageDeflate, offer);
+    const notAccepted = mode === 'off' ? null : deflateOfferDeclined(deflateOptions(mode), opts.maxPayload, offer);
+    const declined = notAccepted === null ? null : declinedSentence(mode, notAccepted);
+    if (declined !== null) delete req.headers['sec-websocket-extensions'];
     // a deflate context is memory the client makes the server hold: it draws from the budget
-    const deflateBytes = deflateBudgetBytes(deflateMode(opts.perMessageDeflate, req.headers['sec-websocket-extensions']));
+    const deflateBytes = declined === null ? deflateBudgetBytes(mode) : 0;
     if (deflateBytes > 0 && config.budget) {
       const lease = config.budget.lease('deflate contexts', deflateBytes);
       if (!lease) {
@@ -215,6 +223,7 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     dropAddressCache(socket);
     registry.opening(conn, owner); // the tap's first events (conn.open, handshake) are already the owner's
     record.tap = new ConnectionTap(socket, requestBytes, tapShared, record.meta, opts.maxPayload);
+    if (declined !== null) record.tap.declinedExtensions(declined);
     registry.add(record);
 
     labServer(opts, req).handleUpgrade(req, socket, head, (ws: WebSocket) => {

@@ -2,7 +2,8 @@
 // under a WebSocket, which wslab needs for buffer figures and for corking observers' writes; Node
 // caches a socket's addresses. If either renames them, only this file changes.
 import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import * as WsModule from 'ws';
+import type { WebSocket, PerMessageDeflateOptions } from 'ws';
 
 interface WsInternals {
   _socket?: Socket;
@@ -27,4 +28,37 @@ export function dropAddressCache(socket: Socket): void {
   const cache = socket as unknown as { _peername?: unknown; _sockname?: unknown };
   cache._peername = undefined;
   cache._sockname = undefined;
+}
+
+interface PerMessageDeflateLike {
+  accept(offers: unknown[]): unknown;
+}
+interface WsExtras {
+  PerMessageDeflate: { new (options: object): PerMessageDeflateLike; extensionName: string };
+  extension: { parse(header: string): Record<string, unknown[]> };
+}
+
+/**
+ * Whether ws would accept any of the client's permessage-deflate offers with these options: null
+ * when it would (or nothing is offered, or the header does not parse: ws answers that with 400
+ * itself), else why not. ws answers an offer it cannot accept with 400; RFC 7692 §5 says a server
+ * that accepts none of the offers goes on without the extension, so the caller hides the header
+ * from ws when this returns a sentence. ws's own `accept` decides, so the two cannot disagree.
+ */
+export function deflateOfferDeclined(options: boolean | PerMessageDeflateOptions, maxPayload: number, header: string | undefined): string | null {
+  if (options === false || header === undefined) return null;
+  const { PerMessageDeflate, extension } = WsModule as unknown as WsExtras;
+  let offers: unknown[] | undefined;
+  try {
+    offers = extension.parse(header)[PerMessageDeflate.extensionName];
+  } catch {
+    return null;
+  }
+  if (!offers) return null;
+  try {
+    new PerMessageDeflate({ ...(typeof options === 'object' ? options : {}), isServer: true, maxPayload }).accept(offers);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

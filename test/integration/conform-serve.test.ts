@@ -1,13 +1,13 @@
 // `wslab conform --serve` against real clients over real sockets: the ws library's client, driven
 // the way Autobahn's fuzzingserver expects (ws's own test/autobahn.js: /getCaseCount, then each
-// /runCase echoing every message, then /updateReports), passes chapters 1-7; clients broken on
+// /runCase echoing every message, then /updateReports), passes chapters 1-7, 9 and 10; clients broken on
 // purpose fail exactly the cases that test their flaw.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { CASES } from '../../server/core/conform/cases.ts';
+import { CASES, selectCases } from '../../server/core/conform/cases.ts';
 import { caseFailed } from '../../server/core/conform/verdict.ts';
 import { servedCases, swapRoles } from '../../server/core/conform/serve.ts';
 import type { CaseResult } from '../../server/core/conform/types.ts';
@@ -96,7 +96,7 @@ describe('the fuzzing server', () => {
     expect((await status('/nope')).status).toBe(404);
   });
 
-  test('the ws client passes chapters 1-7: 6.4.x NON-STRICT, 7.1.6 and 7.13.x INFORMATIONAL, the rest OK; reports written as Autobahn writes them', async () => {
+  test('the ws client passes chapters 1-7, 9 and 10: 6.4.x NON-STRICT, 7.1.6 and 7.13.x INFORMATIONAL, the rest OK; reports written as Autobahn writes them', async () => {
     await runClient(server.url, 'ws client');
     const results = server.serve.results('ws client');
     expect(results.map((r) => r.id)).toEqual(SERVED.map((c) => c.id));
@@ -105,6 +105,10 @@ describe('the fuzzing server', () => {
     const r = results.find((x) => x.id === '3.1')!;
     expect(r.close.remoteCloseCode).toBe(1002);
     expect(r.why).toBe('RSV1-3 must be 0 unless an extension gave them a meaning; none was negotiated, so the client must fail the connection (1002). The client did exactly that.');
+    expect(SERVED.filter((c) => /^(9|10)\./.test(c.id)).length).toBe(55);
+    const echo = results.find((x) => x.id === '9.2.6')!;
+    expect(echo.observed).toMatch(/^1 of 1 binary message of 262144 bytes echoed as sent in \d+ ms, [\d.]+ ms per round trip; the server started the closing handshake/);
+    expect(echo.why).toBe('A client must take a message as large as this whole (RFC 6455 puts no limit on it; a client that sets one closes with 1009), and echo it within the time. The client did exactly that.');
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
     expect(Object.keys(index['ws client'])).toEqual(SERVED.map((c) => c.id));
     expect(index['ws client']['6.4.1']).toMatchObject({ behavior: 'NON-STRICT', behaviorClose: 'OK', reportfile: caseReportFilename('ws client', '6.4.1') });
@@ -137,6 +141,20 @@ describe('the fuzzing server', () => {
   }, SLOW);
 });
 
+test('a client that takes messages of at most 64 KiB fails exactly the echo cases of chapter 9 whose messages are larger (128 and 256 KiB at --scale 1/64)', async () => {
+  const small = await startConformServer({ cases: selectCases(['9.*', '10.*'], SERVED), port: 0, timeScale: 2 });
+  try {
+    await runClient(small.url, 'small', { maxPayload: 64 * 1024 });
+  } finally {
+    await small.close();
+  }
+  const results = small.serve.results('small');
+  expect(results.filter(caseFailed).map((r) => r.id)).toEqual(['9.1.5', '9.1.6', '9.2.5', '9.2.6']);
+  const r = results.find((x) => x.id === '9.1.5')!;
+  expect([r.behavior, r.close.remoteCloseCode]).toEqual(['FAILED', 1009]);
+  expect(r.why).toContain('Only 0 of 1 messages came back before the client closed the connection with 1009.');
+}, SLOW);
+
 test('swapRoles turns the suite-as-client sentences into suite-as-server ones and back', () => {
   const s = "The server closed the connection where the client was to close it; the Server's code, clients.";
   expect(swapRoles(s)).toBe("The client closed the connection where the server was to close it; the Client's code, servers.");
@@ -152,15 +170,17 @@ describe('wslab conform --serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'conform-serve-cli-'));
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const code = runServe({ port: '0', cases: '1.1.1,2.2', out: dir }, [], io, stopped);
+    const code = runServe({ port: '0', cases: '1.1.1,2.2,9.1.6', scale: '1/4096', out: dir }, [], io, stopped);
     await expect.poll(() => /at (ws:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1]).toBeTruthy();
     const base = /at (ws:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
-    expect(out).toContain('(2 cases)');
+    expect(out).toContain('(3 cases)');
     await runClient(base, 'cli');
     await expect.poll(() => err).toContain(`reports for "cli" in ${join(dir, 'index.json')}`);
     expect(out).toMatch(/cli: 1\.1\.1 +OK +OK /);
     expect(out).toMatch(/cli: 2\.2 +OK +OK /);
-    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).cli)).toEqual(['1.1.1', '2.2']);
+    // --scale 1/4096: 9.1.6 sends 4 KiB (Autobahn: 16 MiB)
+    expect(out).toMatch(/cli: 9\.1\.6 +OK +OK .* Send a text message with a payload of 4 KiB \(Autobahn: 16 MiB\) in one frame\./);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).cli)).toEqual(['1.1.1', '2.2', '9.1.6']);
     stop();
     expect(await code).toBe(0);
     rmSync(dir, { recursive: true, force: true });
@@ -176,5 +196,7 @@ describe('wslab conform --serve', () => {
     expect(await run(['--serve', 'ws://x/'])).toEqual({ code: 2, first: 'wslab conform: --serve takes no URL: clients connect to it' });
     expect(await run(['ws://x/', '--port', '9001'])).toEqual({ code: 2, first: 'wslab conform: --port goes with --serve (the fuzzing server that tests clients)' });
     expect(await run(['--serve', '--port', '70000'])).toEqual({ code: 2, first: 'wslab conform: --port must be a port number from 0 to 65535 (0 picks a free one)' });
+    expect(await run(['--serve', '--scale', 'half'])).toEqual({ code: 2, first: "wslab conform: --scale must be a number from 1/4096 to 1, as 0.25 or 1/64 (1 = Autobahn's sizes in chapters 9, 12 and 13)" });
+    expect(await run(['--serve', '--cases', '12.*'])).toEqual({ code: 2, first: 'wslab conform: no case matches --cases 12.*; case ids look like 1.1.1, 6.4.*, 9.* (--serve runs chapters 1-7, 9 and 10)' });
   });
 });

@@ -3,8 +3,8 @@
 // message. ?deflate=1 negotiates no context takeover and 1 KiB windows: a few KiB a connection.
 import { afterEach, expect, test } from 'vitest';
 import type WebSocket from 'ws';
-import { FRAME_PREVIEW_BYTES, MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
-import { collect, openClient, shut, type EventLog, type TestServer, useLabServer } from '../helpers/server.ts';
+import { MESSAGE_PREVIEW_BYTES } from '../../server/connection/tap/direction.ts';
+import { collect, openClient, rawUpgrade, shut, upgradeRequest, type EventLog, type TestServer, useLabServer } from '../helpers/server.ts';
 
 let t: TestServer;
 let log: (EventLog & { stop(): void }) | undefined;
@@ -180,4 +180,46 @@ test('a compressed message that inflates past maxPayload is refused with 1009, a
   const err = l.ofType('error', conn).find((e) => e.dir === 'c2s');
   expect(err?.message).toMatch(/inflate/i);
   expect(l.ofType('message', conn).filter((m) => m.dir === 'c2s')).toEqual([]);
+});
+
+test('?deflate=1 declines an offer of server_max_window_bits=9 (RFC 7692 §5): 101 without the extension, plain echoes, the handshake event says why', async () => {
+  const l = collect(t);
+  log = l;
+  const offer = 'permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=9';
+  const r = await rawUpgrade(t.port, upgradeRequest(t.port, '/lab/echo?deflate=1', [`Sec-WebSocket-Extensions: ${offer}`]));
+  try {
+    expect(r.status).toBe(101);
+    expect(r.head).not.toMatch(/sec-websocket-extensions/i);
+    const hs = await l.waitForType('handshake', (e) => e.request.target === '/lab/echo?deflate=1');
+    // the views still show the offer as it came, and why the server went on without it
+    expect(hs.request.headers.find(([k]) => k.toLowerCase() === 'sec-websocket-extensions')?.[1]).toBe(offer);
+    expect(hs.response.status).toBe(101);
+    expect(hs.extensionDeclined).toBe(
+      "The server declined permessage-deflate and opened the connection without it (RFC 7692 §5): none of the client's offers fits the lab's settings (server_max_window_bits=10 and client_max_window_bits=10, no context takeover; an offer's server_max_window_bits below the lab's window, for one, cannot be granted).",
+    );
+    const open = l.ofType('conn.open', hs.conn)[0];
+    expect(open.extensions).toBe(null);
+    // a masked text frame "hi": echoed uncompressed (RSV1 clear)
+    const mask = [1, 2, 3, 4];
+    const payload = Buffer.from('hi').map((b, i) => b ^ mask[i % 4]);
+    const echoed = new Promise<Buffer>((resolve) => {
+      let got = Buffer.alloc(0);
+      r.socket.on('data', (c: Buffer) => {
+        got = Buffer.concat([got, c]);
+        if (got.length >= 4) resolve(got);
+      });
+    });
+    r.socket.write(Buffer.concat([Buffer.from([0x81, 0x82, ...mask]), payload]));
+    expect([...(await echoed)]).toEqual([0x81, 0x02, 0x68, 0x69]);
+    // nothing was charged for a deflate context the connection does not have
+    expect(t.server.budget.snapshot().byKind['deflate contexts'] ?? 0).toBe(0);
+  } finally {
+    r.socket.destroy();
+  }
+});
+
+test('?deflate=1 still refuses a header that does not parse with 400, as ws does', async () => {
+  const r = await rawUpgrade(t.port, upgradeRequest(t.port, '/lab/echo?deflate=1', ['Sec-WebSocket-Extensions: permessage-deflate;;']));
+  r.socket.destroy();
+  expect(r.status).toBe(400);
 });

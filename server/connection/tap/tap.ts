@@ -84,6 +84,8 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   private phase: Phase;
   /** null unless permessage-deflate was negotiated */
   private deflate: Deflate | null = null;
+  /** why the server declined the client's permessage-deflate offer, when it did */
+  private extensionDeclined: string | null = null;
   private ws: WebSocket | null = null;
   /** the server's readyState as last reported in a `state` event (null before the handshake is seen) */
   private state: ReadyState | null = null;
@@ -122,6 +124,11 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   /** Called right after ws.handleUpgrade returned: from here on, read every chunk before ws does. */
   hookReads(): void {
     hookReads(this.socket);
+  }
+
+  /** The server declined the client's extension offer (RFC 7692 §5): the handshake event says why. */
+  declinedExtensions(sentence: string): void {
+    this.extensionDeclined = sentence;
   }
 
   /** The WebSocket ws created for this socket (not set when the handshake failed). */
@@ -238,6 +245,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
       accept,
       expectedAccept,
       acceptOk: accept !== null && accept === expectedAccept,
+      ...(this.extensionDeclined !== null && { extensionDeclined: this.extensionDeclined }),
     });
 
     if (status !== 101) {

@@ -4,8 +4,8 @@
 // right side. Mirrors Autobahn's fuzzingserver (autobahntestsuite/fuzzing.py, FuzzingServerProtocol):
 // /runCase?case=N&agent=A, /getCaseCount, /getCaseInfo?case=N, /getCaseStatus?case=N&agent=A,
 // /updateReports?agent=A, where N counts from 1 through the cases this server runs.
-import { judge } from './verdict.ts';
-import type { CaseResult, CloseFacts, ConformCase, Observed } from './types.ts';
+import { judge, judgeEcho } from './verdict.ts';
+import type { CaseResult, CloseFacts, ConformCase, EchoOutcome, Observed } from './types.ts';
 
 /**
  * Swaps "server" and "client" in a sentence (either case, with "'s" and plural): the words of a
@@ -17,14 +17,14 @@ export function swapRoles(s: string): string {
     s1 !== undefined ? (s1 === 'S' ? 'Client' : 'client') : c1 === 'C' ? 'Server' : 'server');
 }
 
-/** Autobahn's chapters the server side drives: their steps are frames the server can send as they are. */
-const SERVED_CHAPTERS = new Set(['1', '2', '3', '4', '5', '6', '7']);
+/** Autobahn's chapters the server side drives: their steps are frames, or echoes, the server can send as they are. */
+const SERVED_CHAPTERS = new Set(['1', '2', '3', '4', '5', '6', '7', '9', '10']);
 
 /**
- * The cases `--serve` runs: Autobahn's chapters 1-7. wslab's own chapter (w.*) tests what a server
- * does with frames a client must never send (unmasked, lying lengths), so it has no mirror here;
- * chapters 9, 10, 12 and 13 are measured echoes and compression (their messages are built by the
- * client-side runner), not yet driven from the server side.
+ * The cases `--serve` runs: Autobahn's chapters 1-7, 9 and 10. wslab's own chapter (w.*) tests
+ * what a server does with frames a client must never send (unmasked, lying lengths), so it has no
+ * mirror here. Chapters 12 and 13 need the server to negotiate permessage-deflate as each case's
+ * offer says and to compress what it sends; they are not driven from the server side yet.
  */
 export function servedCases(cases: readonly ConformCase[]): ConformCase[] {
   return cases.filter((c) => SERVED_CHAPTERS.has(c.id.split('.')[0]!));
@@ -34,9 +34,9 @@ export function servedCases(cases: readonly ConformCase[]): ConformCase[] {
  * Judges one served case exactly as Autobahn judges a fuzzingserver run (case.py onConnectionLost
  * with isServer): the server ends TCP after a closing handshake, so dropping it is never held
  * against anyone (no FAILED BY CLIENT). `facts` are written from the suite's (the server's) side,
- * its sentences in the server's words.
+ * its sentences in the server's words. `echo` is how an echo case (chapter 9) went.
  */
-export function judgeServed(c: ConformCase, received: readonly Observed[], facts: CloseFacts): Pick<CaseResult, 'behavior' | 'behaviorClose' | 'expected' | 'observed' | 'why'> {
+export function judgeServed(c: ConformCase, received: readonly Observed[], facts: CloseFacts, echo?: EchoOutcome): Pick<CaseResult, 'behavior' | 'behaviorClose' | 'expected' | 'observed' | 'why'> {
   const asClient: CloseFacts = {
     ...facts,
     droppedByMe: false,
@@ -44,7 +44,7 @@ export function judgeServed(c: ConformCase, received: readonly Observed[], facts
     serverViolation: facts.serverViolation === null ? null : swapRoles(facts.serverViolation),
   };
   // judge() writes for the suite as the client (the case's rule first); one swap turns it all round
-  const v = judge(c, received, asClient);
+  const v = c.echo && echo ? judgeEcho(c, echo, asClient) : judge(c, received, asClient);
   return { behavior: v.behavior, behaviorClose: v.behaviorClose, expected: swapRoles(v.expected), observed: swapRoles(v.observed), why: swapRoles(v.why) };
 }
 

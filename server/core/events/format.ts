@@ -38,7 +38,7 @@ function formatLine(e: WslabEvent): string {
     case 'conn.open':
       return `${head} open ${e.path} from ${e.remote.address}:${e.remote.port} (${e.client}${e.subprotocol ? `, protocol ${e.subprotocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''})${e.proxy ? ` proxied to ${e.proxy.target}${e.proxy.mode === 'intercept' ? ` (intercept, ${e.proxy.leg} leg, other leg ${e.proxy.peer})` : ''}` : ''}`;
     case 'handshake':
-      return `${head} handshake ${e.request.method} ${e.request.target} → ${e.response.status} ${e.response.statusText}${e.key ? ` accept ${e.acceptOk ? 'ok' : 'WRONG'}` : ''}`;
+      return `${head} handshake ${e.request.method} ${e.request.target} → ${e.response.status} ${e.response.statusText}${e.key ? ` accept ${e.acceptOk ? 'ok' : 'WRONG'}` : ''}${e.extensionDeclined ? ' permessage-deflate declined' : ''}`;
     case 'frame': {
       const flags = [e.fin ? 'FIN' : 'fin=0', e.rsv1 ? 'RSV1' : '', e.rsv2 ? 'RSV2' : '', e.rsv3 ? 'RSV3' : '', e.masked ? `mask ${e.maskingKey}` : ''].filter(Boolean).join(' ');
       const body = e.closeCode !== null ? ` ${e.closeCode} ${quote(e.closeReason)}` : e.inflated !== null ? ` ${quote(e.inflated)} (inflated)` : e.text !== null ? ` ${quote(e.text)}` : e.payloadLength ? ` ${e.payloadHex.slice(0, 32)}${e.payloadHex.length > 32 ? '…' : ''}` : '';

@@ -102,6 +102,8 @@ export const HandshakeEvent = z.object({
   /** what Sec-WebSocket-Accept must be for this key (SHA-1 of key + GUID, base64) */
   expectedAccept: z.string().nullable(),
   acceptOk: z.boolean(),
+  /** the server declined the client's permessage-deflate offer and opened without it (RFC 7692 §5): why, in a sentence */
+  extensionDeclined: z.string().optional(),
 });
 
 export const FrameEvent = z.object({
