@@ -240,7 +240,7 @@ describe('wslab --help', () => {
     const help = synopses(r.stdout);
     const doc = synopses(block);
     for (const command of ['start', 'decode', 'accept', 'watch', 'conform']) expect(doc.get(command), command).toEqual(help.get(command));
-    expect(help.get('conform')).toEqual(['--cases', '--json', '--out', '--agent', '--time-scale', '--scale', '--serve', '--port', '--host', '--cases', '--out', '--time-scale', '--allow-origin']);
+    expect(help.get('conform')).toEqual(['--cases', '--json', '--out', '--agent', '--time-scale', '--scale', '--serve', '--port', '--host', '--cases', '--out', '--time-scale', '--scale', '--allow-origin']);
     expect(help.get('start')).toContain('--workshop');
   });
 });
