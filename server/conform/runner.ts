@@ -13,7 +13,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { createReader, encodeFrame, validateUpgradeResponse, parseClosePayload, type WireReader } from '../core/wire/index.ts';
-import { allExpectedMet, frameLine, judge, judgeEcho } from '../core/conform/verdict.ts';
+import { allExpectedMet, echoMismatch, frameLine, judge, judgeEcho } from '../core/conform/verdict.ts';
 import { checkDeflateAnswer, echoPayload, offerHeader } from '../core/conform/cases-12-13.ts';
 import type { CaseResult, CloseFacts, ConformCase, EchoOutcome, Observed, Step, WireRecord } from '../core/conform/types.ts';
 import { DeflateSession } from './deflate.ts';
@@ -517,13 +517,7 @@ class CaseConnection {
     if (ev.type !== 'message' || this.state !== OPEN || this.echoExpected === null) return;
     const e = this.c.echo!;
     const want = this.echoExpected;
-    const kind = (b: boolean) => (b ? 'binary' : 'text');
-    let failure: string | null = null;
-    if (ev.binary !== e.binary) failure = `Message ${this.outcome.echoed + 1} came back as a ${kind(ev.binary)} message; a ${kind(e.binary)} one was sent.`;
-    else if (ev.payload.length !== want.length) failure = `Message ${this.outcome.echoed + 1} came back with ${ev.payload.length} bytes; ${want.length} were sent.`;
-    else if (e.checkContent && !Buffer.from(ev.payload.buffer, ev.payload.byteOffset, ev.payload.length).equals(want)) {
-      failure = `Message ${this.outcome.echoed + 1} came back with other bytes than were sent.`;
-    }
+    const failure = echoMismatch(e, this.outcome.echoed, ev, want);
     if (failure) {
       this.outcome.failure = failure;
       this.echoExpected = null;

@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { computeAccept, createReader, encodeFrame, parseClosePayload, validateUpgradeRequest, type WireReader } from '../core/wire/index.ts';
-import { allExpectedMet, frameLine } from '../core/conform/verdict.ts';
+import { allExpectedMet, echoMismatch, frameLine } from '../core/conform/verdict.ts';
 import { judgeServed, parseServeRequest, servedCaseWords } from '../core/conform/serve.ts';
 import type { CaseResult, CloseFacts, ConformCase, EchoOutcome, Observed, Step, WireRecord } from '../core/conform/types.ts';
 import { echoPayload } from '../core/conform/cases-12-13.ts';
@@ -308,13 +308,7 @@ class ServedCase {
     if (this.state !== OPEN || this.echoExpected === null) return;
     const e = this.c.echo!;
     const want = this.echoExpected;
-    const kind = (b: boolean) => (b ? 'binary' : 'text');
-    let failure: string | null = null;
-    if (ev.binary !== e.binary) failure = `Message ${this.outcome.echoed + 1} came back as a ${kind(ev.binary)} message; a ${kind(e.binary)} one was sent.`;
-    else if (ev.payload.length !== want.length) failure = `Message ${this.outcome.echoed + 1} came back with ${ev.payload.length} bytes; ${want.length} were sent.`;
-    else if (e.checkContent && !Buffer.from(ev.payload.buffer, ev.payload.byteOffset, ev.payload.length).equals(want)) {
-      failure = `Message ${this.outcome.echoed + 1} came back with other bytes than were sent.`;
-    }
+    const failure = echoMismatch(e, this.outcome.echoed, ev, want);
     if (failure) {
       this.outcome.failure = failure;
       this.echoExpected = null;

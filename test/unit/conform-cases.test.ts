@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCases, CASES, checkDeflateAnswer, DEFAULT_SCALE, echoPayload, offerHeader, selectCases, utf8Families } from '../../server/core/conform/cases.ts';
-import { caseFailed, describeEvents, judge, judgeClose, sameEvents, summarize } from '../../server/core/conform/verdict.ts';
+import { caseFailed, describeEvents, echoMismatch, judge, judgeClose, sameEvents, summarize } from '../../server/core/conform/verdict.ts';
 import type { CloseFacts, ConformCase, Observed } from '../../server/core/conform/types.ts';
 import { cleanForFilename } from '../../server/conform/report.ts';
 
@@ -134,6 +134,16 @@ describe('verdicts (autobahn case.py)', () => {
     const hello = new TextEncoder().encode('Hello, world!');
     expect(judge(byId('3.2'), [], facts({ remoteCloseCode: 1002 })).behavior).toBe('NON-STRICT');
     expect(judge(byId('3.2'), [{ type: 'message', binary: false, payload: hello }], facts({ remoteCloseCode: 1002 })).behavior).toBe('OK');
+  });
+
+  it('names the first way an echo differs from what was sent, for the client runner and --serve alike', () => {
+    const e = { binary: true, length: 3, count: 2, source: { repeat: Uint8Array.of(0xfe) }, checkContent: true, waitSeconds: 10 };
+    const sent = Uint8Array.of(1, 2, 3);
+    expect(echoMismatch(e, 0, { binary: true, payload: Uint8Array.of(1, 2, 3) }, sent)).toBeNull();
+    expect(echoMismatch(e, 1, { binary: false, payload: sent }, sent)).toBe('Message 2 came back as a text message; a binary one was sent.');
+    expect(echoMismatch(e, 0, { binary: true, payload: Uint8Array.of(1, 2) }, sent)).toBe('Message 1 came back with 2 bytes; 3 were sent.');
+    expect(echoMismatch(e, 0, { binary: true, payload: Uint8Array.of(1, 2, 4) }, sent)).toBe('Message 1 came back with other bytes than were sent.');
+    expect(echoMismatch({ ...e, checkContent: false }, 0, { binary: true, payload: Uint8Array.of(9, 9, 9) }, sent)).toBeNull();
   });
 
   it('says why a chapter 7 case with the right events but the wrong close code failed once, not twice', () => {

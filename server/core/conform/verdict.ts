@@ -3,7 +3,7 @@
 // checks who closed, whether it was clean, the code, and who dropped TCP, in that order. Then each
 // verdict gets a sentence: the rule, what was expected, what happened.
 import { opcodeName } from '../wire/constants.ts';
-import { type CaseResult, type CloseFacts, type ConformCase, type EchoOutcome, type Observed, type Summary, type Verdict, PASSING } from './types.ts';
+import { type CaseResult, type CloseFacts, type ConformCase, type EchoOutcome, type EchoScript, type Observed, type Summary, type Verdict, PASSING } from './types.ts';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -140,6 +140,21 @@ export function judge(c: ConformCase, received: readonly Observed[], f: CloseFac
     verdictWords = parts.join(' ');
   }
   return { behavior, behaviorClose, expected, observed, why: `${c.rule} ${verdictWords}` };
+}
+
+/**
+ * Why echo number `index` (from 0) does not match what was sent, in words; null when it does. Both
+ * sides of the suite (the client runner and `--serve`) judge each echo with this.
+ */
+export function echoMismatch(e: EchoScript, index: number, got: { binary: boolean; payload: Uint8Array }, sent: Uint8Array): string | null {
+  const kind = (b: boolean) => (b ? 'binary' : 'text');
+  const n = index + 1;
+  if (got.binary !== e.binary) return `Message ${n} came back as a ${kind(got.binary)} message; a ${kind(e.binary)} one was sent.`;
+  if (got.payload.length !== sent.length) return `Message ${n} came back with ${got.payload.length} bytes; ${sent.length} were sent.`;
+  if (e.checkContent) {
+    for (let i = 0; i < sent.length; i++) if (got.payload[i] !== sent[i]) return `Message ${n} came back with other bytes than were sent.`;
+  }
+  return null;
 }
 
 /**
