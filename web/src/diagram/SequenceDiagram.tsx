@@ -95,9 +95,14 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
     };
   }, [store, filter, windowSize, follow, fitToPanel, panelWidth, choose]);
 
-  // Render with mermaid whenever the text changed; a newer render wins over an older one.
+  // Render with mermaid whenever the text changed; a newer render wins over an older one. Nothing
+  // to draw draws nothing: the empty notice shows instead, and no stale drawing stays behind it.
   useEffect(() => {
     if (!diagram) return;
+    if (isEmpty(diagram)) {
+      host.current?.replaceChildren();
+      return;
+    }
     let cancelled = false;
     renderDiagram(diagram.text)
       .then((svg) => {
@@ -150,7 +155,7 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   };
 
-  const empty = diagram !== null && diagram.arrows.length === 0 && !/Note over/.test(diagram.text);
+  const empty = diagram !== null && isEmpty(diagram);
 
   return (
     <section className="seq-diagram" aria-labelledby={headingId}>
@@ -209,6 +214,11 @@ export function SequenceDiagram({ conn, conns, initialWindow = 40, title = 'Sequ
       </p>
     </section>
   );
+}
+
+/** A diagram with no arrow and no note: nothing a learner could read. */
+function isEmpty(diagram: Diagram): boolean {
+  return diagram.arrows.length === 0 && !/Note over/.test(diagram.text);
 }
 
 /**
