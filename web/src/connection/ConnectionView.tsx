@@ -252,6 +252,11 @@ function Handshake({ h }: { h: EventOf<'handshake'> | null }) {
       ) : (
         <p className="note warn">The request carried no Sec-WebSocket-Key, so there is no accept to check.</p>
       )}
+      {h.extensionDeclined && (
+        <p className="note" role="note">
+          {h.extensionDeclined}
+        </p>
+      )}
       <div className="handshake-pair">
         <HeadBlock title={`Request: ${h.request.method} ${h.request.target}`} raw={h.request.raw} headers={h.request.headers} highlight="sec-websocket-key" />
         <HeadBlock title={`Response: ${h.response.status} ${h.response.statusText}`} raw={h.response.raw} headers={h.response.headers} highlight="sec-websocket-accept" />
