@@ -7,6 +7,7 @@ import { startWslab, type WslabServer } from '../../server/app.ts';
 import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts';
 import { renderBatch } from '../../server/core/events/records.ts';
 import { rawUpgrade, upgradeRequest, useLabServer } from '../helpers/server.ts';
+import { COALESCE_MS } from '../../server/stream/observe.ts';
 
 let server: WslabServer;
 useLabServer((t) => (server = t.server), { heartbeat: { intervalMs: 0 } });
@@ -31,6 +32,25 @@ test('a batch observer gets every event once, in seq order, several per message'
   observer.ws.close();
 });
 
+test('a busy stream is sent at most once per COALESCE_MS: 300 echoes in turn arrive in few messages, every event once', async () => {
+  const observer = await batchObserver(server.url, '', true);
+  const client = await echoClient(server.url);
+  const first = server.bus.headSeq;
+  const started = performance.now();
+  // one echo at a time: each round trip is a turn (or more) of the event loop, each turn publishes
+  for (let i = 0; i < 300; i++) await echo(client, 1, () => `m${i}`);
+  const last = server.bus.headSeq - 1;
+  await waitFor(() => observer.events().at(-1)?.seq === last);
+  const elapsed = performance.now() - started;
+  const got = observer.events().filter((e) => e.seq >= first);
+  expect(got.map((e) => e.seq)).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i));
+  expect(got.filter((e) => e.type === 'message')).toHaveLength(600);
+  // the first batch leaves at once, each later one at least COALESCE_MS after the one before
+  expect(observer.messages.length).toBeLessThanOrEqual(Math.floor(elapsed / COALESCE_MS) + 2);
+  client.close(1000);
+  observer.ws.close();
+});
+
 async function echoClient(base: string): Promise<WebSocket> {
   const client = new WebSocket(`${base.replace('http', 'ws')}/lab/echo`);
   await new Promise((r) => client.once('open', r));
@@ -41,7 +61,12 @@ async function echoClient(base: string): Promise<WebSocket> {
 function echo(client: WebSocket, n: number, message: (i: number) => string): Promise<void> {
   let echoed = 0;
   return new Promise<void>((done) => {
-    client.on('message', () => ++echoed === n && done());
+    const onMessage = () => {
+      if (++echoed < n) return;
+      client.off('message', onMessage);
+      done();
+    };
+    client.on('message', onMessage);
     for (let i = 0; i < n; i++) client.send(message(i));
   });
 }
