@@ -49,6 +49,7 @@ async function main(): Promise<number> {
 
 const port = await main();
 process.on('message', (msg) => {
+  if (msg === 'exit') process.exit(0); // a normal exit, so --cpu-prof writes its profile
   if (msg === 'cpu') {
     process.send!(process.cpuUsage());
     return;
