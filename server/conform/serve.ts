@@ -13,7 +13,11 @@ import type { Socket } from 'node:net';
 import { computeAccept, createReader, encodeFrame, validateUpgradeRequest } from '../core/wire/index.ts';
 import { judgeServed, parseServeRequest, servedCaseWords } from '../core/conform/serve.ts';
 import type { CaseResult, ConformCase } from '../core/conform/types.ts';
+import { serverDeflateAnswer } from '../core/conform/cases-12-13.ts';
 import { CaseDriver, timeScaleOf, type DriverOptions } from './case-driver.ts';
+import { DeflateSession } from './deflate.ts';
+
+type DeflateAnswer = ReturnType<typeof serverDeflateAnswer>;
 import { refuse } from '../http/refuse.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,23 +51,28 @@ const STATUS_WAIT_MS = 60_000;
 
 /** One case run against one client connection, from the server's side: the upgrade is already answered. */
 class ServedCase extends CaseDriver {
-  constructor(socket: Socket, c: ConformCase, opts: DriverOptions) {
+  /** `deflate`: what the upgrade answered to the client's permessage-deflate offer, in a case of 12 or 13 */
+  constructor(socket: Socket, c: ConformCase, opts: DriverOptions, deflate: DeflateAnswer | null) {
     super('server', c, opts);
+    if (deflate?.kind === 'accepted') {
+      this.deflate = new DeflateSession(deflate.params, this.frameLimit, 'server');
+      this.outcome.deflate = deflate.text;
+    } else if (deflate) this.outcome.deflate = false;
     this.attach(socket);
     this.opened();
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
   }
 }
 
-/** Accepts the upgrade on the raw socket: 101 with the accept key, no extension, no subprotocol. Returns false after refusing. */
-function acceptUpgrade(req: IncomingMessage, socket: Socket): boolean {
+/** Accepts the upgrade on the raw socket: 101 with the accept key, the extension answer if any, no subprotocol. Returns false after refusing. */
+function acceptUpgrade(req: IncomingMessage, socket: Socket, extensions: string | null = null): boolean {
   const check = validateUpgradeRequest(req.method ?? 'GET', req.headers);
   if (!check.ok) {
     refuse(socket, 400, `Not a WebSocket opening handshake: ${check.reason}`);
     return false;
   }
   const key = String(req.headers['sec-websocket-key']);
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\nServer: wslab-conform\r\n\r\n`);
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n${extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : ''}Server: wslab-conform\r\n\r\n`);
   return true;
 }
 
@@ -150,7 +159,10 @@ export class ConformServe {
       refuse(socket, 503, `${this.opts.maxRunning} cases are already running; run them one after another, as Autobahn's clients do.`, { 'Retry-After': '1' });
       return;
     }
-    if (!acceptUpgrade(req, socket)) return;
+    // a compression case (12, 13) answers the client's permessage-deflate offer as the case says
+    const c = r.kind === 'runCase' ? this.cases[r.index - 1] : null;
+    const deflate = c?.deflate ? serverDeflateAnswer(c.deflate, req.headers['sec-websocket-extensions']) : null;
+    if (!acceptUpgrade(req, socket, deflate?.kind === 'accepted' ? deflate.text : null)) return;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     switch (r.kind) {
@@ -188,15 +200,15 @@ export class ConformServe {
         return answerAndClose(socket, head, null);
       }
       case 'runCase':
-        void this.runCase(r.index, r.agent, socket, head);
+        void this.runCase(r.index, r.agent, socket, head, deflate);
     }
   }
 
-  private async runCase(index: number, agent: string, socket: Socket, head: Buffer): Promise<void> {
+  private async runCase(index: number, agent: string, socket: Socket, head: Buffer, deflate: DeflateAnswer | null): Promise<void> {
     const c = this.cases[index - 1];
     this.running++;
     const { timeScale, closeTimeoutMs, caseCapMs, maxPayload } = this.opts;
-    const run = new ServedCase(socket, c, { timeScale, closeTimeoutMs, dropTimeoutMs: closeTimeoutMs, caseCapMs, maxPayload });
+    const run = new ServedCase(socket, c, { timeScale, closeTimeoutMs, dropTimeoutMs: closeTimeoutMs, caseCapMs, maxPayload }, deflate);
     try {
       await run.run(() => {
         if (head.length) run.onBytes(head);
