@@ -171,7 +171,7 @@ export async function runServe(values: ServeValues, positionals: string[], io: I
   const scale = parseScale(values.scale);
   if (scale === null) return usage(SCALE_USAGE);
   const cases = selectCases((values.cases ?? '*').split(',').map((p) => p.trim()).filter((p) => p !== ''), servedCases(buildCases(scale)));
-  if (cases.length === 0) return usage(`no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 9.* (--serve runs chapters 1-7, 9 and 10)`);
+  if (cases.length === 0) return usage(`no case matches --cases ${values.cases}; case ids look like 1.1.1, 6.4.*, 9.* (--serve runs chapters 1-7, 9, 10, 12 and 13)`);
   const color = Boolean(io.stdout.isTTY) && !process.env.NO_COLOR;
   let server;
   try {

@@ -164,9 +164,10 @@ Usage:
                         [--scale F] [--allow-origin O]
       The fuzzing server, to test WebSocket clients (Autobahn's fuzzingserver): a client reads
       /getCaseCount, connects to /runCase?case=N&agent=NAME for each case and echoes every
-      message, then opens /updateReports?agent=NAME. Chapters 1-7, 9 and 10, the roles
-      swapped: the server sends each case's frames or messages, the client's reactions and
-      echoes are judged. Prints each verdict.
+      message, then opens /updateReports?agent=NAME. Chapters 1-7, 9, 10, 12 and 13, the
+      roles swapped: the server sends each case's frames or messages (in 12-13 compressed,
+      accepting the client's permessage-deflate offer as the case says), the client's
+      reactions and echoes are judged. Prints each verdict.
       --port N  default 9001 (0: any free port); --host H  default 127.0.0.1
       --out DIR  write Autobahn-format reports there on /updateReports
 

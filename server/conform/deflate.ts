@@ -31,13 +31,19 @@ export class DeflateSession {
   private readonly out: Window;
   private readonly in: Window;
 
+  /** `role`: the side this session compresses for (its sending direction); the peer's is inflated. */
   constructor(
     p: PerMessageDeflateParams,
     private readonly maxOutput: number,
+    role: 'client' | 'server' = 'client',
   ) {
+    const client = { bits: typeof p.clientMaxWindowBits === 'number' ? p.clientMaxWindowBits : 15, takeover: !p.clientNoContextTakeover };
+    const server = { bits: p.serverMaxWindowBits ?? 15, takeover: !p.serverNoContextTakeover };
+    const [mine, peer] = role === 'client' ? [client, server] : [server, client];
     // zlib's raw deflate has no 8-bit window; with 9 its longest distance (250) still fits 256.
-    this.out = new Window(Math.max(9, typeof p.clientMaxWindowBits === 'number' ? p.clientMaxWindowBits : 15), !p.clientNoContextTakeover);
-    this.in = new Window(p.serverMaxWindowBits ?? 15, !p.serverNoContextTakeover);
+    this.out = new Window(Math.max(9, mine.bits), mine.takeover);
+    // the peer may use a smaller window than agreed, never a larger one; inflating needs no less
+    this.in = new Window(Math.max(9, peer.bits), peer.takeover);
   }
 
   /** The compressed payload of one message, its trailing 00 00 ff ff removed (§7.2.1). */

@@ -10,12 +10,14 @@
 // buffer is bounded; a case never outlives `caseCapMs`.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { isUtf8 } from 'node:buffer';
-import { computeAccept, createReader, encodeFrame, parseClosePayload, validateUpgradeRequest, type WireReader } from '../core/wire/index.ts';
-import { allExpectedMet, echoMismatch, frameLine } from '../core/conform/verdict.ts';
+import { computeAccept, createReader, encodeFrame, validateUpgradeRequest } from '../core/wire/index.ts';
 import { judgeServed, parseServeRequest, servedCaseWords } from '../core/conform/serve.ts';
-import type { CaseResult, CloseFacts, ConformCase, EchoOutcome, Observed, Step, WireRecord } from '../core/conform/types.ts';
-import { echoPayload } from '../core/conform/cases-12-13.ts';
+import type { CaseResult, ConformCase } from '../core/conform/types.ts';
+import { serverDeflateAnswer } from '../core/conform/cases-12-13.ts';
+import { CaseDriver, timeScaleOf, type DriverOptions } from './case-driver.ts';
+import { DeflateSession } from './deflate.ts';
+
+type DeflateAnswer = ReturnType<typeof serverDeflateAnswer>;
 import { refuse } from '../http/refuse.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,346 +46,33 @@ export interface ServeOptions {
   onReports?: (agent: string, written: { path: string } | { error: string }) => void;
 }
 
-const OPEN = 1;
-const CLOSING = 2;
-const CLOSED = 3;
-/** Events kept per case: no case expects more than 11; a client flooding the server is cut off here. */
-const MAX_EVENTS = 1000;
-const MAX_WIRE = 2000;
 /** /getCaseStatus waits at most this long for a case still running. */
 const STATUS_WAIT_MS = 60_000;
 
-/** One case run against one client connection, from the server's side. */
-class ServedCase {
-  state = OPEN;
-  readonly received: Observed[] = [];
-  readonly wire: WireRecord[] = [];
-  readonly facts: CloseFacts = {
-    opened: true, closedByMe: false, failedByMe: false, droppedByMe: false, wasClean: false,
-    notCleanReason: null, remoteCloseCode: null, remoteCloseReason: null, localCloseCode: null, serverViolation: null,
-  };
-  private readonly reader: WireReader;
-  private readonly start = performance.now();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private fragments: Uint8Array[] = [];
-  private fragmentBytes = 0;
-  private fragmentOpcode = 0;
-  private wireDropped = 0;
-  private done!: () => void;
-  readonly finished = new Promise<void>((resolve) => (this.done = resolve));
-  /** an echo case (chapter 9): how many came back, as the client side counts them */
-  readonly outcome: EchoOutcome = { deflate: null, echoed: 0, failure: null, elapsedMs: 0 };
-  private echoExpected: Uint8Array | null = null;
-  private echoStart = 0;
-
-  constructor(
-    private readonly socket: Socket,
-    readonly c: ConformCase,
-    private readonly closeTimeoutMs: number,
-    maxPayload: number,
-  ) {
-    this.reader = createReader({ direction: 'client', maxPayload, isUtf8 });
-    socket.setNoDelay(true);
+/** One case run against one client connection, from the server's side: the upgrade is already answered. */
+class ServedCase extends CaseDriver {
+  /** `deflate`: what the upgrade answered to the client's permessage-deflate offer, in a case of 12 or 13 */
+  constructor(socket: Socket, c: ConformCase, opts: DriverOptions, deflate: DeflateAnswer | null) {
+    super('server', c, opts);
+    if (deflate?.kind === 'accepted') {
+      this.deflate = new DeflateSession(deflate.params, this.frameLimit, 'server');
+      this.outcome.deflate = deflate.text;
+    } else if (deflate) this.outcome.deflate = false;
+    this.attach(socket);
+    this.opened();
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
-    socket.on('error', (err) => {
-      if (this.state !== CLOSED && !this.facts.wasClean) this.facts.notCleanReason ??= `the TCP connection failed: ${err.message}`;
-    });
-    socket.on('close', () => this.onTcpClosed());
-  }
-
-  record(dir: WireRecord['dir'], text: string): void {
-    const t = Math.round(performance.now() - this.start);
-    if (this.wire.length < MAX_WIRE) this.wire.push({ t, dir, text });
-    else if (++this.wireDropped === 1) this.wire.push({ t, dir: 'note', text: 'wire log full: later records are not kept' });
-  }
-
-  note(text: string): void {
-    this.record('note', text);
-  }
-
-  after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
-
-  onBytes(chunk: Uint8Array): void {
-    if (this.state === CLOSED) return;
-    for (const ev of this.reader.push(chunk)) {
-      if (ev.type === 'violation') {
-        const v = ev.violation;
-        this.facts.serverViolation = `${v.reason} (RFC 6455 §${v.rfc})`;
-        this.note(`client broke a rule: ${v.reason}`);
-        this.failConnection(v.closeCode, v.kind);
-        return;
-      }
-      const f = ev.frame;
-      const rsv = (f.rsv1 ? 4 : 0) | (f.rsv2 ? 2 : 0) | (f.rsv3 ? 1 : 0);
-      this.record('rx', frameLine(f.opcode, f.fin, rsv, f.payloadLength, f.payload, f.masked ? null : 'unmasked'));
-      this.onFrame(f.opcode, f.fin, f.payload);
-    }
-  }
-
-  private onFrame(opcode: number, fin: boolean, payload: Uint8Array): void {
-    if (opcode === 8) return this.onCloseFrame(payload);
-    if (opcode === 9) {
-      if (this.state === OPEN) this.send(encodeFrame({ opcode: 10, payload, maskingKey: null }), 'auto-reply');
-      this.push({ type: 'ping', payload: payload.slice() });
-      return;
-    }
-    if (opcode === 10) return this.push({ type: 'pong', payload: payload.slice() });
-    if (opcode !== 0) {
-      this.fragmentOpcode = opcode;
-      this.fragments = [];
-      this.fragmentBytes = 0;
-    }
-    this.fragments.push(payload.slice());
-    this.fragmentBytes += payload.length;
-    if (fin) {
-      const whole = Buffer.concat(this.fragments, this.fragmentBytes);
-      this.fragments = [];
-      this.fragmentBytes = 0;
-      this.push({ type: 'message', binary: this.fragmentOpcode === 2, payload: new Uint8Array(whole) });
-    }
-  }
-
-  private push(e: Observed): void {
-    // an echo case's messages are counted, not kept (9.7 sends up to 1000)
-    if (this.c.echo && e.type === 'message') return this.onEcho(e);
-    if (this.received.length >= MAX_EVENTS) {
-      this.failConnection(1008, `the client sent more than ${MAX_EVENTS} messages and control frames in one case`);
-      return;
-    }
-    this.received.push(e);
-    if (this.c.expectedClose.closedByMe && !this.c.suppressClose && allExpectedMet(this.c, this.received)) this.sendClose(1000);
-  }
-
-  private onCloseFrame(payload: Uint8Array): void {
-    const parsed = parseClosePayload(payload);
-    this.facts.remoteCloseCode = parsed ? parsed.code : null;
-    this.facts.remoteCloseReason = parsed ? parsed.reason : null;
-    if (this.state === OPEN) {
-      // The client started the closing handshake: answer with its code, then end TCP (the server's job).
-      const reply = this.facts.remoteCloseCode === null ? new Uint8Array(0) : payload.subarray(0, 2);
-      this.send(encodeFrame({ opcode: 8, payload: reply, maskingKey: null }), 'reply');
-      this.facts.localCloseCode = this.facts.remoteCloseCode;
-      this.state = CLOSING;
-    }
-    if (this.state === CLOSING && !this.facts.wasClean) {
-      this.facts.wasClean = true;
-      this.facts.notCleanReason = null;
-      this.endTcp();
-    }
-  }
-
-  /** After a closing handshake the server ends TCP: a FIN, then the socket is let go. */
-  private endTcp(): void {
-    this.note('server ends TCP');
-    this.socket.end();
-    // a client that never answers the FIN does not hold the case open
-    this.after(this.closeTimeoutMs, () => this.socket.destroy());
-  }
-
-  sendCloseFrame(payload: Uint8Array): void {
-    if (this.state !== OPEN) return;
-    this.send(encodeFrame({ opcode: 8, payload, maskingKey: null }));
-    this.facts.closedByMe = true;
-    this.facts.localCloseCode = payload.length >= 2 ? (payload[0] << 8) | payload[1] : null;
-    this.state = CLOSING;
-    this.after(this.closeTimeoutMs, () => {
-      if (this.state === CLOSING && !this.facts.wasClean) {
-        this.facts.notCleanReason = `the client did not answer the server's Close within ${this.closeTimeoutMs} ms`;
-        this.drop();
-      }
-    });
-  }
-
-  sendClose(code: number): void {
-    this.sendCloseFrame(Uint8Array.of(code >>> 8, code & 0xff));
-  }
-
-  failConnection(code: number, why: string): void {
-    if (this.state === CLOSED) return;
-    this.facts.failedByMe = true;
-    this.note(`server fails the connection (${code}): ${why}`);
-    if (this.state === OPEN) this.sendClose(code);
-    else {
-      this.facts.wasClean = false;
-      this.facts.notCleanReason = 'the server dropped the TCP connection while closing';
-      this.drop();
-    }
-  }
-
-  drop(): void {
-    if (this.state === CLOSED) return;
-    this.facts.droppedByMe = true;
-    this.note('server drops TCP');
-    this.socket.destroy();
-    this.onTcpClosed();
-  }
-
-  private onTcpClosed(): void {
-    if (this.state === CLOSED) return;
-    const wasOpen = this.state === OPEN;
-    this.state = CLOSED;
-    if (!this.facts.wasClean && this.facts.notCleanReason === null) {
-      this.facts.notCleanReason = wasOpen
-        ? 'the client dropped the TCP connection without a closing handshake'
-        : "the client dropped the TCP connection without answering the server's Close";
-    }
-    if (!this.facts.droppedByMe && !this.facts.wasClean) this.note('client ended TCP');
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    this.socket.destroy();
-    this.done();
-  }
-
-  get closed(): boolean {
-    return this.state === CLOSED;
-  }
-
-  send(bytes: Uint8Array, label?: string): void {
-    const s = this.socket;
-    if (s.destroyed || !s.writable) return;
-    this.logTx(bytes, label);
-    s.write(bytes);
-  }
-
-  logTx(bytes: Uint8Array, label?: string): void {
-    const op = bytes[0] & 0x0f;
-    const len7 = bytes[1] & 0x7f;
-    const len = len7 < 126 ? len7 : len7 === 126 ? (bytes[2] << 8) | bytes[3] : Number(Buffer.from(bytes.subarray(2, 10)).readBigUInt64BE());
-    const masked = (bytes[1] & 0x80) !== 0;
-    this.record('tx', frameLine(op, (bytes[0] & 0x80) !== 0, (bytes[0] >> 4) & 7, len, new Uint8Array(0), masked ? 'masked' : null) + (label ? ` (${label})` : ''));
-  }
-
-  async write(bytes: Uint8Array, chop: number | undefined, sync: boolean): Promise<void> {
-    const s = this.socket;
-    if (s.destroyed || !s.writable) return;
-    if (!chop && !sync) {
-      s.write(bytes);
-      return;
-    }
-    const size = chop ?? bytes.length;
-    for (let at = 0; at < bytes.length; at += size) {
-      if (s.destroyed || !s.writable) return;
-      await new Promise<void>((resolve) => s.write(bytes.subarray(at, at + size), () => resolve()));
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
-  /** Starts an echo case (chapter 9): the first message, and Autobahn's WAITSECS for all of them. */
-  startEcho(timeScale: number): void {
-    const e = this.c.echo!;
-    this.after(e.waitSeconds * 1000 * timeScale, () => {
-      if (this.state !== OPEN) return;
-      this.outcome.failure = `Only ${this.outcome.echoed} of ${e.count} messages came back within ${e.waitSeconds} s.`;
-      this.sendClose(1000);
-    });
-    this.echoStart = performance.now();
-    this.sendEcho();
-  }
-
-  /** The next message, unmasked, in the case's frames, written in the case's pieces. */
-  private sendEcho(): void {
-    const e = this.c.echo!;
-    const i = this.outcome.echoed;
-    const plain = echoPayload(e, i);
-    this.echoExpected = plain;
-    const size = e.fragmentSize && e.fragmentSize > 0 ? e.fragmentSize : Math.max(plain.length, 1);
-    const frames: Uint8Array[] = [];
-    for (let at = 0; at === 0 || at < plain.length; at += size) {
-      frames.push(encodeFrame({ opcode: at === 0 ? (e.binary ? 2 : 1) : 0, fin: at + size >= plain.length, payload: plain.subarray(at, at + size), maskingKey: null }));
-    }
-    if (i < 3 || i === e.count - 1) {
-      this.note(`message ${i + 1} of ${e.count}: ${plain.length} bytes in ${frames.length} frame${frames.length === 1 ? '' : 's'}${e.chop ? ` written in pieces of ${e.chop} bytes` : ''}`);
-      this.logTx(frames[0]);
-    }
-    void this.write(frames.length === 1 ? frames[0] : Buffer.concat(frames), e.chop, false);
-  }
-
-  private onEcho(ev: Observed & { type: 'message' }): void {
-    if (this.state !== OPEN || this.echoExpected === null) return;
-    const e = this.c.echo!;
-    const want = this.echoExpected;
-    const failure = echoMismatch(e, this.outcome.echoed, ev, want);
-    if (failure) {
-      this.outcome.failure = failure;
-      this.echoExpected = null;
-      this.note(failure);
-      this.sendClose(1000);
-      return;
-    }
-    this.outcome.echoed++;
-    this.outcome.elapsedMs = Math.round(performance.now() - this.echoStart);
-    if (this.outcome.echoed < e.count) this.sendEcho();
-    else {
-      this.echoExpected = null;
-      this.note(`all ${e.count} messages came back in ${this.outcome.elapsedMs} ms`);
-      this.sendClose(1000);
-    }
-  }
-
-  async runSteps(steps: readonly Step[]): Promise<void> {
-    for (const step of steps) {
-      if (this.closed) return;
-      switch (step.kind) {
-        case 'frame': {
-          const b = encodeFrame({
-            opcode: step.opcode,
-            fin: step.fin !== false,
-            rsv1: ((step.rsv ?? 0) & 4) !== 0,
-            rsv2: ((step.rsv ?? 0) & 2) !== 0,
-            rsv3: ((step.rsv ?? 0) & 1) !== 0,
-            payload: step.payload,
-            maskingKey: null,
-            lengthOverride: step.lengthOverride,
-            lengthBits: step.lengthBits,
-          });
-          this.logTx(b);
-          await this.write(b, step.chop, step.sync === true);
-          break;
-        }
-        case 'close':
-          this.sendCloseFrame(step.payload);
-          break;
-        case 'frameStart': {
-          const header = encodeFrame({ opcode: step.opcode, fin: step.fin !== false, maskingKey: null, lengthOverride: step.length });
-          this.logTx(header);
-          await this.write(header, undefined, true);
-          break;
-        }
-        case 'data':
-          this.note(`payload part of ${step.bytes.length} bytes`);
-          await this.write(step.bytes, undefined, true);
-          break;
-        case 'wait':
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, step.seconds * 1000);
-            void this.finished.then(() => {
-              clearTimeout(t);
-              resolve();
-            });
-          });
-          if (this.state !== OPEN) return;
-          if (step.tag !== undefined) this.received.push({ type: 'timeout', tag: step.tag });
-          break;
-      }
-    }
   }
 }
 
-/** Accepts the upgrade on the raw socket: 101 with the accept key, no extension, no subprotocol. Returns false after refusing. */
-function acceptUpgrade(req: IncomingMessage, socket: Socket): boolean {
+/** Accepts the upgrade on the raw socket: 101 with the accept key, the extension answer if any, no subprotocol. Returns false after refusing. */
+function acceptUpgrade(req: IncomingMessage, socket: Socket, extensions: string | null = null): boolean {
   const check = validateUpgradeRequest(req.method ?? 'GET', req.headers);
   if (!check.ok) {
     refuse(socket, 400, `Not a WebSocket opening handshake: ${check.reason}`);
     return false;
   }
   const key = String(req.headers['sec-websocket-key']);
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\nServer: wslab-conform\r\n\r\n`);
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAccept(key)}\r\n${extensions ? `Sec-WebSocket-Extensions: ${extensions}\r\n` : ''}Server: wslab-conform\r\n\r\n`);
   return true;
 }
 
@@ -436,7 +125,7 @@ export class ConformServe {
   private readonly sockets = new Set<Socket>();
 
   constructor(options: ServeOptions) {
-    const scale = options.timeScale !== undefined && options.timeScale > 0 && Number.isFinite(options.timeScale) ? options.timeScale : 1;
+    const scale = timeScaleOf(options.timeScale);
     this.cases = options.cases;
     this.opts = {
       maxAgents: 32,
@@ -470,7 +159,10 @@ export class ConformServe {
       refuse(socket, 503, `${this.opts.maxRunning} cases are already running; run them one after another, as Autobahn's clients do.`, { 'Retry-After': '1' });
       return;
     }
-    if (!acceptUpgrade(req, socket)) return;
+    // a compression case (12, 13) answers the client's permessage-deflate offer as the case says
+    const c = r.kind === 'runCase' ? this.cases[r.index - 1] : null;
+    const deflate = c?.deflate ? serverDeflateAnswer(c.deflate, req.headers['sec-websocket-extensions']) : null;
+    if (!acceptUpgrade(req, socket, deflate?.kind === 'accepted' ? deflate.text : null)) return;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     switch (r.kind) {
@@ -508,51 +200,24 @@ export class ConformServe {
         return answerAndClose(socket, head, null);
       }
       case 'runCase':
-        void this.runCase(r.index, r.agent, socket, head);
+        void this.runCase(r.index, r.agent, socket, head, deflate);
     }
   }
 
-  private async runCase(index: number, agent: string, socket: Socket, head: Buffer): Promise<void> {
+  private async runCase(index: number, agent: string, socket: Socket, head: Buffer, deflate: DeflateAnswer | null): Promise<void> {
     const c = this.cases[index - 1];
     this.running++;
-    const started = performance.now();
-    const run = new ServedCase(socket, c, this.opts.closeTimeoutMs, this.opts.maxPayload);
-    // an echo case may take its WAITSECS (up to 1000 s at Autobahn's sizes) before its timer fires
-    const capMs = c.echo ? Math.max(this.opts.caseCapMs, (c.echo.waitSeconds * this.opts.timeScale + 10) * 1000) : this.opts.caseCapMs;
-    const cap = setTimeout(() => {
-      run.note(`the case ran past its ${capMs} ms cap`);
-      run.drop();
-    }, capMs);
+    const { timeScale, closeTimeoutMs, caseCapMs, maxPayload } = this.opts;
+    const run = new ServedCase(socket, c, { timeScale, closeTimeoutMs, dropTimeoutMs: closeTimeoutMs, caseCapMs, maxPayload }, deflate);
     try {
-      if (head.length) run.onBytes(head);
-      if (c.echo) run.startEcho(this.opts.timeScale);
-      else await run.runSteps(c.steps);
-      if (!run.closed && !c.echo) {
-        run.after(c.end.seconds * 1000 * this.opts.timeScale, () => {
-          if (c.end.after === 'kill') run.failConnection(1001, `the case's ${c.end.seconds} s ran out`);
-          else run.sendClose(1000);
-        });
-      }
-      await run.finished;
-    } catch (err) {
-      run.note(`server error: ${(err as Error).message}`);
-      run.drop();
+      await run.run(() => {
+        if (head.length) run.onBytes(head);
+        return true;
+      });
     } finally {
-      clearTimeout(cap);
       this.running--;
     }
-    const words = servedCaseWords(c);
-    const result: CaseResult = {
-      id: c.id,
-      rfc: c.rfc,
-      description: words.description,
-      expectation: words.expectation,
-      ...judgeServed(c, run.received, run.facts, c.echo ? run.outcome : undefined),
-      durationMs: Math.round(performance.now() - started),
-      close: run.facts,
-      received: run.received,
-      wire: run.wire,
-    };
+    const result = run.result(servedCaseWords(c), judgeServed(c, run.received, run.facts, c.echo ? run.outcome : undefined));
     this.store(agent, index, result);
   }
 

@@ -52,6 +52,21 @@ describeWithChromium('the conformance page in Chromium', () => {
     expect(await page.locator('.cf-cell.tone-ok').count()).toBe(18);
   });
 
+  test('picking chapter 12 or 13 says they need permessage-deflate, and the lab\'s link switches the URL to /lab/echo?deflate=1', async () => {
+    await page.goto(`${server.url}/conform`);
+    const note = page.getByTestId('cf-deflate-note');
+    expect(await note.count()).toBe(0);
+    await page.getByRole('checkbox', { name: /^13\. Compression \(parameters\)/ }).check();
+    expect(await note.textContent()).toBe(
+      "Chapters 12 and 13 compress every message (RFC 7692): a server that does not accept permessage-deflate gets UNIMPLEMENTED in each of their cases. This server's echo lab accepts it at /lab/echo?deflate=1.",
+    );
+    await note.getByRole('button', { name: '/lab/echo?deflate=1' }).click();
+    expect(await page.getByLabel('Echo server URL').inputValue()).toBe(`ws://127.0.0.1:${server.port}/lab/echo?deflate=1`);
+    expect(await note.textContent()).toBe('Chapters 12 and 13 compress every message (RFC 7692): a server that does not accept permessage-deflate gets UNIMPLEMENTED in each of their cases.');
+    await page.getByRole('checkbox', { name: /^13\. Compression \(parameters\)/ }).uncheck();
+    expect(await note.count()).toBe(0);
+  });
+
   test('a refused URL shows the server sentence', async () => {
     await page.goto(`${server.url}/conform`);
     await page.getByLabel('Echo server URL').fill('http://example.com/');

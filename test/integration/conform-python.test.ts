@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selectCases } from '../../server/core/conform/cases.ts';
 import { caseFailed } from '../../server/core/conform/verdict.ts';
 import type { CaseResult } from '../../server/core/conform/types.ts';
-import { parseTarget, runSuite } from '../../server/conform/runner.ts';
 import { ROOT } from '../../server/paths.ts';
+import { runCases } from '../helpers/conform.ts';
 
 const PYTHON = process.env.PYTHON ?? 'python3';
 const HAS_WEBSOCKETS = spawnSync(PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' }).status === 0;
@@ -55,7 +55,7 @@ describe.skipIf(pythonSkip())('wslab conform against python websockets', () => {
     url = `ws://127.0.0.1:${m[1]}/`;
     version = m[2]!;
     // the cases' timers doubled: a loaded machine must not turn a slow answer into a verdict
-    results = (await runSuite(parseTarget(url), selectCases(['1.*', '2.*', '3.*', '4.*', '5.*', '6.*', '7.*']), undefined, { timeScale: 2 })).results;
+    results = await runCases(url, selectCases(['1.*', '2.*', '3.*', '4.*', '5.*', '6.*', '7.*']), { timeScale: 2 });
   }, 180_000);
 
   afterAll(() => {

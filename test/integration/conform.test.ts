@@ -1,44 +1,19 @@
 // `wslab conform` against real servers over real sockets: the ws library's echo server and
 // wslab's own /lab/echo pass every case (with the NON-STRICT and INFORMATIONAL verdicts each
 // documents), and servers broken on purpose fail exactly the cases that test their flaw.
-import { spawn } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { selectCases } from '../../server/core/conform/cases.ts';
 import { caseFailed } from '../../server/core/conform/verdict.ts';
-import type { CaseResult, ConformCase } from '../../server/core/conform/types.ts';
-import { parseTarget, runSuite } from '../../server/conform/runner.ts';
 import { caseReportFilename } from '../../server/conform/report.ts';
-import { ROOT } from '../../server/paths.ts';
 import { computeAccept } from '../../server/core/wire/index.ts';
 import { startFlawedServer, type Flaw } from '../helpers/flawed-server.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-
-/** What a correct echo server that checks UTF-8 only once a message is complete gets, besides OK/OK. */
-const NOT_PLAIN_OK: Record<string, [string, string]> = {
-  '6.4.1': ['NON-STRICT', 'OK'],
-  '6.4.2': ['NON-STRICT', 'OK'],
-  '6.4.3': ['NON-STRICT', 'OK'],
-  '6.4.4': ['NON-STRICT', 'OK'],
-  '7.1.6': ['INFORMATIONAL', 'INFORMATIONAL'],
-  '7.13.1': ['INFORMATIONAL', 'INFORMATIONAL'],
-  '7.13.2': ['INFORMATIONAL', 'INFORMATIONAL'],
-};
-
-function verdicts(results: readonly CaseResult[]): Record<string, [string, string]> {
-  return Object.fromEntries(results.filter((r) => r.behavior !== 'OK' || r.behaviorClose !== 'OK').map((r) => [r.id, [r.behavior, r.behaviorClose]]));
-}
-
-function failedIds(results: readonly CaseResult[]): string[] {
-  return results.filter(caseFailed).map((r) => r.id);
-}
-
-const ids = (cases: readonly ConformCase[]) => cases.map((c) => c.id);
+import { ECHO_NOT_PLAIN_OK, failedIds, ids, notPlainOk, runCases, runWslab, startWsEcho, type EchoTarget } from '../helpers/conform.ts';
 
 /** Chapters 1-7 and w.1 (9-13 are proven in conform-deflate.test.ts). */
 const CASES = selectCases(['1.*', '2.*', '3.*', '4.*', '5.*', '6.*', '7.*', 'w.*']);
@@ -49,23 +24,15 @@ const CORRECT = { timeScale: 4 };
 const SLOW = 240_000;
 
 describe('the ws library\'s echo server', () => {
-  let wss: WebSocketServer;
-  let url: string;
+  let echo: EchoTarget;
   beforeAll(async () => {
-    wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-    wss.on('connection', (ws) => {
-      ws.on('error', () => {});
-      ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
-    });
-    url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
+    echo = await startWsEcho();
   });
-  afterAll(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+  afterAll(() => echo.close());
 
   test('passes every case of chapters 1-7 and w.1: 6.4.x NON-STRICT (UTF-8 checked when the message is complete), 7.1.6 and 7.13.x INFORMATIONAL, the rest OK', async () => {
-    const { results } = await runSuite(parseTarget(url), CASES, undefined, CORRECT);
-    expect(results.map((r) => r.id)).toEqual(ids(CASES));
-    expect(verdicts(results)).toEqual(NOT_PLAIN_OK);
+    const results = await runCases(echo.url, CASES, CORRECT);
+    expect(notPlainOk(results)).toEqual(ECHO_NOT_PLAIN_OK);
     expect(failedIds(results)).toEqual([]);
     const r = results.find((x) => x.id === 'w.1.1')!;
     expect(r.close.remoteCloseCode).toBe(1002);
@@ -76,18 +43,12 @@ describe('the ws library\'s echo server', () => {
 });
 
 test("ws with permessage-deflate enabled gets the same verdicts (the suite's client offers no extension until chapters 12-13)", async () => {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  wss.on('connection', (ws) => {
-    ws.on('error', () => {});
-    ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
-  });
+  const echo = await startWsEcho(true);
   try {
-    const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}/`;
-    const { results } = await runSuite(parseTarget(url), selectCases(['1.*', '3.*', '5.*', '7.*']), undefined, CORRECT);
-    expect(verdicts(results)).toEqual({ '7.1.6': NOT_PLAIN_OK['7.1.6'], '7.13.1': NOT_PLAIN_OK['7.13.1'], '7.13.2': NOT_PLAIN_OK['7.13.2'] });
+    const results = await runCases(echo.url, selectCases(['1.*', '3.*', '5.*', '7.*']), CORRECT);
+    expect(notPlainOk(results)).toEqual({ '7.1.6': ECHO_NOT_PLAIN_OK['7.1.6'], '7.13.1': ECHO_NOT_PLAIN_OK['7.13.1'], '7.13.2': ECHO_NOT_PLAIN_OK['7.13.2'] });
   } finally {
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await echo.close();
   }
 }, SLOW);
 
@@ -99,13 +60,13 @@ describe('servers broken on purpose', () => {
   async function run(flaw: Flaw | null, patterns: string[], options = {}) {
     const s = await startFlawedServer(flaw);
     servers.push(s);
-    return (await runSuite(parseTarget(s.url), selectCases(patterns), undefined, { timeScale: 2, ...options })).results;
+    return runCases(s.url, selectCases(patterns), { timeScale: 2, ...options });
   }
 
   test('the same server without its flaw passes every case (chapters 12-13 UNIMPLEMENTED: it offers no permessage-deflate)', async () => {
     const results = await run(null, ['*'], CORRECT);
     const unimplemented = Object.fromEntries(ids(selectCases(['12.*', '13.*'])).map((id) => [id, ['UNIMPLEMENTED', 'OK']]));
-    expect(verdicts(results)).toEqual({ ...NOT_PLAIN_OK, ...unimplemented });
+    expect(notPlainOk(results)).toEqual({ ...ECHO_NOT_PLAIN_OK, ...unimplemented });
   }, SLOW);
 
   test('one that echoes invalid UTF-8 fails exactly the cases sending invalid UTF-8 text (6.3, 6.4 and the invalid 6.5-6.21 sequences)', async () => {
@@ -147,30 +108,6 @@ describe('servers broken on purpose', () => {
   }, SLOW);
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function wslab(args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wslab ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe('wslab conform, the command', () => {
   let lab: TestServer;
   let out: string;
@@ -184,7 +121,7 @@ describe('wslab conform, the command', () => {
   });
 
   test("passes every case against wslab's own /lab/echo; --json prints one object per case and the summary; --out writes Autobahn's index.json and case files", async () => {
-    const r = await wslab(['conform', lab.wsUrl('/lab/echo'), '--cases', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,w.*', '--json', '--out', out, '--agent', 'wslab echo', '--time-scale', '4'], SLOW);
+    const r = await runWslab(['conform', lab.wsUrl('/lab/echo'), '--cases', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,w.*', '--json', '--out', out, '--agent', 'wslab echo', '--time-scale', '4'], SLOW);
     expect(r.stderr).toContain('Autobahn-format reports in');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -213,7 +150,7 @@ describe('wslab conform, the command', () => {
   test('prints a table by default and exits 1 when a case fails', async () => {
     const s = await startFlawedServer('ignores-pings');
     try {
-      const r = await wslab(['conform', s.url, '--cases', '2.1,2.5']);
+      const r = await runWslab(['conform', s.url, '--cases', '2.1,2.5']);
       expect(r.code).toBe(1);
       const lines = r.stdout.split('\n');
       expect(lines[0]).toBe(`Testing ${s.url} (agent "127.0.0.1:${s.port}"): 2 cases`);
@@ -227,23 +164,23 @@ describe('wslab conform, the command', () => {
   });
 
   test('usage errors exit 2 with a sentence; an unreachable server exits 1', async () => {
-    const none = await wslab(['conform']);
+    const none = await runWslab(['conform']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give exactly one URL');
-    const http = await wslab(['conform', 'http://127.0.0.1:1/']);
+    const http = await runWslab(['conform', 'http://127.0.0.1:1/']);
     expect(http.code).toBe(2);
     expect(http.stderr).toContain('the URL must start with ws:// or wss://, got http://');
-    const pattern = await wslab(['conform', 'ws://127.0.0.1:1/', '--cases', '99.*']);
+    const pattern = await runWslab(['conform', 'ws://127.0.0.1:1/', '--cases', '99.*']);
     expect(pattern.code).toBe(2);
     expect(pattern.stderr).toContain('no case matches --cases 99.*');
-    const flag = await wslab(['conform', 'ws://127.0.0.1:1/', '--bogus']);
+    const flag = await runWslab(['conform', 'ws://127.0.0.1:1/', '--bogus']);
     expect(flag.code).toBe(2);
     const s = await startFlawedServer(null);
     const port = s.port;
     await s.close();
-    const gone = await wslab(['conform', `ws://127.0.0.1:${port}/`]);
+    const gone = await runWslab(['conform', `ws://127.0.0.1:${port}/`]);
     expect(gone.code).toBe(1);
-    const scale = await wslab(['conform', 'ws://127.0.0.1:1/', '--time-scale', 'fast']);
+    const scale = await runWslab(['conform', 'ws://127.0.0.1:1/', '--time-scale', 'fast']);
     expect(scale.code).toBe(2);
     expect(scale.stderr).toContain('--time-scale must be a number from 0.1 to 20');
     expect(gone.stderr).toMatch(new RegExp(`^wslab conform: cannot open a WebSocket to ws://127\\.0\\.0\\.1:${port}/: cannot connect: .*ECONNREFUSED`));
@@ -257,7 +194,7 @@ describe('reading the server, however its bytes are split', () => {
       fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.constantFrom(...picked), async (chunk, id) => {
         const s = await startFlawedServer(null, { chunk });
         try {
-          const { results } = await runSuite(parseTarget(s.url), selectCases([id]), undefined, { timeScale: 4 });
+          const results = await runCases(s.url, selectCases([id]), { timeScale: 4 });
           expect([results[0].behavior, results[0].behaviorClose]).toEqual(['OK', 'OK']);
           expect(results[0].close.opened).toBe(true);
         } finally {
@@ -283,7 +220,7 @@ test('a server that floods the client is cut off after 1000 events, and the case
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/`;
-    const { results } = await runSuite(parseTarget(url), selectCases(['3.1']), undefined, { closeTimeoutMs: 500 });
+    const results = await runCases(url, selectCases(['3.1']), { closeTimeoutMs: 500 });
     expect(results[0].received.length).toBe(1000);
     expect(results[0].behavior).toBe('FAILED');
     expect(results[0].close.failedByMe).toBe(true);

@@ -4,7 +4,7 @@
 // expects each echoed as sent. 12.x varies the data (five corpora), 13.x the offer's parameters
 // (the JSON corpus). A server that does not accept the offer gets UNIMPLEMENTED, as in Autobahn.
 // `scale` multiplies the number of messages (Autobahn: 1000); the sizes stay Autobahn's.
-import { parseExtensionsStrict } from '../wire/handshake.ts';
+import { parseExtensions, parseExtensionsStrict } from '../wire/handshake.ts';
 import { parsePerMessageDeflateParams, type PerMessageDeflateParams } from '../wire/deflate.ts';
 import { CORPORA, corpus, type CorpusName } from './corpus.ts';
 import { scaled } from './cases-9.ts';
@@ -84,6 +84,39 @@ export function checkDeflateAnswer(offers: readonly DeflateOffer[], header: stri
   const reasons = offers.map((o) => answerBreaks(o, r.params));
   if (reasons.every((x) => x !== null)) return { kind: 'invalid', reason: reasons[0]! };
   return { kind: 'accepted', params: r.params, text: header.trim() };
+}
+
+/**
+ * The fuzzing server's answer to a client's permessage-deflate offers in a case of 12 or 13 (as
+ * Autobahn's fuzzingserver accepts them): the first valid permessage-deflate offer is accepted with
+ * what the client asked of the server (server_no_context_takeover, server_max_window_bits), and the
+ * case's first offer says what the server asks of the client: client_no_context_takeover, and
+ * client_max_window_bits when the client offered that parameter. 'none' when the client offered no
+ * valid permessage-deflate: the case does not apply.
+ */
+export function serverDeflateAnswer(offers: readonly DeflateOffer[], header: string | undefined): { kind: 'none' } | { kind: 'accepted'; params: PerMessageDeflateParams; text: string } {
+  for (const ext of parseExtensions(header ?? '')) {
+    if (ext.name.toLowerCase() !== 'permessage-deflate') continue;
+    const r = parsePerMessageDeflateParams(ext.params);
+    if ('error' in r) continue;
+    const asked = offers[0] ?? { requestNoContextTakeover: false, requestMaxWindowBits: 0 };
+    const client = r.params.clientMaxWindowBits;
+    let clientBits: number | null = null;
+    if (asked.requestMaxWindowBits !== 0 && client !== null) clientBits = client === true ? asked.requestMaxWindowBits : Math.min(client, asked.requestMaxWindowBits);
+    const params: PerMessageDeflateParams = {
+      serverNoContextTakeover: r.params.serverNoContextTakeover,
+      clientNoContextTakeover: asked.requestNoContextTakeover,
+      serverMaxWindowBits: r.params.serverMaxWindowBits,
+      clientMaxWindowBits: clientBits,
+    };
+    let text = 'permessage-deflate';
+    if (params.serverNoContextTakeover) text += '; server_no_context_takeover';
+    if (params.clientNoContextTakeover) text += '; client_no_context_takeover';
+    if (params.serverMaxWindowBits !== null) text += `; server_max_window_bits=${params.serverMaxWindowBits}`;
+    if (clientBits !== null) text += `; client_max_window_bits=${clientBits}`;
+    return { kind: 'accepted', params, text };
+  }
+  return { kind: 'none' };
 }
 
 /** Message `i` (0-based) of an echo script: `repeat` repeated to the length, or the next slice of the corpus, wrapping (Autobahn's payloadRXPtr). */

@@ -18,13 +18,13 @@ export function swapRoles(s: string): string {
 }
 
 /** Autobahn's chapters the server side drives: their steps are frames, or echoes, the server can send as they are. */
-const SERVED_CHAPTERS = new Set(['1', '2', '3', '4', '5', '6', '7', '9', '10']);
+const SERVED_CHAPTERS = new Set(['1', '2', '3', '4', '5', '6', '7', '9', '10', '12', '13']);
 
 /**
- * The cases `--serve` runs: Autobahn's chapters 1-7, 9 and 10. wslab's own chapter (w.*) tests
- * what a server does with frames a client must never send (unmasked, lying lengths), so it has no
- * mirror here. Chapters 12 and 13 need the server to negotiate permessage-deflate as each case's
- * offer says and to compress what it sends; they are not driven from the server side yet.
+ * The cases `--serve` runs: Autobahn's chapters 1-7, 9, 10, 12 and 13. wslab's own chapter (w.*)
+ * tests what a server does with frames a client must never send (unmasked, lying lengths), so it
+ * has no mirror here. In 12 and 13 the server accepts the client's permessage-deflate offer as the
+ * case says (serverDeflateAnswer), compresses what it sends and inflates the client's echoes.
  */
 export function servedCases(cases: readonly ConformCase[]): ConformCase[] {
   return cases.filter((c) => SERVED_CHAPTERS.has(c.id.split('.')[0]!));
@@ -45,11 +45,30 @@ export function judgeServed(c: ConformCase, received: readonly Observed[], facts
   };
   // judge() writes for the suite as the client (the case's rule first); one swap turns it all round
   const v = c.echo && echo ? judgeEcho(c, echo, asClient) : judge(c, received, asClient);
-  return { behavior: v.behavior, behaviorClose: v.behaviorClose, expected: swapRoles(v.expected), observed: swapRoles(v.observed), why: swapRoles(v.why) };
+  // permessage-deflate is offered by the client and accepted by the server, whichever side the suite plays
+  const words = (t: string) =>
+    swapRoles(t)
+      .replace('The client did not accept permessage-deflate', 'The client did not offer permessage-deflate')
+      .replace('(permessage-deflate accepted, or UNIMPLEMENTED)', '(permessage-deflate offered, or UNIMPLEMENTED)')
+      .replace('; the client accepted "', '; the server answered "')
+      // the answer's parameter names (client_max_window_bits, …) are the RFC's, not the suite's words
+      .replace(typeof echo?.deflate === 'string' ? `"${swapRoles(echo.deflate)}"` : '\0', `"${echo?.deflate}"`);
+  return { behavior: v.behavior, behaviorClose: v.behaviorClose, expected: words(v.expected), observed: words(v.observed), why: words(v.why) };
 }
 
 /** The case's own words, for the suite as the server. */
 export function servedCaseWords(c: ConformCase): { description: string; expectation: string; rule: string } {
+  if (c.deflate) {
+    // 12, 13: the client offers; the server accepts, asking of the client what the case's first offer names
+    const asked = c.deflate[0];
+    const asks = [asked?.requestNoContextTakeover ? 'client_no_context_takeover' : '', asked?.requestMaxWindowBits ? `client_max_window_bits=${asked.requestMaxWindowBits} (if offered)` : ''].filter((x) => x !== '');
+    const send = c.description.slice(0, c.description.lastIndexOf(' Offer'));
+    return {
+      description: `${send} Accept the client's permessage-deflate offer${asks.length ? `, asking for ${asks.join(' and ')}` : ''}.`,
+      expectation: c.expectation.replace('A server that does not accept permessage-deflate', 'A client that does not offer permessage-deflate'),
+      rule: swapRoles(c.rule),
+    };
+  }
   return { description: swapRoles(c.description), expectation: swapRoles(c.expectation), rule: swapRoles(c.rule) };
 }
 

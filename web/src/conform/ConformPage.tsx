@@ -20,6 +20,11 @@ function defaultUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/lab/echo`;
 }
 
+/** This server's echo lab without ?deflate=1: it offers no permessage-deflate there. */
+function isPlainLabEcho(url: string): boolean {
+  return url.replace(/\/$/, '') === defaultUrl();
+}
+
 function Counts({ n }: { n: Record<Tone, number> }) {
   const order: Tone[] = ['ok', 'non-strict', 'info', 'failed'];
   return (
@@ -197,8 +202,8 @@ export function ConformPage() {
       title="Conformance"
       lead={
         <>
-          Run Autobahn|Testsuite's cases (and wslab's own) against a WebSocket echo server, and see which rule of RFC 6455 each one checks. The same cases run
-          from a terminal with <code>wslab conform URL</code>.
+          Run Autobahn|Testsuite's cases (and wslab's own) against a WebSocket echo server, and see which rule of RFC 6455 (or, in chapters 12 and 13,
+          of RFC 7692: permessage-deflate) each one checks. The same cases run from a terminal with <code>wslab conform URL</code>.
         </>
       }
     >
@@ -232,10 +237,27 @@ export function ConformPage() {
                   setPicked(next);
                 }}
               />
-              {ch.chapter}. {ch.title} <span className="muted">({ch.cases.length})</span>
+              <span>
+                {ch.chapter}. {ch.title} <span className="muted">({ch.cases.length})</span>
+              </span>
             </label>
           ))}
         </fieldset>
+        {(picked.has('12') || picked.has('13')) && (
+          <p className="cf-note" data-testid="cf-deflate-note">
+            Chapters 12 and 13 compress every message (RFC 7692): a server that does not accept permessage-deflate gets UNIMPLEMENTED in each of their cases.
+            {isPlainLabEcho(url) && (
+              <>
+                {' '}
+                This server's echo lab accepts it at{' '}
+                <button type="button" className="cf-link" onClick={() => setUrl(`${defaultUrl()}?deflate=1`)}>
+                  /lab/echo?deflate=1
+                </button>
+                .
+              </>
+            )}
+          </p>
+        )}
         <div className="cf-actions">
           <button type="submit" className="cf-btn cf-primary" disabled={running || starting || !chapters || picked.size === 0}>
             {running ? 'Running…' : 'Run the cases'}
