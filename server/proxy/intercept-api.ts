@@ -1,5 +1,5 @@
 // The intercept API of `wslab proxy` (server/core/api/intercept.ts has the request schemas):
-//   POST   /__wslab/intercept            a rule → {id}
+//   POST   /__wslab/intercept            a rule → {id} (its match: RE2 syntax, run on the first MATCH_WINDOW_BYTES)
 //   GET    /__wslab/intercept            the rules, the held messages, the intercepted connections
 //   DELETE /__wslab/intercept/:id        removes a rule
 //   GET    /__wslab/intercept/held       the held messages

@@ -155,7 +155,7 @@ function RulesSection({ listing, onChange }: { listing: Listing | null; onChange
       ) : null}
       {listing ? (
         <p className="hint">
-          At most {listing.limits.rules} rules; a pattern sees the first {listing.limits.matchWindowBytes} bytes of a payload and may not nest quantifiers. Held: at most{' '}
+          At most {listing.limits.rules} rules; a pattern (RE2 syntax: no lookaround, no backreferences; linear-time) sees the first {listing.limits.matchWindowBytes} bytes of a payload. Held: at most{' '}
           {listing.limits.held} messages, {Math.round(listing.limits.heldBytes / 1024 / 1024)} MiB.
         </p>
       ) : null}
