@@ -41,7 +41,7 @@ export class InterceptRules {
   private readonly held = new Map<string, HeldEntry>();
   private heldBytes = 0;
   private nextHeld = 1;
-  /** told when rules are added or removed and when the held queue changes */
+  /** told when rules are added or removed, when a rule hits, and when the held queue changes */
   private readonly listeners = new Set<() => void>();
 
   /** True while at least one rule is in force: new proxied connections are then carried as two sessions. */
@@ -82,6 +82,7 @@ export class InterceptRules {
       const subject = rule.hex ? (hex ??= window.toString('hex')) : (text ??= window.toString(binary ? 'latin1' : 'utf8'));
       if (!re.test(subject)) continue;
       rule.hits++;
+      this.changed();
       switch (rule.action) {
         case 'drop':
           return { kind: 'drop', rule: rule.id };

@@ -142,3 +142,29 @@ export interface HeldMessage {
   /** when it was held, ms on the event clock */
   at: number;
 }
+
+/** A proxied connection as the Intercept page lists it (one leg, in intercept mode). */
+export interface ProxiedConnection {
+  conn: string;
+  path: string;
+  /** the upstream URL */
+  proxy?: string;
+  proxyMode?: 'relay' | 'intercept';
+  leg?: 'client' | 'upstream';
+  peer?: string;
+  readyState: number;
+}
+
+/**
+ * What GET /__wslab/intercept answers, and what each event of GET /__wslab/intercept/live carries
+ * (the whole state, pushed when a rule, the held queue, a rule's hits or the proxied connections change).
+ */
+export interface InterceptListing {
+  rules: InterceptRule[];
+  held: HeldMessage[];
+  /** the intercepted pairs (inject works on these) */
+  connections: { client: string; upstream: string }[];
+  /** every open proxied connection, relayed or intercepted */
+  proxied: ProxiedConnection[];
+  limits: { rules: number; matchWindowBytes: number; held: number; heldBytes: number };
+}
