@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closed, collect, shut, startTestServer, type Collector, type TestServer, type WslabEvent } from '../helpers/server.ts';
 import { splitHead, wsUpstream, type Upstream } from '../helpers/upstreams.ts';
-import { MATCH_WINDOW_BYTES, MAX_HELD, MAX_HELD_BYTES } from '../../server/core/api/intercept.ts';
+import { MATCH_WINDOW_BYTES, MAX_HELD, MAX_HELD_BYTES, type InterceptListing } from '../../server/core/api/intercept.ts';
+import { MAX_LIVE_STREAMS } from '../../server/proxy/intercept-api.ts';
 
 interface Rig {
   up: Upstream;
@@ -322,5 +323,84 @@ describe('wslab proxy intercept mode with a failing upstream', () => {
     const err = (await rg.log.waitFor((e) => e.type === 'error' && e.source === 'upstream')) as Extract<WslabEvent, { type: 'error' }>;
     expect(err.message).toContain(`→ ws://127.0.0.1:${rg.up.port}/up/gone`);
     expect(rg.t.server.registry.size).toBe(0);
+  });
+});
+
+/** GET /__wslab/intercept/live, its events parsed as they arrive. */
+async function liveStream(rig: Rig): Promise<{ status: number; next: () => Promise<InterceptListing>; close: () => void }> {
+  const controller = new AbortController();
+  const res = await fetch(`${rig.t.httpUrl}/__wslab/intercept/live`, { signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const next = async (): Promise<InterceptListing> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        return JSON.parse(block.replace(/^data: /, '')) as InterceptListing;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the live stream ended');
+      buffer += decoder.decode(value, { stream: true });
+    }
+  };
+  return { status: res.status, next, close: () => controller.abort() };
+}
+
+describe('GET /__wslab/intercept/live', () => {
+  it('sends the state at once, then again when a rule is added, a message is held or forwarded, a rule hits, and a proxied connection opens or closes', async () => {
+    const rg = await rig();
+    const live = await liveStream(rg);
+    expect(live.status).toBe(200);
+    const first = await live.next();
+    expect(first).toEqual({ rules: [], held: [], connections: [], proxied: [], limits: { rules: 50, matchWindowBytes: MATCH_WINDOW_BYTES, held: MAX_HELD, heldBytes: MAX_HELD_BYTES } });
+    await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '^hold', action: 'hold' });
+    expect((await live.next()).rules.map((r) => [r.id, r.hits])).toEqual([['r1', 0]]);
+    const c = await client(rg, '/live');
+    // the two legs open: one state or more, until both are listed
+    let state = await live.next();
+    while (state.proxied.length < 2) state = await live.next();
+    const legsOf = [...state.proxied].sort((a, b) => (a.leg ?? '').localeCompare(b.leg ?? ''));
+    expect(legsOf.map((p) => [p.path, p.proxyMode, p.leg])).toEqual([
+      ['/live', 'intercept', 'client'],
+      ['/up/live', 'intercept', 'upstream'],
+    ]);
+    expect(state.connections).toEqual([{ client: legsOf[0].conn, upstream: legsOf[1].conn }]);
+    c.ws.send('hold me');
+    while (state.held.length === 0) state = await live.next();
+    expect(state.held.map((h) => [h.id, h.text])).toEqual([['h1', 'hold me']]);
+    expect(state.rules[0].hits).toBe(1);
+    await api(rg, 'POST', '/__wslab/intercept/held/h1', { action: 'forward' });
+    while (state.held.length > 0) state = await live.next();
+    expect(await c.next(1)).toEqual(['hold me']);
+    await shut(c.ws);
+    while (state.proxied.length > 0) state = await live.next();
+    expect(state.connections).toEqual([]);
+    live.close();
+  });
+
+  it('keeps at most MAX_LIVE_STREAMS open and refuses the next with 503 and a sentence; a closed one frees its place', async () => {
+    const rg = await rig();
+    const streams = [];
+    for (let i = 0; i < MAX_LIVE_STREAMS; i++) {
+      const s = await liveStream(rg);
+      await s.next();
+      streams.push(s);
+    }
+    const over = await fetch(`${rg.t.httpUrl}/__wslab/intercept/live`);
+    expect(over.status).toBe(503);
+    expect(await over.json()).toEqual({ error: `The server already has ${MAX_LIVE_STREAMS} intercept streams open (its cap); close an Intercept page or retry when one closes.` });
+    streams.pop()!.close();
+    // the server sees the close when the socket ends: asked again until it has
+    let again = await liveStream(rg);
+    for (let tries = 0; again.status === 503 && tries < 50; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await liveStream(rg);
+    }
+    expect(again.status).toBe(200);
+    again.close();
+    for (const s of streams) s.close();
   });
 });
