@@ -17,6 +17,7 @@ const SECTIONS: Record<string, string> = {
   room: 'a workshop room of 50 and 200 participants for 30 s (BENCH_ROOM=50,200,500 for the README table): streams opened as the participant page opens them',
   pageweight: 'cold loads of /lessons, /inspect and /playground in Chromium: bytes transferred vs the same responses uncompressed',
   proxy: 'echo through wslab proxy (tapped, observer attached) vs the same ws upstream reached directly',
+  intercept: 'echo through wslab proxy with a pass-through intercept rule (two sessions) vs the plain proxy to the same upstream',
   conform: 'wslab conform, the default run against /lab/echo, vs the same cases through a plain ws client',
 };
 

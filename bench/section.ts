@@ -22,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   budget: async () => (await import('./budget.ts')).runBudgetBench(),
   pageweight: async () => (await import('./pageweight.ts')).runPageWeightBench(),
   proxy: async () => (await import('./proxy.ts')).runProxyBench(),
+  intercept: async () => (await import('./intercept.ts')).runInterceptBench(),
   room: async () => (await import('./room.ts')).runRoomBench(),
   conform: async () => (await import('./conform.ts')).runConformBench(),
 };

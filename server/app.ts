@@ -294,7 +294,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     ...conformServe.routes,
     ...conformRoutes({ target, roomGuard }),
     ...streams.routes,
-    ...interceptRoutes(proxy),
+    ...interceptRoutes(proxy, { bus, registry }),
   ]);
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -1,6 +1,7 @@
 // Intercept rules and held messages for `wslab proxy`: the rules in force, which one a message
 // meets, what it becomes, and the messages held for a person to edit, forward or drop. Every store
-// is bounded (server/core/api/intercept.ts); a regex sees at most MATCH_WINDOW_BYTES of a payload.
+// is bounded (server/core/api/intercept.ts); a pattern runs on RE2 (linear time, intercept-match.ts)
+// and sees at most MATCH_WINDOW_BYTES of a payload.
 import {
   MATCH_WINDOW_BYTES,
   MAX_HELD,
@@ -11,12 +12,13 @@ import {
   type InterceptRuleRequest,
 } from '../core/api/intercept.ts';
 import { HttpError } from '../http/json.ts';
+import { compilePattern, type RulePattern } from './intercept-match.ts';
 
 type Dir = 'c2s' | 's2c';
 
 interface CompiledRule {
   rule: InterceptRule;
-  re: RegExp;
+  re: RulePattern;
 }
 
 /** What a message becomes under the first rule that matches it. */
@@ -39,7 +41,7 @@ export class InterceptRules {
   private readonly held = new Map<string, HeldEntry>();
   private heldBytes = 0;
   private nextHeld = 1;
-  /** told when rules are added or removed and when the held queue changes */
+  /** told when rules are added or removed, when a rule hits, and when the held queue changes */
   private readonly listeners = new Set<() => void>();
 
   /** True while at least one rule is in force: new proxied connections are then carried as two sessions. */
@@ -53,8 +55,9 @@ export class InterceptRules {
 
   add(request: InterceptRuleRequest): InterceptRule {
     if (this.rules.length >= MAX_RULES) throw new HttpError(409, `There are already ${MAX_RULES} intercept rules, the most allowed; delete one first.`);
+    const re = compilePattern(request.match);
     const rule: InterceptRule = { ...request, id: `r${this.nextRule++}`, hits: 0 };
-    this.rules.push({ rule, re: new RegExp(request.match) });
+    this.rules.push({ rule, re });
     this.changed();
     return { ...rule };
   }
@@ -79,6 +82,7 @@ export class InterceptRules {
       const subject = rule.hex ? (hex ??= window.toString('hex')) : (text ??= window.toString(binary ? 'latin1' : 'utf8'));
       if (!re.test(subject)) continue;
       rule.hits++;
+      this.changed();
       switch (rule.action) {
         case 'drop':
           return { kind: 'drop', rule: rule.id };
@@ -91,7 +95,7 @@ export class InterceptRules {
           // every match in the window is replaced ($1, $& work as in String.replace); bytes past the window are kept
           const whole = binary ? data.toString('latin1') : data.toString('utf8');
           const head = whole.slice(0, subject.length);
-          const out = head.replace(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`), rule.with ?? '') + whole.slice(subject.length);
+          const out = re.replaceAll(head, rule.with ?? '') + whole.slice(subject.length);
           return { kind: 'send', rule: rule.id, data: Buffer.from(out, binary ? 'latin1' : 'utf8'), binary };
         }
       }

@@ -1,56 +1,27 @@
 // /inspect and the connection view in Chromium on a connection relayed by `wslab proxy` to an
 // independent ws echo server: the frames are listed with the client's masking key, and the
 // connection view checks the upstream's accept and follows the close.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
-import { startWslab, type WslabServer } from '../../server/app.ts';
-import { describeWithChromium, launchChromium, screenshot } from '../helpers/chromium.ts';
-import { wsUpstream, type Upstream } from '../helpers/upstreams.ts';
+import { expect, test } from 'vitest';
+import type WebSocket from 'ws';
+import { describeWithChromium } from '../helpers/chromium.ts';
+import { useProxySuite, type ProxySuite } from '../helpers/proxy-suite.ts';
 
 const MASK = [0x37, 0xfa, 0x21, 0x3d];
-const SHOTS = process.env.WSLAB_SHOTS_DIR;
 
 describeWithChromium('/inspect on a proxied connection', () => {
-  let up: Upstream;
-  let server: WslabServer;
-  let browser: Browser;
-  let page: Page;
+  let s: ProxySuite;
+  useProxySuite((suite) => (s = suite));
   let client: WebSocket;
   let conn = '';
 
-  beforeAll(async () => {
-    up = await wsUpstream();
-    server = await startWslab({ port: 0, host: '127.0.0.1', heartbeat: { intervalMs: 0 }, proxy: { target: `ws://127.0.0.1:${up.port}/app` } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-  });
-  afterAll(async () => {
-    client?.terminate();
-    await browser?.close();
-    await server?.close();
-    await up?.close();
-  });
-
-  const rows = () => page.locator('.frame-scroll .frame-row');
-  const cellTexts = async (seq: string) => page.locator(`.frame-scroll .frame-row[data-seq="${seq}"] [role="gridcell"]`).allTextContents();
-  const shot = async (p: Page, name: string) => {
-    await screenshot(p, name);
-    if (SHOTS) {
-      mkdirSync(SHOTS, { recursive: true });
-      await p.screenshot({ path: `${SHOTS}/${name}.png` });
-    }
-  };
+  const rows = () => s.page.locator('.frame-scroll .frame-row');
+  const cellTexts = async (seq: string) => s.page.locator(`.frame-scroll .frame-row[data-seq="${seq}"] [role="gridcell"]`).allTextContents();
 
   test('the frames of a proxied connection are listed with the client\'s masking key and the upstream\'s echo', async () => {
+    const { page, server } = s;
     await page.goto(`${server.url}/inspect`);
     await expect.poll(() => page.locator('.stream-status').textContent()).toBe('event stream: open');
-    client = new WebSocket(`${server.url.replace('http', 'ws')}/chat`, { perMessageDeflate: false, generateMask: (m: Uint8Array) => m.set(MASK) } as WebSocket.ClientOptions);
-    await new Promise((resolve, reject) => {
-      client.once('open', resolve);
-      client.once('error', reject);
-    });
+    client = await s.client('/chat', { generateMask: (m: Uint8Array) => m.set(MASK) } as WebSocket.ClientOptions);
     const echoed = new Promise((r) => client.once('message', r));
     client.send('hello upstream');
     await echoed;
@@ -63,10 +34,11 @@ describeWithChromium('/inspect on a proxied connection', () => {
     await rows().first().click();
     await page.locator('.frame-detail').waitFor();
     expect(await page.locator('.frame-detail .mask-hex').textContent()).toBe('37 fa 21 3d');
-    await shot(page, 'proxy-inspect-1440');
+    await s.shot(page, 'proxy-inspect-1440');
   });
 
   test('the connection view checks the upstream\'s accept and follows the close', async () => {
+    const { page, server, browser, up } = s;
     await page.goto(`${server.url}/inspect?conn=${conn}`);
     const view = page.locator(`.conn-view[data-conn="${conn}"]`);
     await view.waitFor();
@@ -79,18 +51,19 @@ describeWithChromium('/inspect on a proxied connection', () => {
     await closed;
     await expect.poll(() => view.locator('.timeline-server .state-path').textContent()).toBe('0 → 1 → 2 → 3');
     expect(await view.locator('.close-summary').textContent()).toContain('1000 Normal Closure · reason done · the client closed first · clean (close frames both ways)');
-    await shot(page, 'proxy-connection-1440');
+    await s.shot(page, 'proxy-connection-1440');
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'light' });
     await phone.goto(`${server.url}/inspect?conn=${conn}`);
     await phone.locator(`.conn-view[data-conn="${conn}"]`).waitFor();
-    await shot(phone, 'proxy-connection-390');
+    await s.shot(phone, 'proxy-connection-390');
     await phone.goto(`${server.url}/inspect`);
     await expect.poll(() => phone.locator('.frame-scroll .frame-row').count()).toBeGreaterThanOrEqual(2);
-    await shot(phone, 'proxy-inspect-390');
+    await s.shot(phone, 'proxy-inspect-390');
     await phone.close();
   });
 
   test('the playground connected to a proxied path on this server draws it in the sequence diagram', async () => {
+    const { page, server, up } = s;
     await page.goto(`${server.url}/playground`);
     await page.getByLabel('URL', { exact: true }).fill(`${server.url.replace('http', 'ws')}/room`);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -102,6 +75,6 @@ describeWithChromium('/inspect on a proxied connection', () => {
     expect(await svg.locator('text.messageText').nth(3).locator('title').textContent()).toBe('TEXT [5 B] "drawn"');
     // the playground marks its own sockets with ?session= to find them in the stream; the query goes upstream as typed
     expect(up.conns.at(-1)!.c2s[0].toString('latin1').split('\r\n')[0]).toMatch(/^GET \/app\/room\?session=pg-[\w-]+ HTTP\/1\.1$/);
-    await shot(page, 'proxy-playground-1440');
+    await s.shot(page, 'proxy-playground-1440');
   });
 });

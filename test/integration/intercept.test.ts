@@ -1,12 +1,13 @@
 // Intercept mode of `wslab proxy`, against a real upstream (the `ws` library's echo server) and
 // real ws clients: rules drop, replace (text and hex), delay (order kept) and hold messages; held
 // messages are edited, forwarded or dropped; messages are injected both ways; both legs' frames are
-// on the event stream; a bad regex is refused; and with no rule the relay is byte for byte as before.
+// on the event stream; a pattern RE2 cannot run is refused; and with no rule the relay is byte for byte as before.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { closed, collect, shut, startTestServer, type Collector, type TestServer, type WslabEvent } from '../helpers/server.ts';
 import { splitHead, wsUpstream, type Upstream } from '../helpers/upstreams.ts';
-import { MATCH_WINDOW_BYTES, MAX_HELD, MAX_HELD_BYTES } from '../../server/core/api/intercept.ts';
+import { MATCH_WINDOW_BYTES, MAX_HELD, MAX_HELD_BYTES, type InterceptListing } from '../../server/core/api/intercept.ts';
+import { MAX_LIVE_STREAMS } from '../../server/proxy/intercept-api.ts';
 
 interface Rig {
   up: Upstream;
@@ -197,14 +198,22 @@ describe('wslab proxy intercept rules', () => {
     expect(rg.log.invalid).toEqual([]);
   });
 
-  it('refuses a bad regex, a nested quantifier, an overlong pattern and a rule without its field, each with a sentence', async () => {
+  it('refuses a pattern RE2 cannot run, a lookbehind, a backreference, an overlong pattern and a rule without its field, each with a sentence', async () => {
     const rg = await rig();
     const bad = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '([a-z', action: 'drop' });
     expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatch(/^match is not a valid regular expression: Invalid regular expression/);
-    const redos = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '(a+)+$', action: 'drop' });
-    expect(redos.status).toBe(400);
-    expect(redos.json.error).toMatch(/exponential time/);
+    expect(bad.json.error).toBe('match is not a pattern RE2 accepts (rules use RE2 syntax, linear-time): missing closing ]: `[a-z`.');
+    const behind = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '(?<=user=)admin', action: 'drop' });
+    expect(behind.status).toBe(400);
+    expect(behind.json.error).toBe('match may not use a lookbehind (?<=…): rules run on RE2, which matches in linear time and has no lookaround or backreferences');
+    const ahead = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: 'a(?!b)', action: 'drop' });
+    expect(ahead.json.error).toMatch(/^match may not use a negative lookahead \(\?!…\)/);
+    const backref = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '(\\w)\\1', action: 'drop' });
+    expect(backref.status).toBe(400);
+    expect(backref.json.error).toMatch(/^match may not use a backreference \(\\1\)/);
+    // inside a class, (?= is three literal characters
+    expect((await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '[(?=]', action: 'drop' })).status).toBe(201);
+    expect((await api(rg, 'DELETE', '/__wslab/intercept/r1')).status).toBe(200);
     const long = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: 'a'.repeat(257), action: 'drop' });
     expect(long.status).toBe(400);
     const noWith = await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: 'a', action: 'replace' });
@@ -228,6 +237,19 @@ describe('wslab proxy intercept rules', () => {
     c.ws.send('end');
     const got = await c.next(2);
     expect(got.map((s) => s.length)).toEqual([MATCH_WINDOW_BYTES + 6, 3]);
+  });
+
+  it('runs a catastrophic pattern, (a+)+$, against a window of "a" ending in "!" and answers: matching is linear-time', async () => {
+    const rg = await rig();
+    expect((await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '(a+)+$', action: 'drop' })).status).toBe(201);
+    const c = await client(rg);
+    const evil = 'a'.repeat(MATCH_WINDOW_BYTES - 1) + '!'; // the whole window the pattern sees
+    c.ws.send(evil); // no match ("!" ends it), so it passes
+    c.ws.send('aaa'); // matches: dropped
+    c.ws.send('done');
+    // JavaScript's RegExp would take longer than the test's life on the first message
+    expect(await c.next(2)).toEqual([evil, 'done']);
+    expect((await api(rg, 'GET', '/__wslab/intercept')).json.rules[0].hits).toBe(1);
   });
 
   it('keeps the faithful byte relay for connections opened with no rule, and after the last rule is deleted', async () => {
@@ -301,5 +323,84 @@ describe('wslab proxy intercept mode with a failing upstream', () => {
     const err = (await rg.log.waitFor((e) => e.type === 'error' && e.source === 'upstream')) as Extract<WslabEvent, { type: 'error' }>;
     expect(err.message).toContain(`→ ws://127.0.0.1:${rg.up.port}/up/gone`);
     expect(rg.t.server.registry.size).toBe(0);
+  });
+});
+
+/** GET /__wslab/intercept/live, its events parsed as they arrive. */
+async function liveStream(rig: Rig): Promise<{ status: number; next: () => Promise<InterceptListing>; close: () => void }> {
+  const controller = new AbortController();
+  const res = await fetch(`${rig.t.httpUrl}/__wslab/intercept/live`, { signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const next = async (): Promise<InterceptListing> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        return JSON.parse(block.replace(/^data: /, '')) as InterceptListing;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the live stream ended');
+      buffer += decoder.decode(value, { stream: true });
+    }
+  };
+  return { status: res.status, next, close: () => controller.abort() };
+}
+
+describe('GET /__wslab/intercept/live', () => {
+  it('sends the state at once, then again when a rule is added, a message is held or forwarded, a rule hits, and a proxied connection opens or closes', async () => {
+    const rg = await rig();
+    const live = await liveStream(rg);
+    expect(live.status).toBe(200);
+    const first = await live.next();
+    expect(first).toEqual({ rules: [], held: [], connections: [], proxied: [], limits: { rules: 50, matchWindowBytes: MATCH_WINDOW_BYTES, held: MAX_HELD, heldBytes: MAX_HELD_BYTES } });
+    await api(rg, 'POST', '/__wslab/intercept', { dir: 'c2s', match: '^hold', action: 'hold' });
+    expect((await live.next()).rules.map((r) => [r.id, r.hits])).toEqual([['r1', 0]]);
+    const c = await client(rg, '/live');
+    // the two legs open: one state or more, until both are listed
+    let state = await live.next();
+    while (state.proxied.length < 2) state = await live.next();
+    const legsOf = [...state.proxied].sort((a, b) => (a.leg ?? '').localeCompare(b.leg ?? ''));
+    expect(legsOf.map((p) => [p.path, p.proxyMode, p.leg])).toEqual([
+      ['/live', 'intercept', 'client'],
+      ['/up/live', 'intercept', 'upstream'],
+    ]);
+    expect(state.connections).toEqual([{ client: legsOf[0].conn, upstream: legsOf[1].conn }]);
+    c.ws.send('hold me');
+    while (state.held.length === 0) state = await live.next();
+    expect(state.held.map((h) => [h.id, h.text])).toEqual([['h1', 'hold me']]);
+    expect(state.rules[0].hits).toBe(1);
+    await api(rg, 'POST', '/__wslab/intercept/held/h1', { action: 'forward' });
+    while (state.held.length > 0) state = await live.next();
+    expect(await c.next(1)).toEqual(['hold me']);
+    await shut(c.ws);
+    while (state.proxied.length > 0) state = await live.next();
+    expect(state.connections).toEqual([]);
+    live.close();
+  });
+
+  it('keeps at most MAX_LIVE_STREAMS open and refuses the next with 503 and a sentence; a closed one frees its place', async () => {
+    const rg = await rig();
+    const streams = [];
+    for (let i = 0; i < MAX_LIVE_STREAMS; i++) {
+      const s = await liveStream(rg);
+      await s.next();
+      streams.push(s);
+    }
+    const over = await fetch(`${rg.t.httpUrl}/__wslab/intercept/live`);
+    expect(over.status).toBe(503);
+    expect(await over.json()).toEqual({ error: `The server already has ${MAX_LIVE_STREAMS} intercept streams open (its cap); close an Intercept page or retry when one closes.` });
+    streams.pop()!.close();
+    // the server sees the close when the socket ends: asked again until it has
+    let again = await liveStream(rg);
+    for (let tries = 0; again.status === 503 && tries < 50; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      again = await liveStream(rg);
+    }
+    expect(again.status).toBe(200);
+    again.close();
+    for (const s of streams) s.close();
   });
 });

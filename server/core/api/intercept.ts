@@ -1,9 +1,10 @@
 // Intercept rules for `wslab proxy`: what a request may ask for and the bounds it must keep. Shared
 // by the server (server/proxy/intercept*.ts), the Intercept panel and the tests.
 //
-// Regexes are user input and JavaScript's engine backtracks: a pattern is at most
-// MAX_PATTERN_LENGTH characters, may not nest quantifiers (`(a+)+`, the classic catastrophic
-// shape), and runs on at most MATCH_WINDOW_BYTES of each payload (the first ones).
+// Regexes are user input, so they never run on JavaScript's backtracking engine: the server compiles
+// and runs them with RE2 (re2js), whose matching takes time linear in the subject, so no pattern can
+// backtrack catastrophically. A pattern is at most MAX_PATTERN_LENGTH characters, in RE2 syntax (no
+// lookaround, no backreferences), and runs on at most MATCH_WINDOW_BYTES of each payload.
 import { z } from 'zod';
 
 /** Rules in force at most. */
@@ -27,27 +28,34 @@ const hexText = z
   .transform((s) => s.replace(/\s+/g, ''))
   .refine((s) => HEX_RE.test(s), 'must be hex digits, two per byte (spaces allowed)');
 
-/** Why a pattern is refused, or null when it may be used. */
+/**
+ * Why a pattern is refused before it is compiled, or null. The server compiles what passes with
+ * RE2 (server/proxy/intercept-match.ts), which refuses the rest of what it cannot run; these are
+ * the constructs a JavaScript user reaches for that RE2 has no linear-time way to run, named.
+ */
 export function patternProblem(pattern: string): string | null {
   if (pattern.length > MAX_PATTERN_LENGTH) return `match may be at most ${MAX_PATTERN_LENGTH} characters (it is ${pattern.length})`;
-  try {
-    new RegExp(pattern);
-  } catch (err) {
-    return `match is not a valid regular expression: ${(err as Error).message}`;
-  }
-  if (nestedQuantifier(pattern)) return 'match may not put a quantifier on a group that holds one (like (a+)+): such patterns can take exponential time';
-  if (/\\[1-9]|\\k</.test(pattern)) return 'match may not use backreferences (they can take exponential time)';
+  const construct = unsupportedConstruct(pattern);
+  if (construct) return `match may not use ${construct}: rules run on RE2, which matches in linear time and has no lookaround or backreferences`;
   return null;
 }
 
-/** True when a quantified group contains a quantifier: star height above one. */
-function nestedQuantifier(p: string): boolean {
-  // one stack entry per open group: whether a quantifier was seen inside it
-  const stack: boolean[] = [];
+const LOOKAROUND: ReadonlyArray<[string, string]> = [
+  ['(?<=', 'a lookbehind (?<=…)'],
+  ['(?<!', 'a negative lookbehind (?<!…)'],
+  ['(?=', 'a lookahead (?=…)'],
+  ['(?!', 'a negative lookahead (?!…)'],
+];
+
+/** The first lookaround or backreference outside a character class, in words; null when none. */
+function unsupportedConstruct(p: string): string | null {
   let inClass = false;
   for (let i = 0; i < p.length; i++) {
     const c = p[i];
     if (c === '\\') {
+      const next = p[i + 1] ?? '';
+      if (!inClass && next >= '1' && next <= '9') return `a backreference (\\${next})`;
+      if (!inClass && next === 'k' && p[i + 2] === '<') return 'a named backreference (\\k<…>)';
       i++;
       continue;
     }
@@ -55,21 +63,14 @@ function nestedQuantifier(p: string): boolean {
       if (c === ']') inClass = false;
       continue;
     }
-    if (c === '[') inClass = true;
-    else if (c === '(') stack.push(false);
-    else if (c === ')') {
-      const inner = stack.pop() ?? false;
-      const next = p[i + 1];
-      const quantified = next === '*' || next === '+' || next === '?' || next === '{';
-      if (inner && quantified && next !== '?') return true;
-      if (inner || quantified) markQuantified(stack);
-    } else if (c === '*' || c === '+' || c === '{') markQuantified(stack);
+    if (c === '[') {
+      inClass = true;
+      if (p[i + 1] === ']') i++; // a leading ] is a literal in the class
+      continue;
+    }
+    if (c === '(') for (const [open, words] of LOOKAROUND) if (p.startsWith(open, i)) return words;
   }
-  return false;
-}
-
-function markQuantified(stack: boolean[]): void {
-  if (stack.length) stack[stack.length - 1] = true;
+  return null;
 }
 
 export const InterceptRuleRequest = z
@@ -140,4 +141,30 @@ export interface HeldMessage {
   hex: string;
   /** when it was held, ms on the event clock */
   at: number;
+}
+
+/** A proxied connection as the Intercept page lists it (one leg, in intercept mode). */
+export interface ProxiedConnection {
+  conn: string;
+  path: string;
+  /** the upstream URL */
+  proxy?: string;
+  proxyMode?: 'relay' | 'intercept';
+  leg?: 'client' | 'upstream';
+  peer?: string;
+  readyState: number;
+}
+
+/**
+ * What GET /__wslab/intercept answers, and what each event of GET /__wslab/intercept/live carries
+ * (the whole state, pushed when a rule, the held queue, a rule's hits or the proxied connections change).
+ */
+export interface InterceptListing {
+  rules: InterceptRule[];
+  held: HeldMessage[];
+  /** the intercepted pairs (inject works on these) */
+  connections: { client: string; upstream: string }[];
+  /** every open proxied connection, relayed or intercepted */
+  proxied: ProxiedConnection[];
+  limits: { rules: number; matchWindowBytes: number; held: number; heldBytes: number };
 }

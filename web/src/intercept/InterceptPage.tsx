@@ -1,41 +1,41 @@
 // /intercept: the rules `wslab proxy` applies to proxied messages (drop, replace, delay, hold),
 // the messages held for a person to edit, forward or drop, a message injected either way, and every
 // proxied connection with its mode (a connection opened while rules are in force is carried as two
-// WebSocket sessions; one opened without is relayed byte for byte). It asks the server once a second.
-import { useCallback, useEffect, useState } from 'react';
+// WebSocket sessions; one opened without is relayed byte for byte). The server pushes the whole state
+// on GET /__wslab/intercept/live whenever it changes: nothing here polls.
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { Page } from '../shell/Page.tsx';
 import { apiCall } from '../http.ts';
-import type { HeldMessage, InterceptRule } from '../../../server/core/api/intercept.ts';
+import type { HeldMessage, InterceptListing } from '../../../server/core/api/intercept.ts';
 import { EMPTY_RULE, describeRule, dirWords, modeWords, orderConns, ruleRequest, type ProxiedConn, type RuleForm } from './model.ts';
 import './intercept.css';
 
-interface Listing {
-  rules: InterceptRule[];
-  held: HeldMessage[];
-  connections: { client: string; upstream: string }[];
-  limits: { rules: number; matchWindowBytes: number; held: number; heldBytes: number };
+type Listing = InterceptListing;
+
+/** The state the server pushes, as it changes; a sentence when there is none (no proxy, or the stream is refused). */
+function useInterceptState(): { listing: Listing | null; problem: string | null } {
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    const source = new EventSource('/__wslab/intercept/live');
+    source.onmessage = (e: MessageEvent<string>) => {
+      setListing(JSON.parse(e.data) as Listing);
+      setProblem(null);
+    };
+    source.onerror = () => {
+      // CONNECTING: the browser reconnects by itself; CLOSED: the server refused, and says why on the plain GET
+      if (source.readyState !== EventSource.CLOSED) return setProblem('The connection to the server dropped; reconnecting…');
+      void apiCall<Listing>('GET', '/__wslab/intercept').then((a) => setProblem(a.ok ? 'The server refused the live intercept stream; reload the page.' : a.error));
+    };
+    return () => source.close();
+  }, []);
+  return { listing, problem };
 }
 
-const POLL_MS = 1000;
-
 export function InterceptPage() {
-  const [listing, setListing] = useState<Listing | null>(null);
-  const [conns, setConns] = useState<ProxiedConn[]>([]);
-  const [problem, setProblem] = useState<string | null>(null);
-  const refresh = useCallback(async () => {
-    const [a, b] = await Promise.all([apiCall<Listing>('GET', '/__wslab/intercept'), apiCall<{ connections: (ProxiedConn & { lab: string })[] }>('GET', '/__wslab/connections')]);
-    if (a.ok) {
-      setListing(a.value);
-      setProblem(null);
-    } else setProblem(a.error);
-    if (b.ok) setConns(orderConns(b.value.connections.filter((c) => c.lab === 'proxy')));
-  }, []);
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [refresh]);
+  const { listing, problem } = useInterceptState();
+  const conns: ProxiedConn[] = orderConns(listing?.proxied ?? []);
 
   return (
     <Page
@@ -53,8 +53,8 @@ export function InterceptPage() {
         </p>
       ) : null}
       <div className="icp-grid">
-        <RulesSection listing={listing} onChange={refresh} />
-        <HeldSection held={listing?.held ?? []} onChange={refresh} />
+        <RulesSection listing={listing} />
+        <HeldSection held={listing?.held ?? []} />
         <ConnectionsSection conns={conns} />
         <InjectSection pairs={listing?.connections ?? []} />
       </div>
@@ -62,7 +62,7 @@ export function InterceptPage() {
   );
 }
 
-function RulesSection({ listing, onChange }: { listing: Listing | null; onChange: () => Promise<void> }) {
+function RulesSection({ listing }: { listing: Listing | null }) {
   const [form, setForm] = useState<RuleForm>(EMPTY_RULE);
   const [error, setError] = useState<string | null>(null);
   const edit = (p: Partial<RuleForm>) => setForm((f) => ({ ...f, ...p }));
@@ -70,12 +70,10 @@ function RulesSection({ listing, onChange }: { listing: Listing | null; onChange
     const res = await apiCall<{ id: string }>('POST', '/__wslab/intercept', ruleRequest(form));
     setError(res.ok ? null : res.error);
     if (res.ok) setForm((f) => ({ ...f, match: '', with: '' }));
-    await onChange();
   };
   const remove = async (id: string) => {
     const res = await apiCall('DELETE', `/__wslab/intercept/${encodeURIComponent(id)}`);
     setError(res.ok ? null : res.error);
-    await onChange();
   };
   const rules = listing?.rules ?? [];
   return (
@@ -155,7 +153,7 @@ function RulesSection({ listing, onChange }: { listing: Listing | null; onChange
       ) : null}
       {listing ? (
         <p className="hint">
-          At most {listing.limits.rules} rules; a pattern sees the first {listing.limits.matchWindowBytes} bytes of a payload and may not nest quantifiers. Held: at most{' '}
+          At most {listing.limits.rules} rules; a pattern (RE2 syntax: no lookaround, no backreferences; linear-time) sees the first {listing.limits.matchWindowBytes} bytes of a payload. Held: at most{' '}
           {listing.limits.held} messages, {Math.round(listing.limits.heldBytes / 1024 / 1024)} MiB.
         </p>
       ) : null}
@@ -163,21 +161,21 @@ function RulesSection({ listing, onChange }: { listing: Listing | null; onChange
   );
 }
 
-function HeldSection({ held, onChange }: { held: HeldMessage[]; onChange: () => Promise<void> }) {
+function HeldSection({ held }: { held: HeldMessage[] }) {
   return (
     <section className="icp-card" aria-labelledby="icp-held">
       <h2 id="icp-held">Held messages</h2>
       {held.length === 0 ? <p className="muted">Nothing held. A hold rule stops matching messages here; later messages in that direction wait behind them.</p> : null}
       <ul className="icp-held">
         {held.map((h) => (
-          <HeldItem key={h.id} h={h} onChange={onChange} />
+          <HeldItem key={h.id} h={h} />
         ))}
       </ul>
     </section>
   );
 }
 
-function HeldItem({ h, onChange }: { h: HeldMessage; onChange: () => Promise<void> }) {
+function HeldItem({ h }: { h: HeldMessage }) {
   const [text, setText] = useState(h.binary ? h.hex : (h.text ?? ''));
   const [error, setError] = useState<string | null>(null);
   const act = async (action: 'forward' | 'drop') => {
@@ -185,7 +183,6 @@ function HeldItem({ h, onChange }: { h: HeldMessage; onChange: () => Promise<voi
     const body = action === 'forward' && text !== original ? { action, with: text, ...(h.binary && { hex: true }) } : { action };
     const res = await apiCall('POST', `/__wslab/intercept/held/${encodeURIComponent(h.id)}`, body);
     setError(res.ok ? null : res.error);
-    await onChange();
   };
   return (
     <li data-held={h.id}>

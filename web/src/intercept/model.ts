@@ -1,16 +1,8 @@
 // What the Intercept panel shows: rules in words, proxied connections with their mode, and the
 // request a rule form makes. Pure: the panel and its tests share it.
-import type { InterceptRule } from '../../../server/core/api/intercept.ts';
+import type { InterceptRule, ProxiedConnection } from '../../../server/core/api/intercept.ts';
 
-export interface ProxiedConn {
-  conn: string;
-  path: string;
-  proxy?: string;
-  proxyMode?: 'relay' | 'intercept';
-  leg?: 'client' | 'upstream';
-  peer?: string;
-  readyState: number;
-}
+export type ProxiedConn = ProxiedConnection;
 
 export interface RuleForm {
   dir: 'c2s' | 's2c';
