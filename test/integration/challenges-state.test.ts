@@ -147,6 +147,31 @@ describe('challenge progress on disk', () => {
     }
   });
 
+  test('a state directory that cannot be written: said once at start and once at the first failed save, and the server keeps progress in memory', async () => {
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const blocker = join(freshDir(), 'a-file');
+      writeFileSync(blocker, 'not a directory');
+      const dir = join(blocker, 'state');
+      const a = await startTestServer({ stateDir: dir, heartbeat: { intervalMs: 0 } });
+      servers.push(a);
+      await solveHandshake(a.httpUrl, 'ada-learner');
+      await until(() => said.mock.calls.length >= 2, 5000, 'the failed save said');
+      const ws = await openClient(`${a.wsUrl('/lab/echo?session=bob-learner')}`);
+      await shut(ws);
+      expect((await solvedIds(a.httpUrl, 'bob-learner')).map((c) => c.id)).toEqual(['first-handshake']);
+      expect((await solvedIds(a.httpUrl, 'ada-learner')).map((c) => c.id)).toEqual(['first-handshake']);
+      await a.close();
+      servers.splice(0);
+      expect(said.mock.calls.map((c) => String(c[0]))).toEqual([
+        `wslab: cannot read the challenge progress in ${dir}/challenges.json (ENOTDIR: not a directory, lstat '${dir}/challenges.json'), so every learner starts afresh.\n`,
+        `wslab: cannot save the challenge progress to ${dir}/challenges.json (ENOTDIR: not a directory, mkdir '${dir}'); it is kept in memory and saved again at the next solve.\n`,
+      ]);
+    } finally {
+      said.mockRestore();
+    }
+  });
+
   test(`the file holds at most ${MAX_LEARNERS} learners: a new one who solves something drops the least recently seen`, async () => {
     const dir = freshDir();
     const salt = 'saltsaltsaltsaltsalt22';
