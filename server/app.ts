@@ -79,6 +79,8 @@ export interface WslabOptions {
   allowHosts?: string[];
   /** the built web app to serve (default dist/web) */
   webRoot?: string;
+  /** keep challenge progress in DIR/challenges.json (server/challenges/store.ts); default: in memory only */
+  stateDir?: string;
   /** the fan-out lab: nodes, broker (embedded unless `redis`), auth; see server/labs/chat/cluster.ts */
   fanout?: FanoutOptions;
   /** the transports lab's feed period, long-poll and stream caps, rate (server/labs/transports/lab.ts) */
@@ -212,7 +214,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
   const teaching = roomTeaching(bus, room, presenterKey);
   let joinUrls: string[] = [];
   // challenges: each learner's progress, watched from the bus (server/challenges/)
-  const challenges = new ChallengeTracker({ bus, registry });
+  const challenges = new ChallengeTracker({ bus, registry, persist: options.stateDir === undefined ? undefined : { dir: options.stateDir } });
 
   function setHeartbeat(config: Partial<HeartbeatConfig>, conn?: string): boolean {
     if (conn !== undefined) {
@@ -397,7 +399,7 @@ export async function startWslab(options: WslabOptions = {}): Promise<WslabServe
     loopDelay.close();
     room?.close();
     teaching.close();
-    challenges.close();
+    await challenges.close();
     await fanout?.close();
     puppets.closeAll();
     for (const a of labApis) a.close?.();

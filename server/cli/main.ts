@@ -16,7 +16,7 @@ Usage:
   wslab start [--port N] [--host H] [--workshop] [--heartbeat MS] [--misses N] [--history N]
               [--max-payload BYTES] [--memory-budget SIZE] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
               [--redis URL] [--node-id NAME] [--nodes N] [--broker-mode pubsub|streams]
-              [--jwt-secret SECRET] [--presenter-name NAME]
+              [--jwt-secret SECRET] [--presenter-name NAME] [--no-state]
       Build the web app if needed, then serve it and the WebSocket labs on one port.
       Prints "wslab listening on http://HOST:PORT" once ready, and the connection caps it
       lowered to fit the open-file limit (ulimit -n), if any. SIGINT/SIGTERM close every
@@ -58,6 +58,13 @@ Usage:
                          Never stored in Redis. A --redis node that cannot get a secret it can
                          trust (file unreadable, other users can read it, too short) refuses to
                          start and says why.
+      --no-state         keep challenge progress in memory only. Default: each learner's solved
+                         challenges are saved to challenges.json in the state directory (as
+                         above: WSLAB_STATE_DIR, else $XDG_STATE_HOME/wslab, else
+                         ~/.local/state/wslab), mode 0600, up to 2000 learners (the least
+                         recently seen dropped), learners kept as a hash of their session id.
+                         Delete the file to start everyone afresh; a file wslab cannot read is
+                         set aside as challenges.json.bad and said on stderr
 
   wslab proxy TARGET [--port N] [--host H] [--insecure] [--header "Name: value"]... [--origin O]
               [--heartbeat MS] [--allow-origin ORIGIN]... [--allow-host NAME[:PORT]]...
@@ -260,6 +267,7 @@ async function runStart(args: string[]): Promise<number> {
         'jwt-secret': { type: 'string' },
         workshop: { type: 'boolean' },
         'presenter-name': { type: 'string' },
+        'no-state': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -315,6 +323,7 @@ async function runStart(args: string[]): Promise<number> {
   const { startWslab } = await import('../app.ts');
   const { untilSignal } = await import('../process/shutdown.ts');
   const { describeReduced } = await import('../process/limits.ts');
+  const { stateDir } = await import('../process/state-dir.ts');
   if (!(await prepareToServe('start'))) return 1;
   let server;
   try {
@@ -335,6 +344,7 @@ async function runStart(args: string[]): Promise<number> {
       },
       heartbeat: { ...(heartbeat !== undefined && { intervalMs: heartbeat }), ...(misses !== undefined && { maxMisses: misses }) },
       workshop: values.workshop ? { presenterName: values['presenter-name'] } : false,
+      stateDir: values['no-state'] ? undefined : stateDir(),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

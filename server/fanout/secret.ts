@@ -12,11 +12,10 @@
 // file that is not its user's, a secret that is too short), refuses to start and says why.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { STATE_DIR_ENV, stateDir } from '../process/state-dir.ts';
 
 export const SECRET_ENV = 'WSLAB_JWT_SECRET';
-export const STATE_DIR_ENV = 'WSLAB_STATE_DIR';
 export const SECRET_FILE = 'jwt-secret';
 /** Shortest secret accepted for a fleet: HS256 with fewer bytes is guessable offline. */
 export const MIN_SECRET_LENGTH = 16;
@@ -34,13 +33,6 @@ export interface FleetSecret {
 }
 
 type Env = Record<string, string | undefined>;
-
-/** $WSLAB_STATE_DIR, else $XDG_STATE_HOME/wslab, else ~/.local/state/wslab. */
-export function stateDir(env: Env = process.env): string {
-  if (env[STATE_DIR_ENV]) return env[STATE_DIR_ENV]!;
-  if (env.XDG_STATE_HOME) return join(env.XDG_STATE_HOME, 'wslab');
-  return join(homedir(), '.local', 'state', 'wslab');
-}
 
 function checkLength(secret: string, where: string): string {
   if (secret.length < MIN_SECRET_LENGTH) {

@@ -19,10 +19,11 @@ export interface ChildServer {
   readonly stderr: string;
 }
 
-export async function startChildServer(args: string[] = []): Promise<ChildServer> {
+/** `env` is added to the test process's (whose WSLAB_STATE_DIR is a temporary directory: global-setup.ts). */
+export async function startChildServer(args: string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), 'start', '--port', '0', '--heartbeat', '0', ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -2,6 +2,22 @@
 // pcapng files holding them. Real captures (tcpdump, dumpcap) are in the integration suite; these
 // build what a Linux loopback cannot produce (BSD loopback link types, wrapped sequence numbers,
 // reordered and retransmitted segments, broken files) and feed the property and fuzz tests.
+//
+// Who writes what, so the reader's tests do not read only what our own writer wrote:
+// - IP and TCP headers: the product's exporter (server/core/export/pcapng.ts ipTcpDatagram). Their
+//   layout is checked independently: tshark reads these files (test/unit/capture/decoder.test.ts)
+//   and real tcpdump/dumpcap captures go through the reader (test/integration/capture-pcap.test.ts).
+// - link-layer headers (NULL, LOOP, SLL, SLL2, raw) and the pcap container (both byte orders, µs
+//   and ns): written here by hand, as the product writes neither; tshark reads them the same.
+// - pcapng: Wireshark's editcap converts the pcap (pcapngOf); a big-endian section is that file
+//   with its fields swapped here, again read the same by tshark.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ipTcpDatagram, parseAddress } from '../../server/core/export/pcapng.ts';
+import { concatBytes } from '../../server/core/wire/index.ts';
 
 export interface TcpPacketSpec {
   src: string;
@@ -14,57 +30,16 @@ export interface TcpPacketSpec {
   payload?: Uint8Array;
 }
 
-function ipBytes(addr: string): Uint8Array {
-  if (!addr.includes(':')) return Uint8Array.from(addr.split('.').map(Number));
-  const [head, tail] = addr.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    out[2 * i] = v >> 8;
-    out[2 * i + 1] = v & 255;
-  });
-  return out;
+/** The IP datagram (v4 or v6, by the address) carrying one TCP segment: the product's exporter builds it (see above). */
+export function ipTcp(p: TcpPacketSpec): Uint8Array {
+  const f = p.flags ?? { ack: true };
+  const flags = (f.fin ? 1 : 0) | (f.syn ? 2 : 0) | (f.rst ? 4 : 0) | (f.psh ? 8 : 0) | (f.ack ? 16 : 0);
+  const addr = (a: string) => parseAddress(a) ?? fail(`${a} is not an address`);
+  return ipTcpDatagram({ addr: addr(p.src), port: p.srcPort }, { addr: addr(p.dst), port: p.dstPort }, p.seq, p.ack ?? 0, flags, p.payload ?? new Uint8Array(0));
 }
 
-/** The IP datagram (v4 or v6, by the address) carrying one TCP segment. Checksums are left zero. */
-export function ipTcp(p: TcpPacketSpec): Uint8Array {
-  const payload = p.payload ?? new Uint8Array(0);
-  const tcp = new Uint8Array(20 + payload.length);
-  const dv = new DataView(tcp.buffer);
-  dv.setUint16(0, p.srcPort);
-  dv.setUint16(2, p.dstPort);
-  dv.setUint32(4, p.seq >>> 0);
-  dv.setUint32(8, (p.ack ?? 0) >>> 0);
-  tcp[12] = 5 << 4;
-  const f = p.flags ?? { ack: true };
-  tcp[13] = (f.fin ? 1 : 0) | (f.syn ? 2 : 0) | (f.rst ? 4 : 0) | (f.psh ? 8 : 0) | (f.ack ? 16 : 0);
-  dv.setUint16(14, 65535);
-  tcp.set(payload, 20);
-  const v6 = p.src.includes(':');
-  if (!v6) {
-    const ip = new Uint8Array(20 + tcp.length);
-    ip[0] = 0x45;
-    new DataView(ip.buffer).setUint16(2, ip.length);
-    ip[6] = 0x40; // don't fragment
-    ip[8] = 64;
-    ip[9] = 6;
-    ip.set(ipBytes(p.src), 12);
-    ip.set(ipBytes(p.dst), 16);
-    ip.set(tcp, 20);
-    return ip;
-  }
-  const ip = new Uint8Array(40 + tcp.length);
-  ip[0] = 0x60;
-  new DataView(ip.buffer).setUint16(4, tcp.length);
-  ip[6] = 6;
-  ip[7] = 64;
-  ip.set(ipBytes(p.src), 8);
-  ip.set(ipBytes(p.dst), 24);
-  ip.set(tcp, 40);
-  return ip;
+function fail(why: string): never {
+  throw new Error(why);
 }
 
 /** Wraps an IP datagram in a link-layer header: 1 Ethernet, 113 SLL, 276 SLL2, 0 NULL (little-endian host), 108 LOOP, 101 raw. */
@@ -134,59 +109,87 @@ export function writePcap(linkType: number, packets: WrittenPacket[], opts: { li
     rec.setUint32(12, p.origLength ?? p.data.length, le);
     parts.push(new Uint8Array(rec.buffer), p.data);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
-/** A pcapng file: one section, one interface; `tsresol` is if_tsresol (6 = µs, 9 = ns). */
-export function writePcapng(linkType: number, packets: WrittenPacket[], opts: { littleEndian?: boolean; tsresol?: number } = {}): Uint8Array {
-  const le = opts.littleEndian ?? true;
-  const block = (type: number, body: Uint8Array): Uint8Array => {
-    const padded = (body.length + 3) & ~3;
-    const len = 12 + padded;
-    const b = new Uint8Array(len);
-    const dv = new DataView(b.buffer);
-    dv.setUint32(0, type, le);
-    dv.setUint32(4, len, le);
-    b.set(body, 8);
-    dv.setUint32(len - 4, len, le);
-    return b;
+/**
+ * The same capture as pcapng, written by Wireshark's editcap (an independent writer): interface
+ * timestamps in µs (if_tsresol 6) from a µs pcap, in ns (if_tsresol 9) from a nanosecond one;
+ * `bigEndian` then swaps every field of its blocks, a section as a big-endian machine writes it.
+ */
+export function pcapngOf(pcap: Uint8Array, opts: { bigEndian?: boolean } = {}): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'wslab-pcapng-'));
+  try {
+    writeFileSync(join(dir, 'in.pcap'), pcap);
+    const r = spawnSync('editcap', ['-F', 'pcapng', join(dir, 'in.pcap'), join(dir, 'out.pcapng')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`editcap failed (${r.error?.message ?? r.stderr}); ${EDITCAP_MISSING}`);
+    const le = new Uint8Array(readFileSync(join(dir, 'out.pcapng')));
+    return opts.bigEndian ? swapPcapng(le) : le;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const EDITCAP_MISSING = 'editcap and tshark are needed: install the Debian package with `apt-get install tshark`';
+
+const works = (cmd: string) => spawnSync(cmd, ['-v'], { encoding: 'utf8' }).status === 0;
+/** editcap (pcapngOf) and tshark are here. */
+export const wiresharkAvailable = works('editcap') && works('tshark');
+
+/** For skipIf: true (skip) when editcap or tshark is missing outside CI; under CI a missing tool fails the suite. */
+export function wiresharkSkip(): boolean {
+  if (wiresharkAvailable) return false;
+  if (process.env.CI) throw new Error(`${EDITCAP_MISSING} (CI is set, so this fails instead of skipping)`);
+  console.warn(`SKIPPED: ${EDITCAP_MISSING}`);
+  return true;
+}
+
+/**
+ * A little-endian pcapng's blocks with every multi-byte field swapped: block type and lengths,
+ * the section header's magic, versions and length, the interface's link type, snap length and
+ * option headers (if_tsresol's value is one byte), the enhanced packets' interface, timestamp and
+ * lengths, and each block's option headers. Packet bytes are left as they are.
+ */
+function swapPcapng(le: Uint8Array): Uint8Array {
+  const out = le.slice();
+  const src = new DataView(le.buffer, le.byteOffset, le.byteLength);
+  const dst = new DataView(out.buffer);
+  const u32 = (at: number) => dst.setUint32(at, src.getUint32(at, true), false);
+  const u16 = (at: number) => dst.setUint16(at, src.getUint16(at, true), false);
+  const options = (from: number, to: number) => {
+    for (let at = from; at + 4 <= to; ) {
+      const code = src.getUint16(at, true);
+      const len = src.getUint16(at + 2, true);
+      u16(at);
+      u16(at + 2);
+      if (code === 0) break;
+      at += 4 + ((len + 3) & ~3);
+    }
   };
-  const shb = new DataView(new ArrayBuffer(16));
-  shb.setUint32(0, 0x1a2b3c4d, le);
-  shb.setUint16(4, 1, le);
-  shb.setUint16(6, 0, le);
-  shb.setBigInt64(8, -1n, le);
-  const idb = new DataView(new ArrayBuffer(8 + (opts.tsresol !== undefined ? 8 : 0) + 4));
-  idb.setUint16(0, linkType, le);
-  idb.setUint32(4, 262144, le);
-  if (opts.tsresol !== undefined) {
-    idb.setUint16(8, 9, le);
-    idb.setUint16(10, 1, le);
-    idb.setUint8(12, opts.tsresol);
-  }
-  const parts = [block(0x0a0d0d0a, new Uint8Array(shb.buffer)), block(1, new Uint8Array(idb.buffer))];
-  const perMs = 10 ** (opts.tsresol ?? 6) / 1000;
-  for (const p of packets) {
-    const body = new Uint8Array(20 + p.data.length);
-    const dv = new DataView(body.buffer);
-    const units = BigInt(Math.round(p.t * perMs));
-    dv.setUint32(0, 0, le);
-    dv.setUint32(4, Number(units >> 32n), le);
-    dv.setUint32(8, Number(units & 0xffffffffn), le);
-    dv.setUint32(12, p.data.length, le);
-    dv.setUint32(16, p.origLength ?? p.data.length, le);
-    body.set(p.data, 20);
-    parts.push(block(6, body));
-  }
-  return concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  for (let at = 0; at < le.length; ) {
+    const type = src.getUint32(at, true);
+    const len = src.getUint32(at + 4, true);
+    u32(at);
+    u32(at + 4);
+    u32(at + len - 4);
+    if (type === 0x0a0d0d0a) {
+      u32(at + 8);
+      u16(at + 12);
+      u16(at + 14);
+      dst.setBigInt64(at + 16, src.getBigInt64(at + 16, true), false);
+      options(at + 24, at + len - 4);
+    } else if (type === 1) {
+      u16(at + 8);
+      u32(at + 12);
+      options(at + 16, at + len - 4);
+    } else if (type === 6) {
+      for (const f of [8, 12, 16, 20, 24]) u32(at + f);
+      const captured = src.getUint32(at + 20, true);
+      options(at + 28 + ((captured + 3) & ~3), at + len - 4);
+    } else {
+      throw new Error(`editcap wrote a block of type ${type}, which this swap does not know`);
+    }
+    at += len;
   }
   return out;
 }

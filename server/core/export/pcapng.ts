@@ -93,8 +93,12 @@ interface Endpoint {
   mac: Uint8Array;
 }
 
-/** One packet: Ethernet, IP, TCP, `data` (of which only `captured` bytes are written). */
-function packet(src: Endpoint, dst: Endpoint, seq: number, ack: number, flags: number, data: Uint8Array, wireLength: number): { bytes: Uint8Array; origLength: number } {
+/**
+ * One IP datagram (v4 or v6 by the addresses' length) carrying one TCP segment with `data`, its
+ * checksums filled in; the lengths in its headers count `wireLength` payload bytes (more than
+ * `data` holds when the segment is written cut). Exported for the capture reader's tests.
+ */
+export function ipTcpDatagram(src: { addr: Uint8Array; port: number }, dst: { addr: Uint8Array; port: number }, seq: number, ack: number, flags: number, data: Uint8Array, wireLength = data.length): Uint8Array {
   const v6 = src.addr.length === 16;
   const ipLen = v6 ? 40 : 20;
   const tcp = new Uint8Array(20 + data.length);
@@ -140,16 +144,25 @@ function packet(src: Endpoint, dst: Endpoint, seq: number, ack: number, flags: n
     ip.set(dst.addr, 16);
     iv.setUint16(10, fold(sum16(ip)));
   }
+  const out = new Uint8Array(ipLen + tcp.length);
+  out.set(ip, 0);
+  out.set(tcp, ipLen);
+  return out;
+}
+
+/** One packet: Ethernet, IP, TCP, `data` (of which only `captured` bytes are written). */
+function packet(src: Endpoint, dst: Endpoint, seq: number, ack: number, flags: number, data: Uint8Array, wireLength: number): { bytes: Uint8Array; origLength: number } {
+  const v6 = src.addr.length === 16;
+  const ip = ipTcpDatagram(src, dst, seq, ack, flags, data, wireLength);
   const eth = new Uint8Array(14);
   eth.set(dst.mac, 0);
   eth.set(src.mac, 6);
   eth[12] = v6 ? 0x86 : 0x08;
   eth[13] = v6 ? 0xdd : 0x00;
-  const bytes = new Uint8Array(14 + ipLen + tcp.length);
+  const bytes = new Uint8Array(14 + ip.length);
   bytes.set(eth, 0);
   bytes.set(ip, 14);
-  bytes.set(tcp, 14 + ipLen);
-  return { bytes, origLength: 14 + ipLen + tcpWireLength };
+  return { bytes, origLength: 14 + ip.length - data.length + wireLength };
 }
 
 /** The bytes a frame crossed the wire as, as far as the history knows them, and its full length. */
