@@ -123,6 +123,7 @@ export class DecoderSession {
    */
   message(e: MessageLike): Decoded | null {
     const s = this.state(e.conn);
+    if (undecodable(s)) return null; // before the bytes are made: most connections speak no known protocol
     encoder ??= new TextEncoder();
     const bytes = e.text !== null ? encoder.encode(e.text) : hexBytes(e.previewHex);
     return this.decodeWith(s, { dir: e.dir, binary: e.opcode === 0x2, bytes, length: Math.max(e.length, bytes.length) });
@@ -138,6 +139,7 @@ export class DecoderSession {
     } else if (f.opcode === 0x0) {
       if (!(s.compressed[f.dir] && f.fin)) return null;
     } else return null;
+    if (undecodable(s)) return null; // the compression state above is kept, should open() choose a decoder later
     const binary = f.opcode === 0x2;
     if (s.compressed[f.dir]) {
       if (f.inflated === null) return null; // a compressed binary message: no inflated preview to read
@@ -173,6 +175,11 @@ export class DecoderSession {
       return null;
     }
   }
+}
+
+/** No decoder chosen, and the connection's first messages recognised none: nothing will be decoded. */
+function undecodable(s: ConnState): boolean {
+  return s.decode === null && s.looked >= RECOGNISE_MESSAGES;
 }
 
 /** The decoded message as one line: its items' summaries. */

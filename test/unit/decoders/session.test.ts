@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { compileDecodedQuery, decodedSummary, decoderFor, DecoderSession, type FrameLike } from '../../../server/core/decoders/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { compileDecodedQuery, decodedSummary, decoderFor, DecoderSession, RECOGNISE_MESSAGES, type FrameLike } from '../../../server/core/decoders/index.ts';
 
 const hex = (s: string) => Buffer.from(s).toString('hex');
 const frame = (conn: string, dir: 'c2s' | 's2c', s: string, over: Partial<FrameLike> = {}): FrameLike => ({
@@ -67,6 +67,20 @@ describe('decoding message events', () => {
 
 describe('the decoded-fields query', () => {
   const d = { decoder: 'mqtt', protocol: 'MQTT', items: [{ summary: '', fields: [['mqtt.type', 'SUBSCRIBE'], ['mqtt.topic', 'lab/a'], ['mqtt.topic', 'lab/b b']] as [string, string][] }] };
+  it('stops looking at a connection whose first RECOGNISE_MESSAGES messages matched no protocol: later ones are not even encoded', () => {
+    const s = new DecoderSession();
+    const tick = (i: number) => ({ conn: 'c9', dir: 's2c' as const, opcode: 1, length: 12, text: `{"tick":${i}}`, previewHex: '' });
+    for (let i = 0; i < RECOGNISE_MESSAGES; i++) expect(s.message(tick(i))).toBeNull();
+    const encode = vi.spyOn(TextEncoder.prototype, 'encode');
+    try {
+      for (let i = 0; i < 100; i++) expect(s.message(tick(i))).toBeNull();
+      expect(encode).toHaveBeenCalledTimes(0);
+    } finally {
+      encode.mockRestore();
+    }
+    expect(s.protocolOf('c9')).toBeNull();
+  });
+
   it('matches decoder names, presence, equality (any case), containment and inequality, all terms together', () => {
     const t = (q: string) => compileDecodedQuery(q).test(d);
     expect(t('mqtt')).toBe(true);
