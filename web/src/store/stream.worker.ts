@@ -12,8 +12,16 @@ export type FromWorker = { type: 'open' } | { type: 'close' } | { type: 'batch';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const BATCH_MS = 16;
+/**
+ * A batch goes at once when its text reaches this many characters (about 800 frame events): after
+ * a stall (this worker's timer late, or the server catching up a backlog) one batch of megabytes
+ * would be one long task of parsing on the main thread; several small ones are several short tasks
+ * between which the page can paint.
+ */
+const MAX_BATCH_CHARS = 256 * 1024;
 let ws: WebSocket | null = null;
 let buffer: string[] = [];
+let bufferedChars = 0;
 let timer: ReturnType<typeof setTimeout> | null = null;
 
 function post(message: FromWorker): void {
@@ -21,10 +29,12 @@ function post(message: FromWorker): void {
 }
 
 function send(): void {
+  if (timer !== null) clearTimeout(timer);
   timer = null;
   if (buffer.length === 0) return;
   const events = buffer;
   buffer = [];
+  bufferedChars = 0;
   post({ type: 'batch', events });
 }
 
@@ -44,7 +54,9 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
     const text = readStreamMessage(msg.data);
     if (text === null) return;
     buffer.push(text);
-    if (timer === null) timer = setTimeout(send, BATCH_MS);
+    bufferedChars += text.length;
+    if (bufferedChars >= MAX_BATCH_CHARS) send();
+    else if (timer === null) timer = setTimeout(send, BATCH_MS);
   };
   socket.onclose = () => {
     if (ws !== socket) return;
