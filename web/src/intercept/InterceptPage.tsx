@@ -9,6 +9,7 @@ import { Page } from '../shell/Page.tsx';
 import { apiCall } from '../http.ts';
 import type { HeldMessage, InterceptListing } from '../../../server/core/api/intercept.ts';
 import { EMPTY_RULE, describeRule, dirWords, modeWords, orderConns, ruleRequest, type ProxiedConn, type RuleForm } from './model.ts';
+import '../labs/labs.css';
 import './intercept.css';
 
 type Listing = InterceptListing;
@@ -86,7 +87,7 @@ function RulesSection({ listing }: { listing: Listing | null }) {
           {rules.map((r) => (
             <li key={r.id} data-rule={r.id}>
               <code className="icp-id">{r.id}</code> <span>{describeRule(r)}</span> <span className="muted num">{r.hits} hit{r.hits === 1 ? '' : 's'}</span>
-              <button type="button" onClick={() => void remove(r.id)} aria-label={`Delete rule ${r.id}`}>
+              <button type="button" className="lab-btn" onClick={() => void remove(r.id)} aria-label={`Delete rule ${r.id}`}>
                 Delete
               </button>
             </li>
@@ -144,7 +145,7 @@ function RulesSection({ listing }: { listing: Listing | null }) {
         <label className="icp-check">
           <input type="checkbox" checked={form.hex} onChange={(e) => edit({ hex: e.target.checked })} /> hex
         </label>
-        <button type="submit">Add rule</button>
+        <button type="submit" className="lab-btn lab-primary">Add rule</button>
       </form>
       {error ? (
         <p className="note warn" role="alert">
@@ -191,10 +192,10 @@ function HeldItem({ h }: { h: HeldMessage }) {
       </div>
       <textarea value={text} onChange={(e) => setText(e.target.value)} rows={2} spellCheck={false} aria-label={`Payload of held message ${h.id}${h.binary ? ' (hex)' : ''}`} />
       <div className="icp-actions">
-        <button type="button" onClick={() => void act('forward')}>
+        <button type="button" className="lab-btn lab-primary" onClick={() => void act('forward')}>
           Forward
         </button>
-        <button type="button" onClick={() => void act('drop')}>
+        <button type="button" className="lab-btn lab-danger" onClick={() => void act('drop')}>
           Drop
         </button>
       </div>
@@ -276,7 +277,7 @@ function InjectSection({ pairs }: { pairs: { client: string; upstream: string }[
         <label className="icp-check">
           <input type="checkbox" checked={hex} onChange={(e) => setHex(e.target.checked)} /> hex (binary)
         </label>
-        <button type="submit" disabled={pairs.length === 0}>
+        <button type="submit" className="lab-btn lab-primary" disabled={pairs.length === 0}>
           Send
         </button>
       </form>
