@@ -84,6 +84,13 @@ describeWithChromium('workshop teaching in Chromium: quiz, follow-me, projector'
   }, 60_000);
 
   test('a lesson question reaches every tab; two tabs of one participant and a double submit count once; the presenter sees the histogram', async () => {
+    // a new question of the presenter's own: the question and choice fields span the panel
+    const form = presenter.getByTestId('wk-quiz-panel');
+    const [panelWidth, fieldWidth] = await form.evaluate((el) => [el.querySelector('form')!.clientWidth, el.querySelector<HTMLInputElement>('.wk-quiz-new input')!.offsetWidth]);
+    expect(fieldWidth).toBe(panelWidth);
+    await form.locator('.wk-quiz-new input').first().fill('Who sends the first Ping?');
+    await form.scrollIntoViewIfNeeded();
+    await shot(presenter, 'teach-presenter-quiz-form-1440x900');
     await presenter.getByTestId('wk-quiz-pick').selectOption({ label: 'What is the first byte of a single-frame binary message?' });
     await presenter.getByTestId('wk-quiz-ask').click();
     for (const p of [ada, ada2, bob]) await p.getByTestId('wk-quiz-card').waitFor({ timeout: 20_000 });
