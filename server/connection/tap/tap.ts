@@ -43,12 +43,10 @@ function newControl(): Control {
   return { firstClose: null, closeC2s: false, closeS2c: false, pings: null };
 }
 
+/** The send-buffer figures last reported: made at the first report (an idle connection has none). */
 interface BufferSeen {
-  /** the figures last reported (0 and 0 before any report) */
   buffered: number;
   writable: number;
-  /** when they were last looked at (bus clock): a connection's buffers are looked at once per BUFFER_REPORT_MS at most */
-  checked: number;
 }
 
 /** The bytes of the upgrade, kept only until the 101 has been parsed. */
@@ -76,6 +74,10 @@ type ReadyState = 0 | 1 | 2 | 3;
  *   closed     the TCP connection ended; nothing more is decoded
  */
 type Phase = { name: 'handshake'; hs: Handshake } | { name: 'framing' } | { name: 'refused' } | { name: 'closed' };
+// the phases without data are shared: a connection in framing holds no object of its own for it
+const FRAMING: Phase = { name: 'framing' };
+const REFUSED: Phase = { name: 'refused' };
+const CLOSED: Phase = { name: 'closed' };
 
 export class ConnectionTap implements DirectionSink, SocketTap {
   /** each direction's decoder, made when its first frame byte arrives (an idle connection has none) */
@@ -93,11 +95,13 @@ export class ConnectionTap implements DirectionSink, SocketTap {
   private control: Control | null = null;
   /** the buffer figures last reported, made on the first report (a new socket starts empty) */
   private bufferSeen: BufferSeen | null = null;
+  /** when the buffers were last looked at (bus clock): once per BUFFER_REPORT_MS at most */
+  private bufferChecked = -Infinity;
   private bufferTimer: NodeJS.Timeout | null = null;
   private responseLength = 0;
   private requestLength = 0;
-  /** told of every client pong with its RTT (the connection's heartbeat listens here) */
-  private pongListeners: Array<(rtt: number | null) => void> = [];
+  /** told of every client pong with its RTT (the connection's heartbeat listens here); null until one listens */
+  private pongListeners: Array<(rtt: number | null) => void> | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -139,9 +143,9 @@ export class ConnectionTap implements DirectionSink, SocketTap {
 
   /** Calls `listener` with the RTT of every pong the client sends; returns a function that stops it. */
   onClientPong(listener: (rtt: number | null) => void): () => void {
-    this.pongListeners.push(listener);
+    (this.pongListeners ??= []).push(listener);
     return () => {
-      this.pongListeners = this.pongListeners.filter((l) => l !== listener);
+      this.pongListeners = this.pongListeners?.filter((l) => l !== listener) ?? null;
     };
   }
 
@@ -188,7 +192,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     const buf = Buffer.concat([hs.responseBuf, bytes]);
     const end = headEnd(buf);
     if (end < 0) {
-      if (buf.length > 64 * 1024) this.phase = { name: 'refused' }; // not an HTTP response: give up on framing
+      if (buf.length > 64 * 1024) this.phase = REFUSED; // not an HTTP response: give up on framing
       else hs.responseBuf = buf;
       return;
     }
@@ -249,7 +253,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     });
 
     if (status !== 101) {
-      this.phase = { name: 'refused' };
+      this.phase = REFUSED;
       this.emit({
         type: 'error',
         conn,
@@ -267,7 +271,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
         serverTakeover: !('server_no_context_takeover' in deflate.params),
       };
     }
-    this.phase = { name: 'framing' };
+    this.phase = FRAMING;
     this.setState(1, '101 Switching Protocols sent');
     if (hs.pendingC2s) for (const chunk of hs.pendingC2s) this.onRead(chunk);
   }
@@ -305,14 +309,14 @@ export class ConnectionTap implements DirectionSink, SocketTap {
         sent!.delete(key);
       }
       this.emit({ type: 'pong', conn, dir, payloadHex: key, rtt });
-      if (dir === 'c2s') for (const listener of this.pongListeners) listener(rtt);
+      if (dir === 'c2s' && this.pongListeners) for (const listener of this.pongListeners) listener(rtt);
     }
   }
 
   private scheduleBufferReport(): void {
     if (this.bufferTimer || this.phase.name === 'closed') return;
     // Not a timer per write: a busy connection writes thousands of times a second.
-    const wait = this.bufferSeen ? Math.max(0, this.bufferSeen.checked + BUFFER_REPORT_MS - this.shared.bus.now()) : 0;
+    const wait = Math.max(0, this.bufferChecked + BUFFER_REPORT_MS - this.shared.bus.now());
     this.bufferTimer = safeTimeout('the tap', () => {
       this.bufferTimer = null;
       this.reportBuffer();
@@ -326,9 +330,9 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     const bufferedAmount = ws.bufferedAmount;
     const writableLength = this.socket.writableLength;
     const now = this.shared.bus.now();
-    const seen = (this.bufferSeen ??= { buffered: 0, writable: 0, checked: now });
-    seen.checked = now;
-    if (bufferedAmount === seen.buffered && writableLength === seen.writable) return;
+    this.bufferChecked = now;
+    if (bufferedAmount === (this.bufferSeen?.buffered ?? 0) && writableLength === (this.bufferSeen?.writable ?? 0)) return;
+    const seen = (this.bufferSeen ??= { buffered: 0, writable: 0 });
     seen.buffered = bufferedAmount;
     seen.writable = writableLength;
     this.emit({ type: 'buffer', conn: this.meta.conn, bufferedAmount, writableLength });
@@ -344,7 +348,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
     if (this.ws) {
       this.reportBuffer();
     }
-    this.phase = { name: 'closed' };
+    this.phase = CLOSED;
     unhookSocket(this.socket);
     const conn = this.meta.conn;
     const c = this.control;
@@ -367,7 +371,7 @@ export class ConnectionTap implements DirectionSink, SocketTap {
         bytesOut: this.responseLength + (this.s2c?.bytes ?? 0),
       });
     }
-    this.pongListeners = [];
+    this.pongListeners = null;
     this.shared.onClosed(conn);
   }
 }
