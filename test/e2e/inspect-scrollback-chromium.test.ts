@@ -98,7 +98,11 @@ describeWithChromium('/inspect loads older frames when scrolled to the top', () 
   test('scrolling back on reaches the beginning of the history, with every frame listed once', async () => {
     const loads: number[] = [];
     for (let i = 0; i < 5 && (await older()) !== 'This is the beginning of the history.'; i++) {
+      const listed = await count();
       await toTop();
+      // the window has arrived when the list grew (right after the scroll, before the page has
+      // even asked, the notice does not say "loading" yet either)
+      await expect.poll(count, { timeout: 20_000 }).toBeGreaterThan(listed);
       await expect.poll(older, { timeout: 20_000 }).not.toContain('loading');
       loads.push(await count());
     }
