@@ -15,28 +15,13 @@ import { startWslab, type WslabServer } from '../../server/app.ts';
 import { FleetSecretError, resolveFleetSecret } from '../../server/fanout/secret.ts';
 import { ChatClient, login, nodeUrl } from '../helpers/chat.ts';
 import { redisSkip, startRedis, type RedisServer } from '../helpers/redis.ts';
+import { runWslab, type CliRun } from '../helpers/cli.ts';
 
 const skipRedis = redisSkip();
-const BIN = join(ROOT, 'bin', 'wslab.js');
 
-function run(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const base = { ...process.env };
-    delete base.WSLAB_JWT_SECRET;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wslab ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** The wslab command with `env` added, and without this machine's own WSLAB_JWT_SECRET. */
+function run(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliRun> {
+  return runWslab(args, { env: { WSLAB_JWT_SECRET: undefined, ...env }, timeoutMs });
 }
 
 /** Every value Redis holds, as text: strings, lists, hashes, sets, sorted sets and streams. */

@@ -1,14 +1,12 @@
 // What the conformance tests share: a ws echo server to test, running cases against a URL, the
 // Autobahn client convention against `--serve`, the `wslab` command as a child, and the verdicts
 // read back in the forms the tests assert.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { expect } from 'vitest';
 import WebSocket, { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import { caseFailed } from '../../server/core/conform/verdict.ts';
 import type { CaseResult, ConformCase } from '../../server/core/conform/types.ts';
 import { parseTarget, runSuite, type RunOptions } from '../../server/conform/runner.ts';
-import { ROOT } from '../../server/paths.ts';
+export { runWslab, type CliRun } from './cli.ts';
 
 /** Case ids, in order. */
 export const ids = (rs: readonly { id: string }[]): string[] => rs.map((r) => r.id);
@@ -92,27 +90,3 @@ export async function runServeClient(base: string, agent: string, options: WebSo
   await askServe(`${base}/updateReports?agent=${encodeURIComponent(agent)}`);
 }
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node bin/wslab.js ARGS` in a child (asynchronous: a server under test may run in this process); killed past `timeoutMs`. */
-export function runWslab(args: string[], timeoutMs = 120_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'wslab.js'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wslab ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}

@@ -3,37 +3,19 @@
 // file that is not a capture, a missing file and flags that do not go together. The capture is
 // pcapng written by Wireshark's editcap (test/helpers/pcap-writer.ts), not by wslab's exporter:
 // the reader reading only what our own writer wrote would prove little.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ROOT } from '../../server/paths.ts';
 import { computeAccept, concatBytes, encodeFrame } from '../../server/core/wire/index.ts';
+import { runWslab } from '../helpers/cli.ts';
 import { ipTcp, linkFrame, pcapngOf, wiresharkSkip, writePcap } from '../helpers/pcap-writer.ts';
 
-const BIN = join(ROOT, 'bin', 'wslab.js');
 const dir = mkdtempSync(join(tmpdir(), 'wslab-pcap-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wslab ${args.join(' ')} did not exit within 60 s`));
-    }, 60_000); // wide: a loaded 2-core machine takes seconds just to start node + tsx
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end();
-  });
-}
+// wide: a loaded 2-core machine takes seconds just to start node + tsx
+const run = (args: string[]) => runWslab(args, { timeoutMs: 60_000 });
 
 const te = new TextEncoder();
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';

@@ -121,7 +121,7 @@ describe('wslab conform, the command', () => {
   });
 
   test("passes every case against wslab's own /lab/echo; --json prints one object per case and the summary; --out writes Autobahn's index.json and case files", async () => {
-    const r = await runWslab(['conform', lab.wsUrl('/lab/echo'), '--cases', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,w.*', '--json', '--out', out, '--agent', 'wslab echo', '--time-scale', '4'], SLOW);
+    const r = await runWslab(['conform', lab.wsUrl('/lab/echo'), '--cases', '1.*,2.*,3.*,4.*,5.*,6.*,7.*,w.*', '--json', '--out', out, '--agent', 'wslab echo', '--time-scale', '4'], { timeoutMs: SLOW });
     expect(r.stderr).toContain('Autobahn-format reports in');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));

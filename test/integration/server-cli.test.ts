@@ -9,33 +9,11 @@ import { parseEvent, type WslabEvent } from '../../server/core/events/schema.ts'
 import { startWslab } from '../../server/app.ts';
 import { openClient, shut, startTestServer, type TestServer } from '../helpers/server.ts';
 import { qrText } from '../../server/workshop/qr.ts';
-
-const BIN = join(ROOT, 'bin', 'wslab.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runWslab, WSLAB_BIN as BIN, type CliRun as Run } from '../helpers/cli.ts';
 
 // Ceilings, not budgets: a Node start on two shared cores under load can take many seconds.
 function run(args: string[], input?: string, timeoutMs = 45_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`wslab ${args.join(' ')} did not exit within ${timeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
+  return runWslab(args, { input, timeoutMs });
 }
 
 /** A long-running wslab child; lines of stdout are collected as they come. */
