@@ -15,7 +15,7 @@ import { selectSubprotocol } from './subprotocol.ts';
 import { deflateOfferDeclined, dropAddressCache, socketOf } from './ws-adapter.ts';
 import { refuse } from '../http/refuse.ts';
 import { originAllowed } from '../http/origin.ts';
-import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
+import { upgradeIdentity, SESSION_RE } from '../http/session.ts';
 import type { HostRule } from '../http/hosts.ts';
 import type { MemoryBudget } from '../process/budget.ts';
 import { declinedSentence, deflateBudgetBytes, deflateMode, deflateOptions } from './deflate-options.ts';
@@ -161,16 +161,8 @@ export function createUpgradeHandler(config: UpgradeConfig) {
     }
 
     const conn = registry.nextId();
-    const cookieRaw = cookieOf(req, 'wslab_session');
-    const cookieSession = cookieRaw && SESSION_RE.test(cookieRaw) ? cookieRaw : null;
     // whose connection this is: the cookie's public id, never the cookie (events show sessionId)
-    const owner = cookieSession ? publicSessionId(cookieSession) : null;
-    const sessionRaw = url.searchParams.get('session') ?? owner;
-    const sessionId = sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null;
-    const clientHeader = req.headers['x-wslab-client'];
-    const client = typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader)
-      ? clientHeader
-      : req.headers.origin ? 'browser' : 'external';
+    const { cookieSession, owner, sessionId, client } = upgradeIdentity(req, url);
     const problem = lab.check?.(url);
     if (problem) {
       refuse(socket, 400, problem);

@@ -40,3 +40,28 @@ export function requestOwner(req: IncomingMessage): string | null {
   const c = sessionCookie(req);
   return c === null ? null : publicSessionId(c);
 }
+
+/** Who opens a WebSocket, as its connection's events will say. */
+export interface UpgradeIdentity {
+  /** the well-formed wslab_session cookie, or null: never put in an event */
+  cookieSession: string | null;
+  /** the cookie's public id: whose connection this is */
+  owner: string | null;
+  /** `?session=` when well formed, else the owner */
+  sessionId: string | null;
+  /** what the client says it is (x-wslab-client: puppet, sim, builder), else browser (with an Origin) or external */
+  client: string;
+}
+
+export function upgradeIdentity(req: IncomingMessage, url: URL): UpgradeIdentity {
+  const cookieSession = sessionCookie(req);
+  const owner = cookieSession === null ? null : publicSessionId(cookieSession);
+  const sessionRaw = url.searchParams.get('session') ?? owner;
+  const header = req.headers['x-wslab-client'];
+  return {
+    cookieSession,
+    owner,
+    sessionId: sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null,
+    client: typeof header === 'string' && /^(puppet|sim|builder)$/.test(header) ? header : req.headers.origin ? 'browser' : 'external',
+  };
+}

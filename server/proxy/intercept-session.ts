@@ -19,7 +19,7 @@ import { hookReads, hookSocket, type SocketTap } from '../connection/tap/socket-
 import { headEnd } from '../connection/tap/http-head.ts';
 import { captureFor } from '../connection/tap/capture.ts';
 import { refuse } from '../http/refuse.ts';
-import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
+import { upgradeIdentity } from '../http/session.ts';
 import type { EventBus } from '../stream/bus.ts';
 import type { HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { ConnectionMeta } from '../connection/meta.ts';
@@ -101,13 +101,7 @@ export class InterceptCarrier {
     const requestBytes = capture ? capture.takeRequest(requestLine, head) : Buffer.from(requestLine + '\r\n\r\n');
     const clientConn = registry.nextId();
     const upstreamConn = registry.nextId();
-    const cookieRaw = cookieOf(req, 'wslab_session');
-    const cookieSession = cookieRaw && SESSION_RE.test(cookieRaw) ? cookieRaw : null;
-    const owner = cookieSession ? publicSessionId(cookieSession) : null;
-    const url = new URL(req.url ?? '/', 'http://wslab.invalid');
-    const sessionRaw = url.searchParams.get('session') ?? owner;
-    const sessionId = sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null;
-    const clientHeader = req.headers['x-wslab-client'];
+    const { cookieSession, owner, sessionId, client: clientKind } = upgradeIdentity(req, new URL(req.url ?? '/', 'http://wslab.invalid'));
     const common = {
       sessionId,
       owner,
@@ -206,7 +200,7 @@ export class InterceptCarrier {
           conn: clientConn,
           socketId: clientConn,
           path: (req.url ?? '/').slice(0, 2000),
-          client: typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader) ? clientHeader : req.headers.origin ? 'browser' : 'external',
+          client: clientKind,
           remoteAddress: client.remoteAddress ?? '',
           remotePort: client.remotePort ?? 0,
           localAddress: client.localAddress ?? '',

@@ -15,7 +15,7 @@ import { ConnectionTap, type TapShared } from '../connection/tap/tap.ts';
 import { captureFor } from '../connection/tap/capture.ts';
 import { headEnd, headerValue, parseHead } from '../connection/tap/http-head.ts';
 import { refuse } from '../http/refuse.ts';
-import { SESSION_RE, cookieOf, publicSessionId } from '../http/session.ts';
+import { upgradeIdentity } from '../http/session.ts';
 import type { HeartbeatConfig } from '../core/api/heartbeat.ts';
 import type { MemoryBudget } from '../process/budget.ts';
 import { DEFLATE_BUDGET } from '../connection/deflate-options.ts';
@@ -243,23 +243,18 @@ export class WsProxy {
   private register(req: IncomingMessage, client: Socket, forwarded: Buffer, where: string): ConnectionRecord {
     const { bus, registry } = this.ctx;
     const conn = registry.nextId();
-    const cookieRaw = cookieOf(req, 'wslab_session');
-    const cookieSession = cookieRaw && SESSION_RE.test(cookieRaw) ? cookieRaw : null;
-    const owner = cookieSession ? publicSessionId(cookieSession) : null;
-    const url = new URL(req.url ?? '/', 'http://wslab.invalid');
-    const sessionRaw = url.searchParams.get('session') ?? owner;
-    const clientHeader = req.headers['x-wslab-client'];
+    const { cookieSession, owner, sessionId, client: clientKind } = upgradeIdentity(req, new URL(req.url ?? '/', 'http://wslab.invalid'));
     const record: ConnectionRecord = {
       meta: {
         conn,
         socketId: conn,
-        sessionId: sessionRaw && SESSION_RE.test(sessionRaw) ? sessionRaw : null,
+        sessionId,
         owner,
         userId: null,
         name: registry.nameFor(cookieSession),
         lab: 'proxy',
         path: (req.url ?? '/').slice(0, 2000),
-        client: typeof clientHeader === 'string' && /^(puppet|sim|builder)$/.test(clientHeader) ? clientHeader : req.headers.origin ? 'browser' : 'external',
+        client: clientKind,
         remoteAddress: client.remoteAddress ?? '',
         remotePort: client.remotePort ?? 0,
         localAddress: client.localAddress ?? '',
