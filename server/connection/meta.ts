@@ -36,3 +36,8 @@ export interface ConnectionMeta {
   /** intercept mode: the other leg's connection id */
   peer?: string;
 }
+
+/** A socket's 4-tuple as ConnectionMeta holds it: the peer is remote. */
+export function socketEnds(socket: { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number }): Pick<ConnectionMeta, 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'> {
+  return { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 };
+}

@@ -22,7 +22,7 @@ import { refuse } from '../http/refuse.ts';
 import { upgradeIdentity } from '../http/session.ts';
 import type { EventBus } from '../stream/bus.ts';
 import type { HeartbeatConfig } from '../core/api/heartbeat.ts';
-import type { ConnectionMeta } from '../connection/meta.ts';
+import { socketEnds, type ConnectionMeta } from '../connection/meta.ts';
 import { InterceptRules } from './intercept.ts';
 import type { HeaderLine, ProxyTarget } from './target.ts';
 
@@ -130,6 +130,7 @@ export class InterceptCarrier {
       socketId: upstreamConn,
       path: upstreamTarget.slice(0, 2000),
       client: 'wslab',
+      // wslab is the client of this leg: the tuple as the client leg's, the upstream's end local
       remoteAddress: socket.localAddress ?? '',
       remotePort: socket.localPort ?? 0,
       localAddress: socket.remoteAddress ?? '',
@@ -201,10 +202,7 @@ export class InterceptCarrier {
           socketId: clientConn,
           path: (req.url ?? '/').slice(0, 2000),
           client: clientKind,
-          remoteAddress: client.remoteAddress ?? '',
-          remotePort: client.remotePort ?? 0,
-          localAddress: client.localAddress ?? '',
-          localPort: client.localPort ?? 0,
+          ...socketEnds(client),
           openedAt: bus.now(),
           leg: 'client',
           peer: upstreamConn,

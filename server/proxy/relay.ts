@@ -11,6 +11,7 @@ import { STATUS_CODES } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { EventBus } from '../stream/bus.ts';
 import type { ConnectionRecord, Registry } from '../connection/registry.ts';
+import { socketEnds } from '../connection/meta.ts';
 import { ConnectionTap, type TapShared } from '../connection/tap/tap.ts';
 import { captureFor } from '../connection/tap/capture.ts';
 import { headEnd, headerValue, parseHead } from '../connection/tap/http-head.ts';
@@ -255,10 +256,7 @@ export class WsProxy {
         lab: 'proxy',
         path: (req.url ?? '/').slice(0, 2000),
         client: clientKind,
-        remoteAddress: client.remoteAddress ?? '',
-        remotePort: client.remotePort ?? 0,
-        localAddress: client.localAddress ?? '',
-        localPort: client.localPort ?? 0,
+        ...socketEnds(client),
         openedAt: bus.now(),
         proxy: where,
         proxyMode: 'relay',
