@@ -76,40 +76,15 @@ export class RoomQuiz {
     const q: QuizState = { id: `q${++this.counter}`, question, choices, source, answer, counts: choices.map(() => 0), answers: new Map(), revealed: false };
     this.current = q;
     const participants = this.room.participants();
-    this.bus.publish({
-      type: 'fanout',
-      hop: 'publish',
-      node: 'room',
-      topic: 'quiz',
-      room: null,
-      msgId: q.id,
-      kind: 'quiz',
-      from: 'presenter',
-      to: null,
-      origin: null,
-      count: participants.length,
-      streamId: null,
-      detail: `to ${participants.length} participant${participants.length === 1 ? '' : 's'}`,
-    });
+    // the quiz drawn as fan-out: one publish, then a delivery per participant
+    const fanout = (hop: 'publish' | 'deliver', to: string | null, count: number, detail: string) =>
+      this.bus.publish({ type: 'fanout', hop, node: 'room', topic: 'quiz', room: null, msgId: q.id, kind: 'quiz', from: 'presenter', to, origin: to === null ? null : 'room', count, streamId: null, detail });
+    fanout('publish', null, participants.length, `to ${participants.length} participant${participants.length === 1 ? '' : 's'}`);
     this.publish('ask');
     // one delivery per participant: the question reached each of their open page streams
     for (const p of participants) {
       const streams = this.bus.scopedCount(publicSessionId(p.session));
-      this.bus.publish({
-        type: 'fanout',
-        hop: 'deliver',
-        node: 'room',
-        topic: 'quiz',
-        room: null,
-        msgId: q.id,
-        kind: 'quiz',
-        from: 'presenter',
-        to: p.id,
-        origin: 'room',
-        count: streams,
-        streamId: null,
-        detail: `${p.name}: ${streams} page stream${streams === 1 ? '' : 's'}`,
-      });
+      fanout('deliver', p.id, streams, `${p.name}: ${streams} page stream${streams === 1 ? '' : 's'}`);
     }
     return q;
   }
